@@ -1,0 +1,23 @@
+import { Rejection } from '../reply/rejection.js';
+import type { Ctx } from './context.js';
+import { type Accepted, type Filter, FilterImpl, type Out, type Step, isThenable } from './filter.js';
+
+const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
+
+/** `a.andThen(fn)`: like `then`, but `fn` may return a `Rejection` to reject. */
+export function andThenFilter<T extends unknown[], R>(
+  a: FilterImpl<T>,
+  fn: (...values: T) => R | Promise<R>,
+): Filter<[Accepted<R>]> {
+  const apply = (v: Out): Step => {
+    if (!Array.isArray(v)) return v;
+    const r = fn(...(v as T));
+    if (isThenable(r)) return Promise.resolve(r).then(wrap);
+    return wrap(r);
+  };
+  const run = (ctx: Ctx): Step => {
+    const x = a.run(ctx);
+    return x instanceof Promise ? x.then(apply) : apply(x);
+  };
+  return new FilterImpl<[Accepted<R>]>('andThen', run, { leading: a.leading, needs: a.needs });
+}

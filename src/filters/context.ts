@@ -1,0 +1,125 @@
+/**
+ * What a filter can see of a request. The server (src/server) and the test
+ * harness (src/test) each provide a `RequestSource`; filters never see a uWS
+ * object. Everything here is a plain copy made before any `await`.
+ */
+import type { Logger } from 'pino';
+
+/** A readable request body. `take` may be called once per request. */
+export interface BodySource {
+  /** The declared `Content-Length`, if any (already checked for validity). */
+  readonly contentLength: number | undefined;
+  /**
+   * Collect the whole body. Resolves to `undefined` when it is longer than
+   * `limit` bytes: reading stops at `limit + 1` and the rest is never buffered.
+   */
+  collect(limit: number): Promise<Uint8Array | undefined>;
+  /** The body as chunks, as they arrive. Throws `BodyTooLargeError` past `limit`. */
+  stream(limit: number): AsyncIterable<Uint8Array>;
+}
+
+export interface RequestSource {
+  /** Method as sent (HTTP methods are case-sensitive), e.g. `GET`. */
+  readonly method: string;
+  /** Raw path, starting with `/`, without the query string. */
+  readonly path: string;
+  /** Raw query string without `?` ('' when absent). */
+  readonly query: string;
+  /** A header value by lower-case name (`undefined` if absent). */
+  header(name: string): string | undefined;
+  /** All headers, lower-case names; repeated headers are joined with `, `. */
+  headers(): Readonly<Record<string, string>>;
+  /** Remote IP address as text. */
+  remoteAddress(): string;
+  readonly body: BodySource;
+  /** Fires when the client goes away or the server shuts down. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger | undefined;
+}
+
+/** What request parts a filter tree reads; the server copies only these. */
+export interface Needs {
+  readonly headers: ReadonlySet<string>;
+  readonly allHeaders: boolean;
+  readonly body: boolean;
+  readonly remote: boolean;
+}
+
+export const NO_NEEDS: Needs = { headers: new Set(), allHeaders: false, body: false, remote: false };
+
+export function mergeNeeds(a: Needs, b: Needs): Needs {
+  if (a === NO_NEEDS) return b;
+  if (b === NO_NEEDS) return a;
+  return {
+    headers: new Set([...a.headers, ...b.headers]),
+    allHeaders: a.allHeaders || b.allHeaders,
+    body: a.body || b.body,
+    remote: a.remote || b.remote,
+  };
+}
+
+export function needsHeaders(...names: string[]): Needs {
+  return { ...NO_NEEDS, headers: new Set(names.map((n) => n.toLowerCase())) };
+}
+
+const INVALID = null;
+
+/**
+ * Per-request matching state: the path split into segments and how many of
+ * them the filters have consumed. `or` saves and restores `pos`.
+ */
+export class Ctx {
+  pos = 0;
+  bodyTaken = false;
+  private raw: string[] | undefined;
+  private decoded: (string | null)[] | undefined;
+
+  constructor(readonly req: RequestSource) {}
+
+  /** Raw (still percent-encoded) segments; a single trailing slash is ignored. */
+  rawSegments(): string[] {
+    if (this.raw !== undefined) return this.raw;
+    const p = this.req.path;
+    let segs: string[];
+    if (p.length <= 1) segs = [];
+    else {
+      segs = p.slice(1).split('/');
+      if (segs.length > 0 && segs[segs.length - 1] === '') segs.pop();
+    }
+    this.raw = segs;
+    return segs;
+  }
+
+  /** Decoded segments; `null` marks a segment with invalid percent-encoding. */
+  segments(): (string | null)[] {
+    if (this.decoded !== undefined) return this.decoded;
+    const raw = this.rawSegments();
+    if (!this.req.path.includes('%')) {
+      this.decoded = raw;
+      return raw;
+    }
+    this.decoded = raw.map((s) => {
+      if (!s.includes('%')) return s;
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return INVALID;
+      }
+    });
+    return this.decoded;
+  }
+
+  /** The rest of the path after the consumed segments, without a leading slash. */
+  remaining(): string {
+    const raw = this.rawSegments();
+    return raw.slice(this.pos).join('/');
+  }
+}
+
+/** Thrown by a streamed body that grows past its limit; served as a 413. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+  constructor(readonly limit: number) {
+    super(`Request body exceeds the limit of ${limit} bytes`);
+  }
+}

@@ -1,0 +1,69 @@
+/** Header filters. Names are case-insensitive; the server copies only the headers these name. */
+import type { z } from 'zod';
+import { InvalidHeader, MissingHeader, rejectWith } from '../reply/rejection.js';
+import { NO_NEEDS, needsHeaders } from './context.js';
+import { type Filter, FilterImpl } from './filter.js';
+import { issuesOf } from './util.js';
+
+function headerFn(name: string): Filter<[string]>;
+function headerFn<S extends z.ZodType>(name: string, schema: S): Filter<[z.output<S>]>;
+/**
+ * A required header, as a string or validated by a zod schema. Missing is a
+ * 400 `MissingHeader`; failing the schema a 400 `InvalidHeader`.
+ *
+ * @example
+ * header('x-request-id')
+ * header('content-length', z.coerce.number().int())
+ */
+function headerFn(name: string, schema?: z.ZodType): Filter<[unknown]> {
+  const lower = name.toLowerCase();
+  return new FilterImpl<[unknown]>(
+    'header',
+    (ctx) => {
+      const v = ctx.req.header(lower);
+      if (v === undefined) return rejectWith(new MissingHeader(lower));
+      if (schema === undefined) return [v];
+      const r = schema.safeParse(v);
+      return r.success ? [r.data] : rejectWith(new InvalidHeader(lower, undefined, issuesOf(r.error)));
+    },
+    { needs: needsHeaders(lower) },
+  );
+}
+
+/** A header that may be absent (`undefined`); never rejects. */
+function optional(name: string): Filter<[string | undefined]> {
+  const lower = name.toLowerCase();
+  return new FilterImpl<[string | undefined]>('header.optional', (ctx) => [ctx.req.header(lower)], {
+    needs: needsHeaders(lower),
+  });
+}
+
+/** Require `name` to equal `value` exactly; extracts nothing. */
+function exact(name: string, value: string): Filter<[]> {
+  const lower = name.toLowerCase();
+  return new FilterImpl<[]>(
+    'header.exact',
+    (ctx) => {
+      const v = ctx.req.header(lower);
+      if (v === undefined) return rejectWith(new MissingHeader(lower));
+      return v === value ? [] : rejectWith(new InvalidHeader(lower, `Header "${lower}" has an unexpected value`));
+    },
+    { needs: needsHeaders(lower) },
+  );
+}
+
+/** Every request header (lower-case names; repeats joined with `, `). */
+export function headers(): Filter<[Readonly<Record<string, string>>]> {
+  return new FilterImpl<[Readonly<Record<string, string>>]>('headers', (ctx) => [ctx.req.headers()], {
+    needs: { ...NO_NEEDS, allHeaders: true },
+  });
+}
+
+export interface HeaderFilters {
+  (name: string): Filter<[string]>;
+  <S extends z.ZodType>(name: string, schema: S): Filter<[z.output<S>]>;
+  optional: typeof optional;
+  exact: typeof exact;
+}
+
+export const header: HeaderFilters = Object.assign(headerFn, { optional, exact });

@@ -1,0 +1,15 @@
+import type { Ctx } from './context.js';
+import { type Filter, FilterImpl, type Out, type Step } from './filter.js';
+
+/** `a.map(fn)`: a synchronous transform of the extracted values. */
+export function mapFilter<T extends unknown[], R>(
+  a: FilterImpl<T>,
+  fn: (...values: T) => R,
+): Filter<[R]> {
+  const apply = (v: Out): Out => (Array.isArray(v) ? [fn(...(v as T))] : v);
+  const run = (ctx: Ctx): Step => {
+    const x = a.run(ctx);
+    return x instanceof Promise ? x.then(apply) : apply(x);
+  };
+  return new FilterImpl<[R]>('map', run, { leading: a.leading, needs: a.needs });
+}

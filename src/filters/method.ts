@@ -1,0 +1,49 @@
+/**
+ * Method filters. A mismatch rejects with 405, which `or` ranks above 404:
+ * a path that exists for another method answers 405, an unknown path 404.
+ * `get()` also accepts HEAD (the server then sends headers only), as
+ * Fastify and Hono do; `head()` accepts HEAD alone.
+ */
+import { METHOD_NOT_ALLOWED } from '../reply/rejection.js';
+import { type Filter, FilterImpl } from './filter.js';
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function methodsFilter(kind: string, names: readonly string[]): Filter<[]> {
+  const set = new Set(names);
+  const [a, b] = names;
+  const run =
+    names.length === 1
+      ? (ctx: { req: { method: string } }) => (ctx.req.method === a ? [] : METHOD_NOT_ALLOWED)
+      : names.length === 2
+        ? (ctx: { req: { method: string } }) =>
+            ctx.req.method === a || ctx.req.method === b ? [] : METHOD_NOT_ALLOWED
+        : (ctx: { req: { method: string } }) => (set.has(ctx.req.method) ? [] : METHOD_NOT_ALLOWED);
+  return new FilterImpl<[]>(kind, run, { leading: [{ kind: 'method', methods: set }], pure: true });
+}
+
+/** GET (and HEAD). */
+export const get = (): Filter<[]> => methodsFilter('get', ['GET', 'HEAD']);
+/** POST. */
+export const post = (): Filter<[]> => methodsFilter('post', ['POST']);
+/** PUT. */
+export const put = (): Filter<[]> => methodsFilter('put', ['PUT']);
+/** PATCH. */
+export const patch = (): Filter<[]> => methodsFilter('patch', ['PATCH']);
+/** DELETE (`delete` is a reserved word). */
+export const del = (): Filter<[]> => methodsFilter('delete', ['DELETE']);
+/** HEAD only. */
+export const head = (): Filter<[]> => methodsFilter('head', ['HEAD']);
+/** OPTIONS. */
+export const options = (): Filter<[]> => methodsFilter('options', ['OPTIONS']);
+
+/**
+ * Any method by name, matched exactly (methods are case-sensitive).
+ *
+ * @example
+ * method('PURGE').and(path('cache', rest))
+ */
+export function method(name: string): Filter<[]> {
+  if (!TOKEN.test(name)) throw new TypeError(`method: ${JSON.stringify(name)} is not a valid method name`);
+  return methodsFilter('method', [name]);
+}

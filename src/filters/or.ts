@@ -1,0 +1,62 @@
+import { type Rejection, combine } from '../reply/rejection.js';
+import type { Ctx } from './context.js';
+import { type Filter, FilterImpl, type Out, type Step, needsOf } from './filter.js';
+import { RouteTable } from './route-table.js';
+
+/** Below this many branches a straight scan is as fast as a table lookup. */
+const TABLE_THRESHOLD = 8;
+
+/**
+ * Try `branches[i..]` in order from path position `pos`; the first that
+ * extracts wins, otherwise the merged rejection (`prior` merged in).
+ */
+export function runBranches(
+  ctx: Ctx,
+  list: readonly FilterImpl<unknown[]>[],
+  i: number,
+  pos: number,
+  prior: Rejection | undefined,
+): Step {
+  let rej = prior;
+  for (; i < list.length; i++) {
+    ctx.pos = pos;
+    const x = (list[i] as FilterImpl<unknown[]>).run(ctx);
+    if (x instanceof Promise) {
+      const next = i + 1;
+      const seen = rej;
+      return x.then((v: Out) =>
+        Array.isArray(v) ? v : runBranches(ctx, list, next, pos, seen ? combine(seen, v) : v),
+      );
+    }
+    if (Array.isArray(x)) return x;
+    rej = rej ? combine(rej, x) : x;
+  }
+  ctx.pos = pos;
+  return rej as Rejection;
+}
+
+/**
+ * `a.or(b)`: try `a`, and on rejection try `b` from the same path position.
+ *
+ * Chains of `or` are flattened into one list of branches. A long list is
+ * compiled (lazily, on first use) into a table keyed by each branch's first
+ * static path segment, so dispatch cost does not grow with the number of
+ * routes; the branches it skips are accounted for so the merged rejection is
+ * the same one a straight scan would produce (see route-table.ts).
+ */
+export function orFilter<T extends unknown[], U extends unknown[]>(
+  a: FilterImpl<T>,
+  b: FilterImpl<U>,
+): Filter<T | U> {
+  const branches: FilterImpl<unknown[]>[] = [
+    ...(a.branches ?? [a as FilterImpl<unknown[]>]),
+    ...(b.branches ?? [b as FilterImpl<unknown[]>]),
+  ];
+  let table: RouteTable | undefined;
+  const run = (ctx: Ctx): Step => {
+    if (branches.length < TABLE_THRESHOLD) return runBranches(ctx, branches, 0, ctx.pos, undefined);
+    table ??= new RouteTable(branches);
+    return table.run(ctx);
+  };
+  return new FilterImpl<T | U>('or', run, { needs: needsOf(a, b), branches });
+}

@@ -1,0 +1,59 @@
+/**
+ * weft: typed filter combinators on the uWebSockets.js reactor.
+ *
+ * Every public name is listed here on purpose; anything not exported is internal.
+ */
+
+// Filters and combinators
+export type { Filter, Wrapper, Accepted } from './filters/filter.js';
+export { path } from './filters/path.js';
+export type { PathPart, PathValues, PathFilters } from './filters/path.js';
+export { str, int, uint, float, uuid, param, rest } from './filters/params.js';
+export type { Param, Rest } from './filters/params.js';
+export { get, post, put, patch, del, head, options, method } from './filters/method.js';
+export { query } from './filters/query.js';
+export type { QueryFilters } from './filters/query.js';
+export { header, headers } from './filters/header.js';
+export type { HeaderFilters } from './filters/header.js';
+export { cookie } from './filters/cookie.js';
+export type { CookieFilters } from './filters/cookie.js';
+export { body, DEFAULT_BODY_LIMIT } from './filters/body.js';
+export type { BodyOptions } from './filters/body.js';
+export { addr } from './filters/addr.js';
+export { any, signal } from './filters/any.js';
+export { cors } from './filters/cors.js';
+export type { CorsOptions } from './filters/cors.js';
+export { log } from './filters/log.js';
+export type { LogInfo } from './filters/log.js';
+export { BodyTooLargeError } from './filters/context.js';
+
+// Replies and rejections
+export { reply } from './reply/index.js';
+export { Reply, toReply, encodeSse } from './reply/reply.js';
+export type { ReplyBody, ReplyBuilder, Replyable, SseEvent, Chunk } from './reply/reply.js';
+export { InvalidHeaderError } from './reply/headers.js';
+export type { Problem } from './reply/problem.js';
+export {
+  Rejection,
+  reject,
+  HttpRejection,
+  NotFound,
+  MethodNotAllowed,
+  InvalidPath,
+  InvalidQuery,
+  MissingHeader,
+  InvalidHeader,
+  MissingCookie,
+  InvalidBody,
+  LengthRequired,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  BodyConsumed,
+  CorsForbidden,
+} from './reply/rejection.js';
+export type { Issue, Reject } from './reply/rejection.js';
+
+// Server
+export { serve, Server, ListenError } from './server/serve.js';
+export type { ServeOptions, ListenOptions, CloseOptions } from './server/serve.js';
+export { NativeBindingError } from './server/uws.js';

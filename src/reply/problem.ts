@@ -1,0 +1,38 @@
+/** RFC 9457 problem details for rejections nobody recovered and for failures. */
+import { HttpRejection, type Rejection } from './rejection.js';
+import { Reply } from './reply.js';
+
+/** The body of an `application/problem+json` response. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  issues?: readonly { code: string; path: readonly PropertyKey[]; message: string }[];
+}
+
+const PROBLEM: readonly (readonly [string, string])[] = [['content-type', 'application/problem+json']];
+
+export function problemReply(p: Problem): Reply {
+  return new Reply(p.status, PROBLEM, JSON.stringify(p, (_k, v: unknown) => (typeof v === 'symbol' ? String(v) : v)));
+}
+
+/** The problem a rejection is served as. Custom rejections are a 500 (as in warp). */
+export function rejectionProblem(r: Rejection): Problem {
+  const p = r.preferred;
+  if (p instanceof HttpRejection) {
+    const out: Problem = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail };
+    if (p.issues !== undefined) {
+      out.issues = p.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
+    }
+    return out;
+  }
+  return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Unhandled rejection' };
+}
+
+export const INTERNAL_ERROR: Problem = {
+  type: 'about:blank',
+  title: 'Internal Server Error',
+  status: 500,
+  detail: 'The server failed to handle this request',
+};

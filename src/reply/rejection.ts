@@ -1,0 +1,226 @@
+/**
+ * Rejections: "this filter did not accept the request".
+ *
+ * A rejection is a value, not an exception. `or` tries its next branch when the
+ * first one rejects and merges the two rejections by priority (warp's order):
+ * 404 loses to everything, 405 loses to everything but 404, otherwise the
+ * higher status wins. `recover` turns a rejection into a reply; one that is
+ * never recovered becomes an RFC 9457 problem+json response.
+ */
+
+/** A validation issue as reported by zod (`path`, `message`, `code`, ...). */
+export interface Issue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * Base class of weft's built-in rejection reasons. Each subclass has a fixed
+ * `status`, a literal `name` and a `title`; `detail` says what was wrong.
+ */
+export abstract class HttpRejection {
+  abstract readonly name: string;
+  abstract readonly status: number;
+  abstract readonly title: string;
+  readonly detail: string;
+  readonly issues: readonly Issue[] | undefined;
+  constructor(detail: string, issues?: readonly Issue[]) {
+    this.detail = detail;
+    this.issues = issues;
+  }
+}
+
+/** 404: no route matched the path (or a path param failed to parse). */
+export class NotFound extends HttpRejection {
+  readonly name = 'NotFound';
+  readonly status = 404;
+  readonly title = 'Not Found';
+}
+/** 405: the path may exist but not for this method. */
+export class MethodNotAllowed extends HttpRejection {
+  readonly name = 'MethodNotAllowed';
+  readonly status = 405;
+  readonly title = 'Method Not Allowed';
+}
+/** 400: a path segment is not valid percent-encoding. */
+export class InvalidPath extends HttpRejection {
+  readonly name = 'InvalidPath';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+}
+/** 400: the query string failed its schema. `issues` holds the zod issues. */
+export class InvalidQuery extends HttpRejection {
+  readonly name = 'InvalidQuery';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+}
+/** 400: a required request header is absent. */
+export class MissingHeader extends HttpRejection {
+  readonly name = 'MissingHeader';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+  constructor(readonly header: string) {
+    super(`Missing request header "${header}"`);
+  }
+}
+/** 400: a request header is present but does not have the expected value. */
+export class InvalidHeader extends HttpRejection {
+  readonly name = 'InvalidHeader';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+  constructor(readonly header: string, detail?: string, issues?: readonly Issue[]) {
+    super(detail ?? `Invalid request header "${header}"`, issues);
+  }
+}
+/** 400: a required cookie is absent. */
+export class MissingCookie extends HttpRejection {
+  readonly name = 'MissingCookie';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+  constructor(readonly cookie: string) {
+    super(`Missing request cookie "${cookie}"`);
+  }
+}
+/** 400: the body is malformed (bad JSON, prototype poisoning) or fails its schema. */
+export class InvalidBody extends HttpRejection {
+  readonly name = 'InvalidBody';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+}
+/** 411: a `Content-Length` header was required and is missing. */
+export class LengthRequired extends HttpRejection {
+  readonly name = 'LengthRequired';
+  readonly status = 411;
+  readonly title = 'Length Required';
+}
+/** 413: the body is larger than the filter's limit. */
+export class PayloadTooLarge extends HttpRejection {
+  readonly name = 'PayloadTooLarge';
+  readonly status = 413;
+  readonly title = 'Content Too Large';
+  constructor(readonly limit: number) {
+    super(`Request body exceeds the limit of ${limit} bytes`);
+  }
+}
+/** 415: the body's `Content-Type` is not the one the filter reads. */
+export class UnsupportedMediaType extends HttpRejection {
+  readonly name = 'UnsupportedMediaType';
+  readonly status = 415;
+  readonly title = 'Unsupported Media Type';
+}
+/** 500: two filters in one chain both tried to take the request body. */
+export class BodyConsumed extends HttpRejection {
+  readonly name = 'BodyConsumed';
+  readonly status = 500;
+  readonly title = 'Internal Server Error';
+  constructor() {
+    super('Request body consumed multiple times');
+  }
+}
+/** 403: a CORS request from an origin, method or header that is not allowed. */
+export class CorsForbidden extends HttpRejection {
+  readonly name = 'CorsForbidden';
+  readonly status = 403;
+  readonly title = 'Forbidden';
+}
+
+function rankOf(reason: unknown): number {
+  if (reason instanceof HttpRejection) {
+    if (reason.status === 404) return 0;
+    if (reason.status === 405) return 1;
+    return reason.status;
+  }
+  return 500; // a custom rejection nobody recovered is a server error
+}
+
+/**
+ * Why a filter did not match. Holds one or more reasons: weft's built-in
+ * {@link HttpRejection} subclasses, or any value passed to `reject.custom`.
+ *
+ * @example
+ * routes.recover((r) => r.find(Unauthorized) ? reply.empty(401) : r)
+ */
+export class Rejection {
+  /** The reasons, in the order the branches rejected. */
+  readonly reasons: readonly unknown[];
+  /** The reason that decides the response status (highest priority). */
+  readonly preferred: unknown;
+  /** @internal priority used by `or` */
+  readonly rank: number;
+
+  constructor(reasons: readonly unknown[]) {
+    this.reasons = reasons;
+    let best: unknown = reasons[0];
+    let bestRank = rankOf(best);
+    for (let i = 1; i < reasons.length; i++) {
+      const r = rankOf(reasons[i]);
+      if (r > bestRank) {
+        best = reasons[i];
+        bestRank = r;
+      }
+    }
+    this.preferred = best;
+    this.rank = bestRank;
+  }
+
+  /** The first reason that is an instance of `cls`, or `undefined`. */
+  find<C>(cls: abstract new (...args: never[]) => C): C | undefined {
+    for (const r of this.reasons) if (r instanceof cls) return r;
+    return undefined;
+  }
+
+  /** The status an unrecovered rejection is served with. */
+  get status(): number {
+    const p = this.preferred;
+    return p instanceof HttpRejection ? p.status : 500;
+  }
+
+  /** True when every reason is a 404 (nothing matched at all). */
+  isNotFound(): boolean {
+    return this.rank === 0;
+  }
+}
+
+/** Shared rejections for the two hottest cases; rejections are immutable. */
+export const NOT_FOUND: Rejection = new Rejection([new NotFound('No route matches this path')]);
+export const METHOD_NOT_ALLOWED: Rejection = new Rejection([
+  new MethodNotAllowed('The route does not accept this method'),
+]);
+
+/** Merge two rejections from `or` branches, keeping warp's priority rules. */
+export function combine(a: Rejection, b: Rejection): Rejection {
+  if (a === b) return a;
+  if (b.rank === 0) return a;
+  if (a.rank === 0) return b;
+  if (a.rank === 1 && b.rank === 1) return a;
+  return new Rejection([...a.reasons, ...b.reasons]);
+}
+
+/** Wrap one reason into a rejection. */
+export function rejectWith(reason: HttpRejection): Rejection {
+  return new Rejection([reason]);
+}
+
+export interface Reject {
+  /** A plain not-found rejection (`warp::reject()`). */
+  (): Rejection;
+  /** A not-found rejection. */
+  notFound(): Rejection;
+  /**
+   * Reject with your own value. Find it again in `recover` with
+   * `rejection.find(MyClass)`. Unrecovered, it is served as a 500.
+   *
+   * @example
+   * class Unauthorized {}
+   * const auth = header('authorization').andThen((h) =>
+   *   h === 'Bearer admin' ? h : reject.custom(new Unauthorized()));
+   */
+  custom(value: object): Rejection;
+}
+
+/** Build rejections to return from `andThen` / `orElse` / `recover`. */
+export const reject: Reject = Object.assign(() => NOT_FOUND, {
+  notFound: () => NOT_FOUND,
+  custom: (value: object) => new Rejection([value]),
+});

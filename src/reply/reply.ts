@@ -1,0 +1,165 @@
+/**
+ * Replies: immutable, chainable descriptions of a response.
+ *
+ * ```ts
+ * reply.json(user).status(201).header('location', `/users/${user.id}`)
+ * ```
+ * Every method returns a new `Reply`. Header names and values are checked
+ * when they are set (`InvalidHeaderError`), so a CR/LF never reaches the wire.
+ */
+import { checkHeader } from './headers.js';
+
+/** A chunk of a streamed body. */
+export type Chunk = string | Uint8Array;
+/** What a reply carries: nothing, a complete body, or a stream of chunks. */
+export type ReplyBody = null | string | Uint8Array | AsyncIterable<Chunk>;
+
+/** One Server-Sent Event. `data` that is not a string is sent as JSON. */
+export interface SseEvent {
+  data?: unknown;
+  event?: string;
+  id?: string;
+  /** Reconnection time in milliseconds. */
+  retry?: number;
+  comment?: string;
+}
+
+/** Values a filter may extract to be served: a `Reply`, or one converted by `toReply`. */
+export type Replyable = Reply | string | Uint8Array | number | boolean | null | object | undefined;
+
+type HeaderList = readonly (readonly [string, string])[];
+
+export class Reply {
+  /** @internal use the `reply` builder */
+  constructor(
+    /** The response status. */
+    readonly statusCode: number,
+    /** Header pairs, lower-case names, in the order they will be written. */
+    readonly headers: HeaderList,
+    /** The body. */
+    readonly body: ReplyBody,
+  ) {}
+
+  /** A copy with another status (an integer from 200 to 599). */
+  status(code: number): Reply {
+    return new Reply(checkStatus(code), this.headers, this.body);
+  }
+
+  /** A copy with `name` set to `value`, replacing any value it had. */
+  header(name: string, value: string): Reply {
+    const lower = checkHeader(name, value);
+    const rest = this.headers.filter(([n]) => n !== lower);
+    return new Reply(this.statusCode, [...rest, [lower, value]], this.body);
+  }
+
+  /** A copy with one more `name: value` line (for `set-cookie` and the like). */
+  appendHeader(name: string, value: string): Reply {
+    const lower = checkHeader(name, value);
+    return new Reply(this.statusCode, [...this.headers, [lower, value]], this.body);
+  }
+
+  /** The value of a header (the first, if repeated), or `undefined`. */
+  getHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    for (const [n, v] of this.headers) if (n === lower) return v;
+    return undefined;
+  }
+}
+
+function checkStatus(code: number): number {
+  if (!Number.isInteger(code) || code < 200 || code > 599) {
+    throw new RangeError(`Reply status must be an integer from 200 to 599, got ${String(code)}`);
+  }
+  return code;
+}
+
+const TEXT: HeaderList = [['content-type', 'text/plain; charset=utf-8']];
+const HTML: HeaderList = [['content-type', 'text/html; charset=utf-8']];
+const JSON_TYPE: HeaderList = [['content-type', 'application/json']];
+const OCTETS: HeaderList = [['content-type', 'application/octet-stream']];
+const SSE: HeaderList = [
+  ['content-type', 'text/event-stream'],
+  ['cache-control', 'no-cache'],
+];
+
+function encodeJson(value: unknown): string {
+  // Throws on BigInt and cycles: the handler fails before anything is written.
+  const s = JSON.stringify(value);
+  return s === undefined ? 'null' : s;
+}
+
+function sseLine(field: string, value: string): string {
+  if (/[\r\n]/.test(value)) throw new TypeError(`SSE ${field} must not contain CR or LF`);
+  return `${field}: ${value}\n`;
+}
+
+/** Encode one event in the text/event-stream format. */
+export function encodeSse(ev: SseEvent): string {
+  let out = '';
+  if (ev.comment !== undefined) for (const line of ev.comment.split(/\r?\n/)) out += `: ${line}\n`;
+  if (ev.event !== undefined) out += sseLine('event', ev.event);
+  if (ev.id !== undefined) out += sseLine('id', ev.id);
+  if (ev.retry !== undefined) out += `retry: ${Math.max(0, Math.floor(ev.retry))}\n`;
+  if (ev.data !== undefined) {
+    const text = typeof ev.data === 'string' ? ev.data : encodeJson(ev.data);
+    for (const line of text.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  }
+  return `${out}\n`;
+}
+
+async function* sseStream(events: AsyncIterable<SseEvent>): AsyncIterable<Chunk> {
+  for await (const ev of events) yield encodeSse(ev);
+}
+
+export interface ReplyBuilder {
+  /** An empty `200 OK` (warp's `warp::reply()`). */
+  (): Reply;
+  /** `text/plain; charset=utf-8`. */
+  text(body: string): Reply;
+  /** `text/html; charset=utf-8`. */
+  html(body: string): Reply;
+  /** `application/json`; the value is serialized now, so a BigInt or a cycle throws here. */
+  json(value: unknown): Reply;
+  /** `application/octet-stream`. */
+  bytes(body: Uint8Array): Reply;
+  /** A chunked body written as the iterable yields, with backpressure. */
+  stream(body: AsyncIterable<Chunk>, contentType?: string): Reply;
+  /** Server-Sent Events (`text/event-stream`). */
+  sse(events: AsyncIterable<SseEvent>): Reply;
+  /** A redirect; `status` defaults to 301 as in warp (use 302, 303, 307 or 308 as needed). */
+  redirect(location: string, status?: 301 | 302 | 303 | 307 | 308): Reply;
+  /** No body, just a status (e.g. `reply.empty(204)`). */
+  empty(status: number): Reply;
+}
+
+/**
+ * Build replies.
+ *
+ * @example
+ * get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`))
+ */
+export const reply: ReplyBuilder = Object.assign(() => new Reply(200, [], null), {
+  text: (body: string) => new Reply(200, TEXT, String(body)),
+  html: (body: string) => new Reply(200, HTML, String(body)),
+  json: (value: unknown) => new Reply(200, JSON_TYPE, encodeJson(value)),
+  bytes: (body: Uint8Array) => new Reply(200, OCTETS, body),
+  stream: (body: AsyncIterable<Chunk>, contentType?: string) => {
+    const r = new Reply(200, OCTETS, body);
+    return contentType === undefined ? r : r.header('content-type', contentType);
+  },
+  sse: (events: AsyncIterable<SseEvent>) => new Reply(200, SSE, sseStream(events)),
+  redirect: (location: string, status: 301 | 302 | 303 | 307 | 308 = 301) => {
+    if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${status}`);
+    return new Reply(status, [], null).header('location', location);
+  },
+  empty: (status: number) => new Reply(checkStatus(status), [], null),
+});
+
+/** Convert what a filter extracted into a `Reply`. */
+export function toReply(value: unknown): Reply {
+  if (value instanceof Reply) return value;
+  if (typeof value === 'string') return reply.text(value);
+  if (value instanceof Uint8Array) return reply.bytes(value);
+  if (value === undefined) return reply();
+  return reply.json(value);
+}

@@ -1,0 +1,45 @@
+/** Wrappers that edit the headers of every reply a filter produces (`reply.with.*`). */
+import type { Ctx } from '../filters/context.js';
+import { FilterImpl, type Out, type Step, type Wrapper, type WrapperImpl } from '../filters/filter.js';
+import { checkHeader } from './headers.js';
+import type { Reply } from './reply.js';
+
+/** @internal a wrapper that maps each reply. */
+export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {
+  const w = {
+    wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]> {
+      const apply = (v: Out): Out => (Array.isArray(v) ? [edit(v[0] as Reply)] : v);
+      const run = (ctx: Ctx): Step => {
+        const x = inner.run(ctx);
+        return x instanceof Promise ? x.then(apply) : apply(x);
+      };
+      return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
+    },
+  };
+  return w as unknown as Wrapper;
+}
+
+/** Set `name: value` on every reply, replacing what the handler set. */
+function header(name: string, value: string): Wrapper {
+  checkHeader(name, value);
+  return replyMapper('with.header', (r) => r.header(name, value));
+}
+
+/** Set `name: value` only on replies that do not have that header yet. */
+function defaultHeader(name: string, value: string): Wrapper {
+  checkHeader(name, value);
+  return replyMapper('with.defaultHeader', (r) => (r.getHeader(name) === undefined ? r.header(name, value) : r));
+}
+
+/** Set several headers on every reply, replacing what the handler set. */
+function headers(values: Readonly<Record<string, string>>): Wrapper {
+  const pairs = Object.entries(values);
+  for (const [n, v] of pairs) checkHeader(n, v);
+  return replyMapper('with.headers', (r) => pairs.reduce((acc, [n, v]) => acc.header(n, v), r));
+}
+
+export const withWrappers: {
+  header: typeof header;
+  defaultHeader: typeof defaultHeader;
+  headers: typeof headers;
+} = { header, defaultHeader, headers };

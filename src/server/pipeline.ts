@@ -1,0 +1,52 @@
+/**
+ * Run a reply filter against one request and settle on a `Reply`: extracted
+ * values become replies, rejections become problem+json, thrown errors a
+ * 500. Shared by the uWS server and the in-process test harness, so both
+ * run exactly the same code. Synchronous filters settle synchronously.
+ */
+import type { Logger } from 'pino';
+import { BodyTooLargeError, Ctx, type RequestSource } from '../filters/context.js';
+import type { FilterImpl, Out } from '../filters/filter.js';
+import { INTERNAL_ERROR, problemReply, rejectionProblem } from '../reply/problem.js';
+import { HttpRejection, PayloadTooLarge, Rejection } from '../reply/rejection.js';
+import { type Reply, toReply } from '../reply/reply.js';
+
+function failed(err: unknown, logger: Logger | undefined): Reply {
+  if (err instanceof BodyTooLargeError) {
+    return problemReply(rejectionProblem(new Rejection([new PayloadTooLarge(err.limit)])));
+  }
+  logger?.error({ err }, 'request handler failed');
+  return problemReply(INTERNAL_ERROR);
+}
+
+function settled(out: Out, logger: Logger | undefined): Reply {
+  if (out instanceof Rejection) {
+    if (!(out.preferred instanceof HttpRejection)) {
+      logger?.error({ rejection: out.preferred }, 'unhandled custom rejection');
+    }
+    return problemReply(rejectionProblem(out));
+  }
+  try {
+    return toReply(out[0]);
+  } catch (err) {
+    return failed(err, logger);
+  }
+}
+
+/** Settle `filter` for the request `req`. */
+export function settle(filter: FilterImpl<unknown[]>, req: RequestSource): Reply | Promise<Reply> {
+  const logger = req.logger;
+  let step;
+  try {
+    step = filter.run(new Ctx(req));
+  } catch (err) {
+    return failed(err, logger);
+  }
+  if (step instanceof Promise) {
+    return step.then(
+      (out: Out) => settled(out, logger),
+      (err: unknown) => failed(err, logger),
+    );
+  }
+  return settled(step, logger);
+}

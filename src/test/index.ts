@@ -1,0 +1,3 @@
+/** `weft/test`: the in-process harness. */
+export { request, RequestBuilder } from './request.js';
+export type { TestResponse } from './request.js';

@@ -1,0 +1,187 @@
+/**
+ * The in-process test harness (`weft/test`): build a request, run filters
+ * against it without a network. `reply()` runs the same pipeline as the
+ * server (`settle`), so a response here is the response the server sends,
+ * minus what the wire adds (`Date`, `Content-Length`).
+ *
+ * ```ts
+ * const res = await request().method('POST').path('/users').json({ name: 'a' }).reply(routes);
+ * await request().path('/42').filter(path(int));   // 42
+ * await request().path('/x').matches(filter);      // boolean
+ * ```
+ */
+import type { Logger } from 'pino';
+import { BodyTooLargeError, type BodySource, Ctx, type RequestSource } from '../filters/context.js';
+import { type Filter, impl } from '../filters/filter.js';
+import { Rejection } from '../reply/rejection.js';
+import type { Chunk, Replyable } from '../reply/reply.js';
+import { settle } from '../server/pipeline.js';
+
+class BufferBody implements BodySource {
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly contentLength: number | undefined,
+  ) {}
+
+  async collect(limit: number): Promise<Uint8Array | undefined> {
+    return this.bytes.byteLength > limit ? undefined : this.bytes;
+  }
+
+  async *stream(limit: number): AsyncIterable<Uint8Array> {
+    if (this.bytes.byteLength > limit) throw new BodyTooLargeError(limit);
+    if (this.bytes.byteLength > 0) yield this.bytes;
+  }
+}
+
+class TestSource implements RequestSource {
+  private readonly controller = new AbortController();
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly query: string,
+    private readonly all: Readonly<Record<string, string>>,
+    private readonly remote: string,
+    readonly body: BodySource,
+    readonly logger: Logger | undefined,
+  ) {}
+  header(name: string): string | undefined {
+    return this.all[name];
+  }
+  headers(): Readonly<Record<string, string>> {
+    return this.all;
+  }
+  remoteAddress(): string {
+    return this.remote;
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+}
+
+/** A response produced in process. */
+export interface TestResponse {
+  readonly status: number;
+  /** Lower-case names; repeated headers joined with `, ` (see `rawHeaders` for each line). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawHeaders: readonly (readonly [string, string])[];
+  readonly body: Uint8Array;
+  text(): string;
+  json(): unknown;
+}
+
+const encoder = new TextEncoder();
+
+async function drain(body: AsyncIterable<Chunk>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of body) parts.push(typeof c === 'string' ? encoder.encode(c) : c);
+  return Buffer.concat(parts);
+}
+
+/** Builder for an in-process request. Every setter returns the builder. */
+export class RequestBuilder {
+  private m = 'GET';
+  private p = '/';
+  private readonly hs: Record<string, string> = Object.create(null) as Record<string, string>;
+  private b: Uint8Array = new Uint8Array(0);
+  private remote = '127.0.0.1';
+  private logger: Logger | undefined;
+
+  /** The method (default `GET`). */
+  method(m: string): this {
+    this.m = m;
+    return this;
+  }
+  /** Path and optional query, e.g. `/users/1?x=2`; an absolute URL's path is used. */
+  path(p: string): this {
+    this.p = p;
+    return this;
+  }
+  /** Set a header (repeat calls append with `, `). */
+  header(name: string, value: string): this {
+    const k = name.toLowerCase();
+    const prev = this.hs[k];
+    this.hs[k] = prev === undefined ? value : `${prev}, ${value}`;
+    return this;
+  }
+  /** A raw body; sets `content-length`. */
+  body(body: string | Uint8Array): this {
+    this.b = typeof body === 'string' ? encoder.encode(body) : body;
+    this.hs['content-length'] = String(this.b.byteLength);
+    return this;
+  }
+  /** A JSON body with `content-type: application/json`. */
+  json(value: unknown): this {
+    this.hs['content-type'] = 'application/json';
+    return this.body(JSON.stringify(value));
+  }
+  /** The peer address `addr.remote()` reports (default `127.0.0.1`). */
+  remoteAddr(ip: string): this {
+    this.remote = ip;
+    return this;
+  }
+  /** A pino logger for the pipeline's error logs (default: none). */
+  log(logger: Logger): this {
+    this.logger = logger;
+    return this;
+  }
+
+  private source(): TestSource {
+    let raw = this.p;
+    // Absolute-form (`http://host/path?q`) and authority-form (`host:port`) as in warp's tests.
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(raw);
+    if (scheme) raw = raw.slice(scheme[0].length);
+    else if (!raw.startsWith('/') && !raw.startsWith('?')) raw = '';
+    const q = raw.indexOf('?');
+    let path = q === -1 ? raw : raw.slice(0, q);
+    const query = q === -1 ? '' : raw.slice(q + 1);
+    if (!path.startsWith('/')) path = `/${path}`;
+    const cl = this.hs['content-length'];
+    const contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
+    return new TestSource(this.m, path, query, { ...this.hs }, this.remote, new BufferBody(this.b, contentLength), this.logger);
+  }
+
+  /** Run `filter` and return what it extracted: one value, `undefined` for none, or the tuple. Throws the `Rejection`. */
+  async filter<T extends unknown[]>(filter: Filter<T>): Promise<T extends [] ? undefined : T extends [infer X] ? X : T> {
+    const out = await impl(filter).run(new Ctx(this.source()));
+    if (out instanceof Rejection) throw out;
+    type R = T extends [] ? undefined : T extends [infer X] ? X : T;
+    if (out.length === 0) return undefined as R;
+    if (out.length === 1) return out[0] as R;
+    return out as R;
+  }
+
+  /** Whether `filter` accepts this request. Thrown errors propagate. */
+  async matches<T extends unknown[]>(filter: Filter<T>): Promise<boolean> {
+    const out = await impl(filter).run(new Ctx(this.source()));
+    return !(out instanceof Rejection);
+  }
+
+  /** Run a reply filter through the server's pipeline and collect the response. */
+  async reply(filter: Filter<[Replyable]>): Promise<TestResponse> {
+    const src = this.source();
+    const r = await settle(impl(filter) as never, src);
+    const bodiless = r.statusCode === 204 || r.statusCode === 304 || src.method === 'HEAD';
+    let bytes: Uint8Array;
+    if (r.body === null) bytes = new Uint8Array(0);
+    else if (typeof r.body === 'string') bytes = encoder.encode(r.body);
+    else if (r.body instanceof Uint8Array) bytes = r.body;
+    else bytes = bodiless ? new Uint8Array(0) : await drain(r.body);
+    if (bodiless) bytes = new Uint8Array(0);
+    const headers: Record<string, string> = {};
+    for (const [n, v] of r.headers) headers[n] = headers[n] === undefined ? v : `${headers[n]}, ${v}`;
+    const text = () => Buffer.from(bytes).toString('utf8');
+    return {
+      status: r.statusCode,
+      headers,
+      rawHeaders: r.headers,
+      body: bytes,
+      text,
+      json: () => JSON.parse(text()) as unknown,
+    };
+  }
+}
+
+/** Start building an in-process request (`GET /` until told otherwise). */
+export function request(): RequestBuilder {
+  return new RequestBuilder();
+}
