@@ -67,13 +67,10 @@ function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPa
   const run = (ctx: Ctx): Out => {
     const all = ctx.segments();
     let pos = ctx.pos;
-    if (all.length - pos < n) {
-      // Too few segments, but report bad encoding first if that is the cause.
-      for (let i = pos; i < all.length; i++) if (all[i] === null) return badEncoding();
-      return NOT_FOUND;
-    }
     let values: unknown[] | undefined;
     for (let i = 0; i < n; i++, pos++) {
+      // Checked in order: a mismatch before a badly encoded segment is a 404.
+      if (pos >= all.length) return NOT_FOUND;
       const seg = all[pos];
       if (seg === null || seg === undefined) return badEncoding();
       const want = segs[i] as Compiled;

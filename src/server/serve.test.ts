@@ -1,0 +1,364 @@
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RawClient, delay, memoryLogger, rawOnce, until } from '../../test/helpers.js';
+import { any, signal } from '../filters/any.js';
+import { body } from '../filters/body.js';
+import type { Filter } from '../filters/filter.js';
+import { get, post } from '../filters/method.js';
+import { str } from '../filters/params.js';
+import { path } from '../filters/path.js';
+import { reply } from '../reply/index.js';
+import type { Replyable } from '../reply/reply.js';
+import { ListenError, type Server, serve } from './serve.js';
+import { uws } from './uws.js';
+
+const servers: Server[] = [];
+async function start(filter: Filter<[Replyable]>, opts: Parameters<typeof serve>[1] = { logger: false }) {
+  const s = await serve(filter, opts).listen({ port: 0 });
+  servers.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close({ timeoutMs: 100 })));
+});
+
+const hello = get()
+  .and(path('hello', str))
+  .map((name) => reply.text(`Hello, ${name}!`));
+
+describe('serve() on uWebSockets.js', () => {
+  it('runs on the native binding, not the JS fallback', () => {
+    expect(typeof uws().getParts).toBe('function');
+    expect(typeof uws().SSLApp).toBe('function');
+  });
+
+  it('refuses to start on the JS fallback', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', "import('./src/server/uws.ts').then(m => m.uws()).catch(e => { console.error(e.name + ': ' + e.message); process.exit(3); })"],
+      { env: { ...process.env, UWS_USE_FALLBACK: '1' }, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('NativeBindingError');
+  });
+
+  it('serves a route over real HTTP', async () => {
+    const s = await start(hello);
+    const res = await fetch(`http://127.0.0.1:${s.port}/hello/world`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe('Hello, world!');
+  });
+
+  it('answers HEAD with the GET headers and length but no body', async () => {
+    const s = await start(hello);
+    const c = await RawClient.connect(s.port);
+    c.write('HEAD /hello/you HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/again HTTP/1.1\r\nHost: x\r\n\r\n');
+    const head = await c.response({ head: true });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe('11');
+    const next = await c.response();
+    expect(next.body).toBe('Hello, again!');
+    c.destroy();
+  });
+
+  it('a handler that throws (sync or async) is a 500 and the connection keeps serving', async () => {
+    const routes = path('sync')
+      .map((): string => {
+        throw new Error('sync boom');
+      })
+      .or(
+        path('async').then(async (): Promise<string> => {
+          await delay(1);
+          throw new Error('async boom');
+        }),
+      )
+      .or(path('ok').map(() => 'fine'));
+    const { logger, lines } = memoryLogger();
+    const s = await start(routes, { logger });
+    const c = await RawClient.connect(s.port);
+    for (const p of ['/sync', '/async']) {
+      c.write(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const r = await c.response();
+      expect(r.status).toBe(500);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      expect(r.body).not.toContain('boom');
+    }
+    c.write('GET /ok HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await c.response()).body).toBe('fine');
+    c.destroy();
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(2);
+    expect(JSON.stringify(errors[0])).toContain('sync boom');
+    expect((errors[0]?.err as { stack: string }).stack).toContain('serve.test.ts');
+  });
+
+  it('writes one access-log line per request with method, path, status and ms', async () => {
+    const { logger, lines } = memoryLogger();
+    const s = await start(hello, { logger });
+    await fetch(`http://127.0.0.1:${s.port}/hello/a`);
+    await fetch(`http://127.0.0.1:${s.port}/nope`);
+    const access = lines.filter((l) => l.msg === 'request');
+    expect(access).toHaveLength(2);
+    expect(access[0]).toMatchObject({ level: 30, method: 'GET', path: '/hello/a', status: 200 });
+    expect(typeof access[0]?.ms).toBe('number');
+    expect(access[1]).toMatchObject({ path: '/nope', status: 404 });
+  });
+
+  it('a client that aborts mid-request fires the request signal and nothing crashes', async () => {
+    let aborted: ((v: unknown) => void) | undefined;
+    const sawAbort = new Promise((r) => {
+      aborted = r;
+    });
+    const slow = path('slow')
+      .and(signal())
+      .then(
+        (sig) =>
+          new Promise<string>((resolve) => {
+            sig.addEventListener('abort', () => {
+              aborted?.(sig.reason);
+              resolve('too late');
+            });
+          }),
+      );
+    const s = await start(slow.or(hello));
+    const c = await RawClient.connect(s.port);
+    c.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => s.pending === 1);
+    c.destroy();
+    const reason = await sawAbort;
+    expect((reason as Error).name).toBe('AbortError');
+    await until(() => s.pending === 0);
+    const res = await fetch(`http://127.0.0.1:${s.port}/hello/still`);
+    expect(await res.text()).toBe('Hello, still!');
+  });
+
+  it('listen() on a busy port rejects with a clear ListenError', async () => {
+    const s = await start(hello);
+    await expect(serve(hello, { logger: false }).listen({ port: s.port })).rejects.toThrow(ListenError);
+    await expect(serve(hello, { logger: false }).listen({ port: s.port })).rejects.toThrow(/could not listen on 127\.0\.0\.1:\d+/);
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    await expect(serve(hello, { logger: false }).listen({ port: taken })).rejects.toThrow(ListenError);
+    blocker.close();
+  });
+
+  it('close() finishes in-flight requests with Connection: close and 503s new ones on kept-alive sockets', async () => {
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const routes = path('slow')
+      .then(async () => {
+        await gate;
+        return 'done';
+      })
+      .or(path('fast').map(() => 'fast'));
+    const s = await serve(routes, { logger: false }).listen({ port: 0 });
+    const kept = await RawClient.connect(s.port);
+    kept.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await kept.response()).body).toBe('fast');
+    const inflight = await RawClient.connect(s.port);
+    inflight.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => s.pending === 1);
+    const closed = s.close({ timeoutMs: 5000 });
+    // new connections are refused
+    await expect(fetch(`http://127.0.0.1:${s.port}/fast`)).rejects.toThrow();
+    // a new request on a kept-alive socket gets 503
+    kept.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    const unavailable = await kept.response();
+    expect(unavailable.status).toBe(503);
+    // the in-flight request completes, told to close
+    release?.();
+    const done = await inflight.response();
+    expect(done.body).toBe('done');
+    expect(done.headers.connection).toBe('close');
+    await closed;
+    await inflight.closed;
+  });
+
+  it('close() gives up after its deadline and aborts what is left', async () => {
+    let sig: AbortSignal | undefined;
+    const never = path('never')
+      .and(signal())
+      .then((s) => {
+        sig = s;
+        return new Promise<string>(() => {});
+      });
+    const s = await serve(never, { logger: false }).listen({ port: 0 });
+    const c = await RawClient.connect(s.port);
+    c.write('GET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => s.pending === 1);
+    const t0 = Date.now();
+    await s.close({ timeoutMs: 150 });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(sig?.aborted).toBe(true);
+    await c.closed;
+  });
+
+  it('reads JSON bodies, including chunked ones', async () => {
+    const echo = post()
+      .and(path('echo'))
+      .and(body.json(z.object({ a: z.number() })))
+      .map((v) => reply.json(v));
+    const s = await start(echo);
+    const res = await fetch(`http://127.0.0.1:${s.port}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(await res.json()).toEqual({ a: 1 });
+    const chunked = await rawOnce(
+      s.port,
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n3\r\n{"a\r\n4\r\n":2}\r\n0\r\n\r\n',
+    );
+    expect(chunked.status).toBe(200);
+    expect(JSON.parse(chunked.body)).toEqual({ a: 2 });
+  });
+
+  it('a declared body over the limit is a 413 at once; the connection is closed', async () => {
+    const f = post()
+      .and(body.bytes({ limit: 1024 }))
+      .map((b) => String(b.byteLength));
+    const s = await start(f);
+    const c = await RawClient.connect(s.port);
+    c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`);
+    const r = await c.response();
+    expect(r.status).toBe(413);
+    expect(r.headers.connection).toBe('close');
+    await c.closed;
+  });
+
+  it('uWS itself drops a connection declaring a Content-Length of 1 GiB or more', async () => {
+    const s = await start(post().and(body.bytes()).map(() => 'x'));
+    const c = await RawClient.connect(s.port);
+    c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 ** 3}\r\n\r\n`);
+    await c.closed;
+    expect(c.received).toBe('');
+    expect((await fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST' })).status).toBe(200);
+  });
+
+  it('an undeclared (chunked) upload is cut at limit+1 and never buffered', async () => {
+    const f = post()
+      .and(body.bytes({ limit: 64 * 1024 }))
+      .map((b) => String(b.byteLength));
+    const s = await start(f);
+    const c = await RawClient.connect(s.port);
+    c.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(256 * 1024, 97);
+    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    const rss0 = process.memoryUsage().rss;
+    let sent = 0;
+    // Offer up to 1 GiB; the server must answer and close long before that.
+    while (!c.ended && sent < 1024 ** 3) {
+      if (!c.socket.write(frame)) await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closed]);
+      sent += frame.length;
+      if (c.received.includes('413')) break;
+    }
+    const r = await c.response();
+    expect(r.status).toBe(413);
+    await c.closed;
+    expect(sent).toBeLessThan(256 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
+    // and the server still answers
+    expect((await fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', body: 'abc' })).status).toBe(200);
+  });
+
+  it('an invalid Content-Length never reaches a handler (uWS closes the connection)', async () => {
+    let ran = false;
+    const s = await start(post().and(body.text()).map((t) => {
+      ran = true;
+      return t;
+    }));
+    for (const bad of ['1x', '-1', '1, 2']) {
+      const c = await RawClient.connect(s.port);
+      c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${bad}\r\n\r\nabc`);
+      await Promise.race([c.closed, delay(1000)]);
+      const status = c.received.split(' ')[1];
+      expect(status === undefined || status === '400').toBe(true);
+      c.destroy();
+    }
+    expect(ran).toBe(false);
+    expect((await fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', body: 'ok' })).status).toBe(200);
+  });
+
+  it('never lets Content-Length + Transfer-Encoding smuggle a second request', async () => {
+    const seen: string[] = [];
+    const f = any()
+      .and(path.full())
+      .and(body.text())
+      .map((p, t) => {
+        seen.push(p);
+        return `${p}:${t}`;
+      });
+    const s = await start(f);
+    const smuggle =
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+    const c = await RawClient.connect(s.port);
+    c.write(smuggle);
+    await Promise.race([c.closed, delay(500)]);
+    c.destroy();
+    expect(seen).not.toContain('/smuggled');
+    expect((await fetch(`http://127.0.0.1:${s.port}/ok`, { method: 'POST', body: 'x' })).status).toBe(200);
+  });
+
+  it('streams a large reply with backpressure', async () => {
+    const size = 32 * 1024 * 1024;
+    async function* big() {
+      const chunk = new Uint8Array(64 * 1024).fill(120);
+      for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
+    }
+    const s = await start(path('big').map(() => reply.stream(big())));
+    const res = await fetch(`http://127.0.0.1:${s.port}/big`);
+    const buf = new Uint8Array(await res.arrayBuffer());
+    expect(buf.byteLength).toBe(size);
+  });
+
+  it('stops a streamed reply when the client goes away', async () => {
+    let finished = false;
+    let produced = 0;
+    async function* endless() {
+      try {
+        const chunk = new Uint8Array(64 * 1024);
+        for (;;) {
+          produced++;
+          yield chunk;
+        }
+      } finally {
+        finished = true;
+      }
+    }
+    const s = await start(path('endless').map(() => reply.stream(endless())).or(hello));
+    const c = await RawClient.connect(s.port);
+    c.write('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => c.received.length > 100_000);
+    c.destroy();
+    await until(() => finished);
+    expect(produced).toBeGreaterThan(0);
+    expect(await (await fetch(`http://127.0.0.1:${s.port}/hello/x`)).text()).toBe('Hello, x!');
+  });
+
+  it('a reply with CR/LF in a header never reaches the wire (500, nothing injected)', async () => {
+    const s = await start(path('evil').map(() => reply.text('x').header('x-a', 'ok\r\nSet-Cookie: pwned=1')));
+    const c = await RawClient.connect(s.port);
+    c.write('GET /evil HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await c.response();
+    expect(r.status).toBe(500);
+    expect(c.received.toLowerCase()).not.toContain('pwned');
+    c.destroy();
+  });
+
+  it('204 and 304 carry no body', async () => {
+    const s = await start(path('nc').map(() => reply.text('ignored').status(204)));
+    const c = await RawClient.connect(s.port);
+    c.write('GET /nc HTTP/1.1\r\nHost: x\r\n\r\nGET /nc HTTP/1.1\r\nHost: x\r\n\r\n');
+    const a = await c.response();
+    const b = await c.response();
+    expect([a.status, b.status]).toEqual([204, 204]);
+    expect(c.received).not.toContain('ignored');
+    c.destroy();
+  });
+});
