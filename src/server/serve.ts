@@ -161,6 +161,8 @@ export class Server {
       for (const r of this.inflight) r.abort(new Error('server shut down before the request finished'));
       this.inflight.clear();
     }
+    // Let uWS flush the last responses (it writes them from its loop) before cutting connections.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     this.app.close();
     if (this.onSignal) {
       process.off('SIGTERM', this.onSignal);
