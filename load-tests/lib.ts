@@ -1,0 +1,133 @@
+/** Shared pieces of the load tests: pinned server processes, autocannon runs, /proc CPU accounting. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const CLK_TCK = 100; // Linux USER_HZ
+
+export interface ServerProc {
+  proc: ChildProcess;
+  port: number;
+  pid: number;
+}
+
+/** Start `servers/<name>.ts` pinned to `core`; resolves once it printed its port. */
+export async function startServer(name: string, env: Record<string, string> = {}, core = '0'): Promise<ServerProc> {
+  const proc = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', join(here, 'servers', `${name}.ts`)], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /\{"port":(\d+)\}/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+  return { proc, port, pid: proc.pid as number };
+}
+
+export async function stopServer(s: ServerProc): Promise<void> {
+  s.proc.kill('SIGKILL');
+  if (s.proc.exitCode === null) await once(s.proc, 'exit');
+}
+
+/** utime + stime of a process, in microseconds. */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+}
+
+/** Resident set size of a process, in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  seconds: number;
+  connections?: number;
+  pipelining?: number;
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Core to pin autocannon to. */
+  core?: string;
+}
+
+/** Run autocannon pinned to a core; parse its JSON result. */
+export async function load(opts: LoadOptions): Promise<LoadResult> {
+  const bin = require.resolve('autocannon/autocannon.js');
+  const args = [
+    '-c',
+    opts.core ?? '1',
+    process.execPath,
+    bin,
+    '-j',
+    '-c',
+    String(opts.connections ?? 100),
+    '-p',
+    String(opts.pipelining ?? 10),
+    '-d',
+    String(opts.seconds),
+  ];
+  if (opts.method) args.push('-m', opts.method);
+  if (opts.body !== undefined) args.push('-b', opts.body);
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
+  args.push(opts.url);
+  const proc = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const [code] = (await once(proc, 'exit')) as [number];
+  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
+  const j = JSON.parse(out) as {
+    requests: { total: number; average: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+    duration: number;
+  };
+  return {
+    requests: j.requests.total,
+    rps: j.requests.total / j.duration,
+    p50: j.latency.p50,
+    p99: j.latency.p99,
+    errors: j.errors,
+    non2xx: j.non2xx,
+  };
+}
+
+/** Load a server and account its CPU: µs of server CPU per request. */
+export async function measure(s: ServerProc, opts: LoadOptions): Promise<LoadResult & { cpuUsPerReq: number; rss: number }> {
+  const c0 = cpuMicros(s.pid);
+  const r = await load(opts);
+  const c1 = cpuMicros(s.pid);
+  return { ...r, cpuUsPerReq: (c1 - c0) / Math.max(1, r.requests), rss: rssMiB(s.pid) };
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
