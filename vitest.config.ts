@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Servers bind real ports; keep files in separate processes.
     pool: 'forks',
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]],
     typecheck: {
       enabled: true,
       include: ['src/**/*.test-d.ts'],
