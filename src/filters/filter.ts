@@ -185,3 +185,14 @@ export function isThenable(x: unknown): x is PromiseLike<unknown> {
     !(x instanceof FilterImpl)
   );
 }
+
+/**
+ * @internal a run function that runs `a`, then `apply` to its output,
+ * staying synchronous when `a` is.
+ */
+export function afterRun(a: FilterImpl<unknown[]>, apply: (out: Out, ctx: Ctx) => Step): (ctx: Ctx) => Step {
+  return (ctx) => {
+    const x = a.run(ctx);
+    return x instanceof Promise ? x.then((v: Out) => apply(v, ctx)) : apply(x, ctx);
+  };
+}

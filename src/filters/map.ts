@@ -1,5 +1,4 @@
-import type { Ctx } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step } from './filter.js';
+import { type Filter, FilterImpl, type Out, type Step, afterRun } from './filter.js';
 
 /** `a.map(fn)`: a synchronous transform of the extracted values. */
 export function mapFilter<T extends unknown[], R>(
@@ -7,9 +6,6 @@ export function mapFilter<T extends unknown[], R>(
   fn: (...values: T) => R,
 ): Filter<[R]> {
   const apply = (v: Out): Out => (Array.isArray(v) ? [fn(...(v as T))] : v);
-  const run = (ctx: Ctx): Step => {
-    const x = a.run(ctx);
-    return x instanceof Promise ? x.then(apply) : apply(x);
-  };
+  const run = afterRun(a as FilterImpl<unknown[]>, apply);
   return new FilterImpl<[R]>('map', run, { leading: a.leading, needs: a.needs });
 }

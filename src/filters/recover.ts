@@ -1,6 +1,5 @@
 import { Rejection } from '../reply/rejection.js';
-import type { Ctx } from './context.js';
-import { type Accepted, type Filter, FilterImpl, type Out, type Step, isThenable } from './filter.js';
+import { type Accepted, type Filter, FilterImpl, type Out, type Step, isThenable, afterRun } from './filter.js';
 
 const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
 
@@ -18,9 +17,6 @@ export function recoverFilter<T extends unknown[], R>(
     if (isThenable(r)) return Promise.resolve(r).then(wrap);
     return wrap(r);
   };
-  const run = (ctx: Ctx): Step => {
-    const x = a.run(ctx);
-    return x instanceof Promise ? x.then(apply) : apply(x);
-  };
+  const run = afterRun(a as FilterImpl<unknown[]>, apply);
   return new FilterImpl<[T[0] | Accepted<R>]>('recover', run, { needs: a.needs });
 }

@@ -1,5 +1,4 @@
-import type { Ctx } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step, isThenable } from './filter.js';
+import { type Filter, FilterImpl, type Out, type Step, isThenable, afterRun } from './filter.js';
 
 /** `a.then(fn)`: an async transform that cannot reject (a throw is a 500). */
 export function thenFilter<T extends unknown[], R>(
@@ -12,9 +11,6 @@ export function thenFilter<T extends unknown[], R>(
     if (isThenable(r)) return Promise.resolve(r).then((value) => [value]);
     return [r];
   };
-  const run = (ctx: Ctx): Step => {
-    const x = a.run(ctx);
-    return x instanceof Promise ? x.then(apply) : apply(x);
-  };
+  const run = afterRun(a as FilterImpl<unknown[]>, apply);
   return new FilterImpl<[Awaited<R>]>('then', run, { leading: a.leading, needs: a.needs });
 }

@@ -1,5 +1,4 @@
-import type { Ctx } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step } from './filter.js';
+import { type Filter, FilterImpl, type Out, type Step, afterRun } from './filter.js';
 
 const flatten = (v: Out): Out => {
   if (!Array.isArray(v)) return v;
@@ -12,10 +11,7 @@ const flatten = (v: Out): Out => {
 export function untupleFilter<T extends unknown[]>(
   a: FilterImpl<T>,
 ): Filter<T extends [infer U extends unknown[]] ? U : never> {
-  const run = (ctx: Ctx): Step => {
-    const x = a.run(ctx);
-    return x instanceof Promise ? x.then(flatten) : flatten(x);
-  };
+  const run = afterRun(a as FilterImpl<unknown[]>, flatten);
   return new FilterImpl<T extends [infer U extends unknown[]] ? U : never>('untuple', run, {
     leading: a.leading,
     needs: a.needs,

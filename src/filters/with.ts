@@ -1,16 +1,12 @@
 import { toReply } from '../reply/reply.js';
 import type { Reply, Replyable } from '../reply/reply.js';
-import type { Ctx } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step, type WrapperImpl } from './filter.js';
+import { type Filter, FilterImpl, type Out, type Step, type WrapperImpl, afterRun } from './filter.js';
 
 const convert = (v: Out): Out => (Array.isArray(v) ? [toReply(v[0])] : v);
 
 /** `a.with(wrapper)`: convert `a`'s value to a `Reply`, then let the wrapper wrap it. */
 export function withFilter(a: FilterImpl<[Replyable]>, wrapper: WrapperImpl): Filter<[Reply]> {
-  const run = (ctx: Ctx): Step => {
-    const x = a.run(ctx);
-    return x instanceof Promise ? x.then(convert) : convert(x);
-  };
+  const run = afterRun(a as FilterImpl<unknown[]>, convert);
   const asReply = new FilterImpl<[Reply]>('reply', run, { leading: a.leading, needs: a.needs });
   return wrapper.wrap(asReply);
 }

@@ -1,6 +1,5 @@
 /** Wrappers that edit the headers of every reply a filter produces (`reply.with.*`). */
-import type { Ctx } from '../filters/context.js';
-import { FilterImpl, type Out, type Step, type Wrapper, type WrapperImpl } from '../filters/filter.js';
+import { FilterImpl, type Out, type Wrapper, afterRun } from '../filters/filter.js';
 import { checkHeader } from './headers.js';
 import type { Reply } from './reply.js';
 
@@ -9,10 +8,7 @@ export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {
   const w = {
     wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]> {
       const apply = (v: Out): Out => (Array.isArray(v) ? [edit(v[0] as Reply)] : v);
-      const run = (ctx: Ctx): Step => {
-        const x = inner.run(ctx);
-        return x instanceof Promise ? x.then(apply) : apply(x);
-      };
+      const run = afterRun(inner as FilterImpl<unknown[]>, apply);
       return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
     },
   };

@@ -105,16 +105,25 @@ export class UwsBody implements BodySource {
     });
   }
 
-  async collect(limit: number): Promise<Uint8Array | undefined> {
+  /** Start reading under `limit`. */
+  private begin(limit: number): void {
     this.limit = limit;
     this.attach();
+  }
+
+  /** True (and the body dropped) once more than `limit` bytes arrived. */
+  private over(limit: number): boolean {
+    if (this.failure) throw this.failure;
+    if (this.received <= limit) return false;
+    this.truncated = true;
+    this.chunks = [];
+    return true;
+  }
+
+  async collect(limit: number): Promise<Uint8Array | undefined> {
+    this.begin(limit);
     for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.received > limit) {
-        this.truncated = true;
-        this.chunks = [];
-        return undefined;
-      }
+      if (this.over(limit)) return undefined;
       if (this.done) break;
       await this.next();
     }
@@ -127,14 +136,9 @@ export class UwsBody implements BodySource {
   }
 
   async *stream(limit: number): AsyncIterable<Uint8Array> {
-    this.limit = limit;
-    this.attach();
+    this.begin(limit);
     for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.received > limit) {
-        this.truncated = true;
-        throw new BodyTooLargeError(limit);
-      }
+      if (this.over(limit)) throw new BodyTooLargeError(limit);
       const chunk = this.chunks.shift();
       if (chunk !== undefined) {
         this.buffered -= chunk.byteLength;
