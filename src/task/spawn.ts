@@ -1,0 +1,162 @@
+/**
+ * Tasks: spawned, awaitable, cancellable units of work (tokio::spawn).
+ *
+ * `spawn(fn)` starts `fn(signal)` now and returns a `JoinHandle`. Awaiting the
+ * handle gives `fn`'s value or error. `abort()` fires `signal`; JavaScript
+ * cannot stop a function from the outside, so the task stops at the next
+ * point where it looks at its signal (an `await sleep(ms, signal)`, a
+ * `fetch(url, { signal })`, a `signal.aborted` check...). An aborted handle
+ * rejects with `TaskAbortedError` at once, whatever the task does later.
+ *
+ * A failure nobody awaits is not an unhandled rejection: the handle settles
+ * lazily, and the error goes to the `onError` hook (the server logs it).
+ */
+import type { Logger } from 'pino';
+
+/** Thrown by awaiting a handle whose task was aborted. */
+export class TaskAbortedError extends Error {
+  override readonly name = 'TaskAbortedError';
+  constructor(readonly reason?: unknown) {
+    super('The task was aborted');
+  }
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export interface SpawnOptions {
+  /** A pino logger for failures nobody awaited. */
+  logger?: Logger;
+  /** A name for logs. */
+  name?: string;
+  /** Abort the task when this signal fires (a parent's signal). */
+  signal?: AbortSignal;
+}
+
+/** A handle to a spawned task: awaitable, abortable. */
+export class JoinHandle<T> implements PromiseLike<T> {
+  private readonly controller = new AbortController();
+  private outcome: Outcome<T> | undefined;
+  private waiters: (() => void)[] = [];
+  private observed = false;
+  /** Resolves when the task's function itself has returned or thrown (even after an abort). */
+  readonly finished: Promise<void>;
+
+  /** @internal use `spawn` */
+  constructor(fn: (signal: AbortSignal) => T | PromiseLike<T>, private readonly opts: SpawnOptions = {}) {
+    const parent = opts.signal;
+    if (parent) {
+      if (parent.aborted) this.controller.abort(parent.reason);
+      else parent.addEventListener('abort', () => this.abort(parent.reason), { once: true });
+    }
+    let run: Promise<T>;
+    try {
+      run = Promise.resolve(fn(this.controller.signal));
+    } catch (error) {
+      run = Promise.reject(error);
+    }
+    this.finished = run.then(
+      (value) => this.settle({ ok: true, value }),
+      (error: unknown) => this.settle({ ok: false, error }),
+    );
+  }
+
+  /** Fires when the task is aborted. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The task has settled (returned, thrown, or was aborted). */
+  get isFinished(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  /** Ask the task to stop: fires its signal; awaiting the handle now rejects with `TaskAbortedError`. */
+  abort(reason?: unknown): void {
+    if (this.outcome !== undefined) return;
+    this.controller.abort(reason);
+    this.settle({ ok: false, error: new TaskAbortedError(reason) });
+  }
+
+  private settle(o: Outcome<T>): void {
+    if (this.outcome !== undefined) {
+      // Already aborted: a late failure is still worth a log line.
+      if (!o.ok && !(this.outcome.ok === false && o.error === this.outcome.error)) this.report(o.error, true);
+      return;
+    }
+    this.outcome = o;
+    if (!o.ok && !this.observed) queueMicrotask(() => this.observed || this.report(o.error, false));
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+
+  private report(error: unknown, late: boolean): void {
+    if (error instanceof TaskAbortedError) return;
+    if (late && isAbortError(error)) return;
+    this.opts.logger?.error({ err: error, task: this.opts.name }, 'task failed');
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.observed = true;
+    const p = new Promise<T>((resolve, reject) => {
+      const deliver = () => {
+        const o = this.outcome as Outcome<T>;
+        if (o.ok) resolve(o.value);
+        else reject(o.error);
+      };
+      if (this.outcome !== undefined) deliver();
+      else this.waiters.push(deliver);
+    });
+    return p.then(onfulfilled, onrejected);
+  }
+}
+
+export function isAbortError(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || e instanceof TaskAbortedError);
+}
+
+/**
+ * Start `fn(signal)` as a task.
+ *
+ * @example
+ * const h = spawn(async (signal) => { await sleep(1000, signal); return 42; });
+ * h.abort();              // await h  -> TaskAbortedError
+ */
+export function spawn<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: SpawnOptions): JoinHandle<T> {
+  return new JoinHandle(fn, options);
+}
+
+/** A set of tasks that can be aborted together (the server keeps one for its connections). */
+export class TaskSet {
+  private readonly tasks = new Set<JoinHandle<unknown>>();
+
+  constructor(private readonly logger?: Logger) {}
+
+  spawn<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, name?: string): JoinHandle<T> {
+    const h = spawn(fn, { logger: this.logger, name });
+    this.tasks.add(h as JoinHandle<unknown>);
+    void h.finished.then(() => this.tasks.delete(h as JoinHandle<unknown>));
+    return h;
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  /** Abort every task and wait (up to `timeoutMs`) for their functions to return. */
+  async abortAll(reason: unknown, timeoutMs: number): Promise<void> {
+    const all = [...this.tasks];
+    for (const t of all) t.abort(reason);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(all.map((t) => t.finished)),
+      new Promise((r) => {
+        timer = setTimeout(r, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,148 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { memoryLogger } from '../../test/helpers.js';
+import { Elapsed, JoinHandle, TaskAbortedError, interval, join, select, shutdownBlockingPool, sleep, spawn, spawnBlocking, timeout } from './index.js';
+import { TaskSet } from './spawn.js';
+
+afterAll(() => shutdownBlockingPool());
+
+describe('spawn / JoinHandle', () => {
+  it('awaiting a handle gives the task value', async () => {
+    expect(await spawn(async () => 42)).toBe(42);
+    expect(await spawn(() => 'sync')).toBe('sync');
+  });
+
+  it('awaiting a handle rethrows the task error', async () => {
+    await expect(spawn(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(spawn(() => { throw new Error('sync boom'); })).rejects.toThrow('sync boom');
+  });
+
+  it('abort() fires the signal and the handle rejects with TaskAbortedError at once', async () => {
+    let seen = false;
+    const h = spawn(async (signal) => {
+      await sleep(10_000, signal).catch(() => {
+        seen = signal.aborted;
+      });
+      return 'late';
+    });
+    h.abort('stop');
+    await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
+    await h.finished;
+    expect(seen).toBe(true);
+    expect(h.isFinished).toBe(true);
+  });
+
+  it('a failure nobody awaits is logged, not an unhandled rejection', async () => {
+    const { logger, lines } = memoryLogger();
+    spawn(async () => { throw new Error('unobserved'); }, { logger, name: 't1' });
+    await sleep(10);
+    expect(lines[0]).toMatchObject({ level: 50, task: 't1', msg: 'task failed' });
+  });
+
+  it('a parent signal aborts the task', async () => {
+    const parent = new AbortController();
+    const h = spawn((s) => sleep(10_000, s), { signal: parent.signal });
+    parent.abort();
+    await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
+  });
+
+  it('TaskSet aborts every task and waits for them', async () => {
+    const set = new TaskSet();
+    let stopped = 0;
+    for (let i = 0; i < 5; i++) set.spawn(async (s) => { await sleep(10_000, s).catch(() => stopped++); });
+    expect(set.size).toBe(5);
+    await set.abortAll('shutdown', 1000);
+    expect(stopped).toBe(5);
+    expect(set.size).toBe(0);
+  });
+});
+
+describe('sleep / interval / timeout', () => {
+  it('sleep rejects with an AbortError when the signal fires', async () => {
+    const c = new AbortController();
+    const p = sleep(10_000, c.signal);
+    c.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(sleep(1, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('interval ticks at once, then every ms, and ends on abort', async () => {
+    const c = new AbortController();
+    const ticks: number[] = [];
+    for await (const n of interval(5, c.signal)) {
+      ticks.push(n);
+      if (ticks.length === 3) c.abort();
+    }
+    expect(ticks).toEqual([0, 1, 2]);
+  });
+
+  it('timeout gives the value in time and Elapsed (aborting the work) otherwise', async () => {
+    expect(await timeout(1000, sleep(1).then(() => 'ok'))).toBe('ok');
+    let aborted = false;
+    const slow = (s: AbortSignal) => sleep(10_000, s).catch(() => { aborted = true; });
+    await expect(timeout(10, slow)).rejects.toBeInstanceOf(Elapsed);
+    await sleep(1);
+    expect(aborted).toBe(true);
+  });
+});
+
+describe('join / select', () => {
+  it('join waits for all and keeps order and types', async () => {
+    const [a, b, c] = await join(spawn(async () => 1), Promise.resolve('two'), async () => true);
+    expect([a, b, c]).toEqual([1, 'two', true]);
+  });
+
+  it('join rejects on the first failure and aborts the rest', async () => {
+    let aborted = false;
+    const other = spawn(async (s) => { await sleep(10_000, s).catch(() => { aborted = true; }); });
+    await expect(join(async () => { throw new Error('x'); }, other)).rejects.toThrow('x');
+    await other.finished;
+    expect(aborted).toBe(true);
+  });
+
+  it('select returns the first to finish and aborts the losers', async () => {
+    let loserAborted = false;
+    const r = await select(
+      (s) => sleep(10_000, s).catch(() => { loserAborted = true; }).then(() => 'slow'),
+      async () => { await sleep(5); return 'fast'; },
+    );
+    expect(r).toEqual({ index: 1, value: 'fast' });
+    await sleep(1);
+    expect(loserAborted).toBe(true);
+  });
+});
+
+describe('spawnBlocking', () => {
+  it('runs a function on a worker thread and returns its value', async () => {
+    const h = spawnBlocking((n: number) => {
+      let x = 0;
+      for (let i = 0; i < n; i++) x += i;
+      return x;
+    }, [1000]);
+    expect(h).toBeInstanceOf(JoinHandle);
+    expect(await h).toBe(499500);
+  });
+
+  it('does not block the event loop while it runs', async () => {
+    const h = spawnBlocking(() => {
+      const end = Date.now() + 300;
+      while (Date.now() < end) {}
+      return 'done';
+    });
+    let ticks = 0;
+    const t = setInterval(() => ticks++, 10);
+    await h;
+    clearInterval(t);
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it('abort terminates the worker', async () => {
+    const h = spawnBlocking(() => { for (;;) {} });
+    setTimeout(() => h.abort(), 50);
+    await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
+    expect(await spawnBlocking((a: number, b: number) => a + b, [2, 3])).toBe(5);
+  });
+
+  it('an error thrown in the worker rejects the handle', async () => {
+    await expect(spawnBlocking(() => { throw new Error('in worker'); })).rejects.toThrow('in worker');
+  });
+});
