@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Servers bind real ports; keep files in separate processes.
     pool: 'forks',
+    execArgv: ['--expose-gc'],
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]],
     typecheck: {
       enabled: true,

@@ -1,0 +1,318 @@
+/**
+ * A multi-producer, multi-consumer broadcast channel (tokio::sync::broadcast).
+ *
+ * ```ts
+ * const [tx, rx] = channel<ChatEvent>(256);
+ * tx.send(event);               // how many receivers will see it; SendError if none
+ * const rx2 = tx.subscribe();   // sees values sent from now on
+ * await rx.recv();              // next value; throws RecvError.Lagged(n) / RecvError.Closed
+ * for await (const v of rx) {}  // iteration skips lag, ends on close
+ * tx.close();
+ * ```
+ *
+ * Every value sent is seen by every receiver subscribed at the time. Values
+ * are shared, not copied: receivers get the same object.
+ *
+ * ## Lagging
+ *
+ * The channel keeps the last `capacity` values in a ring. A receiver that
+ * falls further behind loses the oldest: its next `recv` throws
+ * `LaggedError` with the number skipped, and the one after returns the oldest
+ * value still kept. It stays subscribed. Sending never waits for slow
+ * receivers, so one slow receiver cannot slow the others down.
+ *
+ * ## Closing
+ *
+ * `close()` drops a sender; when every sender (see `clone`) is closed the
+ * channel is closed. Receivers first get every value still kept, then
+ * `ClosedError`; async iteration simply ends. A receiver stops counting
+ * toward `send`'s result when it is unsubscribed (`unsubscribe()`, `break`
+ * out of `for await`, or garbage collection).
+ *
+ * ## Backpressure
+ *
+ * There is none on the channel itself: memory is bounded by `capacity`.
+ * WebSockets attached with `socket.subscribe(tx)` receive through a uWS topic:
+ * `send` encodes the value once and uWS writes it to every attached socket in
+ * C++. A socket whose send buffer is over its `maxBackpressure` is handled by
+ * its `backpressure` policy (closed with 1008 by default) and never buffers
+ * without bound.
+ */
+import { ClosedError, EmptyError, LaggedError, SendError } from './errors.js';
+
+/** Where native subscribers live: a uWS app, or the test harness's hub. */
+export interface TopicHub {
+  publish(topic: string, data: string | Uint8Array, binary: boolean): void;
+  subscribers(topic: string): number;
+}
+
+export interface ChannelOptions<T> {
+  /**
+   * How a value is encoded once for attached WebSockets.
+   * @default strings as text, Uint8Array as binary, anything else as JSON text
+   */
+  encode?: (value: T) => string | Uint8Array;
+}
+
+interface Slot<T> {
+  seq: number;
+  value: T | undefined;
+  /** Receivers that still have to read this slot. */
+  rem: number;
+}
+
+interface Cursor {
+  next: number;
+  live: boolean;
+}
+
+let nextChannelId = 0;
+
+/** @internal shared state of one channel */
+class Shared<T> {
+  readonly slots: Slot<T>[];
+  /** Sequence number of the next value to send. */
+  head = 0;
+  receivers = 0;
+  senders = 1;
+  closed = false;
+  waiters = new Set<() => void>();
+  readonly hubs = new Set<TopicHub>();
+  readonly topic = `weft:broadcast:${nextChannelId++}`;
+  readonly registry = new FinalizationRegistry<Cursor>((c) => this.release(c));
+
+  constructor(
+    readonly capacity: number,
+    readonly encode: (value: T) => string | Uint8Array,
+  ) {
+    this.slots = Array.from({ length: capacity }, () => ({ seq: -1, value: undefined, rem: 0 }));
+  }
+
+  /** Oldest sequence number still kept. */
+  get oldest(): number {
+    return Math.max(0, this.head - this.capacity);
+  }
+
+  wake(): void {
+    const ws = this.waiters;
+    this.waiters = new Set();
+    for (const w of ws) w();
+  }
+
+  /** Give up a cursor's claims on the slots it has not read. */
+  release(c: Cursor): void {
+    if (!c.live) return;
+    c.live = false;
+    this.receivers--;
+    for (let s = Math.max(c.next, this.oldest); s < this.head; s++) this.consume(s);
+  }
+
+  consume(seq: number): void {
+    const slot = this.slots[seq % this.capacity] as Slot<T>;
+    if (slot.seq === seq && --slot.rem === 0) slot.value = undefined; // free it: nobody else will read it
+  }
+}
+
+const defaultEncode = (v: unknown): string | Uint8Array =>
+  typeof v === 'string' || v instanceof Uint8Array ? v : JSON.stringify(v);
+
+/** The sending half. Clone it for more producers; the channel closes when all are closed. */
+export class Sender<T> {
+  private open = true;
+
+  /** @internal use `channel()` */
+  constructor(private readonly shared: Shared<T>) {}
+
+  /**
+   * Send `value` to every current receiver and attached socket. Returns how
+   * many will see it (receivers plus sockets). That is not a promise of
+   * delivery: a receiver may lag past it, a socket may close first.
+   * Throws `SendError` (carrying the value) when there is nobody to see it,
+   * and a plain `Error` after `close()`.
+   */
+  send(value: T): number {
+    const sh = this.shared;
+    if (!this.open || sh.closed) throw new Error('send on a closed channel');
+    let sockets = 0;
+    for (const hub of sh.hubs) sockets += hub.subscribers(sh.topic);
+    if (sh.receivers === 0 && sockets === 0) throw new SendError(value);
+    if (sh.receivers > 0) {
+      const seq = sh.head++;
+      const slot = sh.slots[seq % sh.capacity] as Slot<T>;
+      slot.seq = seq;
+      slot.value = value;
+      slot.rem = sh.receivers;
+      sh.wake();
+    }
+    if (sockets > 0) {
+      const data = sh.encode(value);
+      const binary = typeof data !== 'string';
+      for (const hub of sh.hubs) if (hub.subscribers(sh.topic) > 0) hub.publish(sh.topic, data, binary);
+    }
+    return sh.receivers + sockets;
+  }
+
+  /** A new receiver that sees values sent from now on. */
+  subscribe(): Receiver<T> {
+    return new Receiver(this.shared, this.shared.head);
+  }
+
+  /** Another sender for the same channel. */
+  clone(): Sender<T> {
+    if (!this.open) throw new Error('clone of a closed sender');
+    this.shared.senders++;
+    return new Sender(this.shared);
+  }
+
+  /** Receivers currently subscribed (sockets not counted). */
+  get receiverCount(): number {
+    return this.shared.receivers;
+  }
+
+  /** WebSockets attached through `socket.subscribe(tx)`. */
+  get socketCount(): number {
+    let n = 0;
+    for (const hub of this.shared.hubs) n += hub.subscribers(this.shared.topic);
+    return n;
+  }
+
+  /** Drop this sender. When every sender is closed, receivers drain and then end. */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    if (--this.shared.senders === 0) {
+      this.shared.closed = true;
+      this.shared.wake();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.shared.closed;
+  }
+
+  /** @internal the uWS topic sockets subscribe to */
+  get topic(): string {
+    return this.shared.topic;
+  }
+
+  /** @internal register where attached sockets live */
+  attach(hub: TopicHub): void {
+    this.shared.hubs.add(hub);
+  }
+}
+
+/** The receiving half. */
+export class Receiver<T> implements AsyncIterable<T> {
+  private readonly cursor: Cursor;
+
+  /** @internal */
+  constructor(
+    private readonly shared: Shared<T>,
+    next: number,
+  ) {
+    this.cursor = { next, live: true };
+    shared.receivers++;
+    for (let s = Math.max(next, shared.oldest); s < shared.head; s++) {
+      const slot = shared.slots[s % shared.capacity] as Slot<T>;
+      if (slot.seq === s) slot.rem++;
+    }
+    shared.registry.register(this, this.cursor, this.cursor);
+  }
+
+  /** Values sent that this receiver has not read yet (lost ones included). */
+  get len(): number {
+    return this.shared.head - this.cursor.next;
+  }
+
+  /**
+   * The next value, now. Throws `LaggedError(n)` once after falling behind,
+   * `EmptyError` when there is nothing new, `ClosedError` when the channel is
+   * closed and drained.
+   */
+  tryRecv(): T {
+    const sh = this.shared;
+    const c = this.cursor;
+    if (!c.live) throw new ClosedError();
+    const oldest = sh.oldest;
+    if (c.next < oldest) {
+      const skipped = oldest - c.next;
+      c.next = oldest;
+      throw new LaggedError(skipped);
+    }
+    if (c.next < sh.head) {
+      const seq = c.next++;
+      const slot = sh.slots[seq % sh.capacity] as Slot<T>;
+      const value = slot.value as T;
+      sh.consume(seq);
+      return value;
+    }
+    if (sh.closed) throw new ClosedError();
+    throw new EmptyError();
+  }
+
+  /** Wait for the next value. Throws `LaggedError(n)` (then continues) or `ClosedError`. */
+  async recv(): Promise<T> {
+    for (;;) {
+      try {
+        return this.tryRecv();
+      } catch (e) {
+        if (!(e instanceof EmptyError)) throw e;
+      }
+      await new Promise<void>((resolve) => this.shared.waiters.add(resolve));
+    }
+  }
+
+  /** A receiver at the same position (both will see the same values). */
+  clone(): Receiver<T> {
+    return new Receiver(this.shared, this.cursor.next);
+  }
+
+  /** A new receiver that sees values sent from now on. */
+  resubscribe(): Receiver<T> {
+    return new Receiver(this.shared, this.shared.head);
+  }
+
+  /** Stop receiving; values this receiver did not read are released. */
+  unsubscribe(): void {
+    this.shared.registry.unregister(this.cursor);
+    this.shared.release(this.cursor);
+  }
+
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+
+  /** Iterate values; lag is skipped, the loop ends when the channel closes. `break` unsubscribes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    try {
+      for (;;) {
+        try {
+          yield await this.recv();
+        } catch (e) {
+          if (e instanceof LaggedError) continue;
+          if (e instanceof ClosedError) return;
+          throw e;
+        }
+      }
+    } finally {
+      this.unsubscribe();
+    }
+  }
+}
+
+/**
+ * Create a broadcast channel that keeps the last `capacity` values.
+ *
+ * @example
+ * const [tx, rx] = channel<string>(16);
+ */
+export function channel<T>(capacity: number, options: ChannelOptions<T> = {}): [Sender<T>, Receiver<T>] {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 24) {
+    throw new RangeError(`channel capacity must be an integer from 1 to ${2 ** 24}, got ${capacity}`);
+  }
+  const shared = new Shared<T>(capacity, options.encode ?? defaultEncode);
+  shared.receivers = 0;
+  const tx = new Sender(shared);
+  const rx = new Receiver(shared, 0);
+  return [tx, rx];
+}
