@@ -27,6 +27,30 @@ export { log } from './filters/log.js';
 export type { LogInfo } from './filters/log.js';
 export { BodyTooLargeError } from './filters/context.js';
 
+// WebSockets
+export { ws, WsUpgrade, WsAccept, WsSocket, Message } from './ws/index.js';
+export type { WsHandler, WsOptions, SendResult, Parsed, CloseInfo } from './ws/index.js';
+
+// Broadcast channel
+export { channel, Sender, Receiver, SendError, LaggedError, ClosedError, EmptyError, RecvError } from './broadcast/index.js';
+export type { ChannelOptions } from './broadcast/index.js';
+
+// Tasks
+export {
+  spawn,
+  JoinHandle,
+  TaskAbortedError,
+  sleep,
+  interval,
+  timeout,
+  join,
+  select,
+  Elapsed,
+  spawnBlocking,
+  shutdownBlockingPool,
+} from './task/index.js';
+export type { SpawnOptions, Selected } from './task/index.js';
+
 // Replies and rejections
 export { reply } from './reply/index.js';
 export { Reply, toReply, encodeSse } from './reply/reply.js';
@@ -50,6 +74,9 @@ export {
   UnsupportedMediaType,
   BodyConsumed,
   CorsForbidden,
+  UpgradeRequired,
+  InvalidUpgrade,
+  ForbiddenOrigin,
 } from './reply/rejection.js';
 export type { Issue, Reject } from './reply/rejection.js';
 

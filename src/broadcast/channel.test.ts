@@ -4,9 +4,9 @@ import { ClosedError, EmptyError, LaggedError, RecvError, SendError, channel } f
 import type { Receiver } from './index.js';
 
 const recvNow = <T>(rx: Receiver<T>): T => rx.tryRecv();
-const expectEmpty = (rx: Receiver<unknown>) => expect(() => rx.tryRecv()).toThrow(EmptyError);
-const expectClosed = (rx: Receiver<unknown>) => expect(() => rx.tryRecv()).toThrow(ClosedError);
-function expectLagged(rx: Receiver<unknown>, n: number) {
+const expectEmpty = <T>(rx: Receiver<T>) => expect(() => rx.tryRecv()).toThrow(EmptyError);
+const expectClosed = <T>(rx: Receiver<T>) => expect(() => rx.tryRecv()).toThrow(ClosedError);
+function expectLagged<T>(rx: Receiver<T>, n: number) {
   try {
     rx.tryRecv();
   } catch (e) {

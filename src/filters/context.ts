@@ -35,6 +35,13 @@ export interface RequestSource {
   /** Fires when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger | undefined;
+  /** Present when the request arrived on the server's WebSocket upgrade path. */
+  readonly upgrade?: UpgradeSlot;
+}
+
+/** @internal opaque upgrade context handed from the server to the ws() filter. */
+export interface UpgradeSlot {
+  readonly native: unknown;
 }
 
 /** What request parts a filter tree reads; the server copies only these. */
@@ -43,9 +50,11 @@ export interface Needs {
   readonly allHeaders: boolean;
   readonly body: boolean;
   readonly remote: boolean;
+  /** Options of every ws() filter in the tree (the server configures uWS from them). */
+  readonly ws: ReadonlySet<object>;
 }
 
-export const NO_NEEDS: Needs = { headers: new Set(), allHeaders: false, body: false, remote: false };
+export const NO_NEEDS: Needs = { headers: new Set(), allHeaders: false, body: false, remote: false, ws: new Set() };
 
 export function mergeNeeds(a: Needs, b: Needs): Needs {
   if (a === NO_NEEDS) return b;
@@ -55,6 +64,7 @@ export function mergeNeeds(a: Needs, b: Needs): Needs {
     allHeaders: a.allHeaders || b.allHeaders,
     body: a.body || b.body,
     remote: a.remote || b.remote,
+    ws: a.ws.size === 0 ? b.ws : b.ws.size === 0 ? a.ws : new Set([...a.ws, ...b.ws]),
   };
 }
 

@@ -13,8 +13,15 @@ export interface Problem {
 
 const PROBLEM: readonly (readonly [string, string])[] = [['content-type', 'application/problem+json']];
 
-export function problemReply(p: Problem): Reply {
-  return new Reply(p.status, PROBLEM, JSON.stringify(p, (_k, v: unknown) => (typeof v === 'symbol' ? String(v) : v)));
+export function problemReply(p: Problem, headers: readonly (readonly [string, string])[] = []): Reply {
+  const body = JSON.stringify(p, (_k, v: unknown) => (typeof v === 'symbol' ? String(v) : v));
+  return new Reply(p.status, headers.length === 0 ? PROBLEM : [...PROBLEM, ...headers], body);
+}
+
+/** The reply an unrecovered rejection is served as. */
+export function rejectionReply(r: Rejection): Reply {
+  const p = r.preferred;
+  return problemReply(rejectionProblem(r), p instanceof HttpRejection ? p.headers : []);
 }
 
 /** The problem a rejection is served as. Custom rejections are a 500 (as in warp). */

@@ -25,6 +25,8 @@ export abstract class HttpRejection {
   abstract readonly title: string;
   readonly detail: string;
   readonly issues: readonly Issue[] | undefined;
+  /** Extra response headers this rejection is served with (e.g. 426's `Upgrade`). */
+  readonly headers: readonly (readonly [string, string])[] = [];
   constructor(detail: string, issues?: readonly Issue[]) {
     this.detail = detail;
     this.issues = issues;
@@ -121,6 +123,29 @@ export class BodyConsumed extends HttpRejection {
 /** 403: a CORS request from an origin, method or header that is not allowed. */
 export class CorsForbidden extends HttpRejection {
   readonly name = 'CorsForbidden';
+  readonly status = 403;
+  readonly title = 'Forbidden';
+}
+
+/** 426: a WebSocket endpoint got a plain request, or a version other than 13. */
+export class UpgradeRequired extends HttpRejection {
+  readonly name = 'UpgradeRequired';
+  readonly status = 426;
+  readonly title = 'Upgrade Required';
+  override readonly headers: readonly (readonly [string, string])[] = [
+    ['upgrade', 'websocket'],
+    ['sec-websocket-version', '13'],
+  ];
+}
+/** 400: a WebSocket handshake with a missing or malformed `Sec-WebSocket-Key`. */
+export class InvalidUpgrade extends HttpRejection {
+  readonly name = 'InvalidUpgrade';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+}
+/** 403: a WebSocket handshake from an `Origin` that is not allowed. */
+export class ForbiddenOrigin extends HttpRejection {
+  readonly name = 'ForbiddenOrigin';
   readonly status = 403;
   readonly title = 'Forbidden';
 }

@@ -7,13 +7,13 @@
 import type { Logger } from 'pino';
 import { BodyTooLargeError, Ctx, type RequestSource } from '../filters/context.js';
 import type { FilterImpl, Out } from '../filters/filter.js';
-import { INTERNAL_ERROR, problemReply, rejectionProblem } from '../reply/problem.js';
+import { INTERNAL_ERROR, problemReply, rejectionReply } from '../reply/problem.js';
 import { HttpRejection, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { type Reply, toReply } from '../reply/reply.js';
 
 function failed(err: unknown, logger: Logger | undefined): Reply {
   if (err instanceof BodyTooLargeError) {
-    return problemReply(rejectionProblem(new Rejection([new PayloadTooLarge(err.limit)])));
+    return rejectionReply(new Rejection([new PayloadTooLarge(err.limit)]));
   }
   logger?.error({ err }, 'request handler failed');
   return problemReply(INTERNAL_ERROR);
@@ -24,7 +24,7 @@ function settled(out: Out, logger: Logger | undefined): Reply {
     if (!(out.preferred instanceof HttpRejection)) {
       logger?.error({ rejection: out.preferred }, 'unhandled custom rejection');
     }
-    return problemReply(rejectionProblem(out));
+    return rejectionReply(out);
   }
   try {
     return toReply(out[0]);

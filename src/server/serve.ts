@@ -15,8 +15,11 @@ import type { RequestSource } from '../filters/context.js';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
 import { problemReply } from '../reply/problem.js';
 import type { Reply, Replyable } from '../reply/reply.js';
+import { WsAccept } from '../ws/filter.js';
+import type { ResolvedWsOptions } from '../ws/options.js';
 import { settle } from './pipeline.js';
 import { UwsBody, UwsRequest } from './request.js';
+import { type ConnData, WsRegistry } from './websocket.js';
 import { type App, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, createApp, uws } from './uws.js';
 import { writeReply } from './write.js';
 
@@ -81,6 +84,7 @@ export class Server {
   private closing = false;
   private closed: Promise<void> | undefined;
   private readonly inflight = new Set<UwsRequest>();
+  private readonly sockets: WsRegistry | undefined;
   private drainedWaiter: (() => void) | undefined;
   private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
 
@@ -93,7 +97,12 @@ export class Server {
     this.names = [...needs.headers];
     if (needs.body) for (const h of ['content-length', 'transfer-encoding']) if (!this.names.includes(h)) this.names.push(h);
     this.app = createApp();
-    this.app.any('/*', (res, req) => this.handle(res, req));
+    this.app.any('/*', (res, req) => this.handle(res, req, undefined));
+    if (needs.ws.size > 0) {
+      this.sockets = new WsRegistry(this.app, this.logger);
+      this.sockets.install([...needs.ws] as ResolvedWsOptions[], ((res: HttpResponse, req: HttpRequest, context: unknown) =>
+        this.handle(res, req, context)) as never);
+    }
     if (opts.signals) {
       this.onSignal = (sig) => this.signal(sig);
       process.on('SIGTERM', this.onSignal);
@@ -109,6 +118,11 @@ export class Server {
   /** Requests still being handled. */
   get pending(): number {
     return this.inflight.size;
+  }
+
+  /** Open WebSocket connections. */
+  get connections(): number {
+    return this.sockets?.size ?? 0;
   }
 
   /** Bind and start serving. Rejects with `ListenError` when the port is taken. */
@@ -161,6 +175,7 @@ export class Server {
       for (const r of this.inflight) r.abort(new Error('server shut down before the request finished'));
       this.inflight.clear();
     }
+    await this.sockets?.closeAll(1001, 'server shutting down', timeoutMs);
     // Let uWS flush the last responses (it writes them from its loop) before cutting connections.
     await new Promise((resolve) => setTimeout(resolve, 20));
     this.app.close();
@@ -180,7 +195,8 @@ export class Server {
     void this.close({ timeoutMs: this.opts.shutdownTimeoutMs ?? 10_000 }).then(() => process.exit(0));
   }
 
-  private handle(res: HttpResponse, req: HttpRequest): void {
+  /** One request; `context` is set on the WebSocket upgrade path. */
+  private handle(res: HttpResponse, req: HttpRequest, context: unknown): void {
     const t0 = this.logRequests ? performance.now() : 0;
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
@@ -235,18 +251,36 @@ export class Server {
       if (out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) {
         this.track(res, r);
       }
-      this.finish(res, r, out, t0);
+      this.finish(res, r, out, t0, context);
       return;
     }
     this.track(res, r);
     r.body.attach(); // a later filter may read the body: start now, while it is allowed
     out.then(
       (reply) => {
-        if (r.aborted) return;
-        res.cork(() => this.finish(res, r, reply, t0));
+        if (r.aborted) return; // never answer (or upgrade) a request whose client left
+        res.cork(() => this.finish(res, r, reply, t0, context));
       },
       (err: unknown) => this.logger?.error({ err }, 'weft internal error'),
     );
+  }
+
+  /** Complete a WebSocket handshake the filters accepted. */
+  private upgrade(res: HttpResponse, r: UwsRequest, accept: WsAccept, context: unknown): void {
+    if (accept.headers.length > 0) {
+      res.writeStatus('101 Switching Protocols');
+      for (const [n, v] of accept.headers) res.writeHeader(n, v);
+    }
+    const data: ConnData = { accept, remote: r.remoteAddress() };
+    res.upgrade(
+      data,
+      r.header('sec-websocket-key') ?? '',
+      accept.protocol,
+      r.header('sec-websocket-extensions') ?? '',
+      context as never,
+    );
+    r.responded = true;
+    r.status = 101;
   }
 
   private track(res: HttpResponse, r: UwsRequest): void {
@@ -258,7 +292,21 @@ export class Server {
     });
   }
 
-  private finish(res: HttpResponse, r: UwsRequest, reply: Reply, t0: number): void {
+  private finish(res: HttpResponse, r: UwsRequest, reply: Reply, t0: number, context: unknown): void {
+    if (reply instanceof WsAccept) {
+      if (context !== undefined && !this.closing) {
+        this.upgrade(res, r, reply, context);
+        this.done(r);
+        this.log(r, t0);
+        return;
+      }
+      reply = problemReply({
+        type: 'about:blank',
+        title: this.closing ? 'Service Unavailable' : 'Bad Request',
+        status: this.closing ? 503 : 400,
+        detail: this.closing ? 'The server is shutting down' : 'Not a WebSocket upgrade request',
+      });
+    }
     const close = this.closing || (r.body.expected && r.body.unread);
     const p = writeReply(res, r, reply, close, this.logger);
     if (p === undefined) {

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { BodyTooLargeError, type BodySource, Ctx, type RequestSource } from '../filters/context.js';
 import { type Filter, impl } from '../filters/filter.js';
 import { Rejection } from '../reply/rejection.js';
-import type { Chunk, Replyable } from '../reply/reply.js';
+import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { settle } from '../server/pipeline.js';
 
 class BufferBody implements BodySource {
@@ -125,7 +125,8 @@ export class RequestBuilder {
     return this;
   }
 
-  private source(): TestSource {
+  /** @internal */
+  protected source(): TestSource {
     let raw = this.p;
     // Absolute-form (`http://host/path?q`) and authority-form (`host:port`) as in warp's tests.
     const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(raw);
@@ -159,26 +160,29 @@ export class RequestBuilder {
   /** Run a reply filter through the server's pipeline and collect the response. */
   async reply(filter: Filter<[Replyable]>): Promise<TestResponse> {
     const src = this.source();
-    const r = await settle(impl(filter) as never, src);
-    const bodiless = r.statusCode === 204 || r.statusCode === 304 || src.method === 'HEAD';
-    let bytes: Uint8Array;
-    if (r.body === null) bytes = new Uint8Array(0);
-    else if (typeof r.body === 'string') bytes = encoder.encode(r.body);
-    else if (r.body instanceof Uint8Array) bytes = r.body;
-    else bytes = bodiless ? new Uint8Array(0) : await drain(r.body);
-    if (bodiless) bytes = new Uint8Array(0);
-    const headers: Record<string, string> = {};
-    for (const [n, v] of r.headers) headers[n] = headers[n] === undefined ? v : `${headers[n]}, ${v}`;
-    const text = () => Buffer.from(bytes).toString('utf8');
-    return {
-      status: r.statusCode,
-      headers,
-      rawHeaders: r.headers,
-      body: bytes,
-      text,
-      json: () => JSON.parse(text()) as unknown,
-    };
+    return toTestResponse(await settle(impl(filter) as never, src), src.method);
   }
+}
+
+/** @internal collect a Reply as the wire would carry it (no body for HEAD, 204, 304). */
+export async function toTestResponse(r: Reply, method: string): Promise<TestResponse> {
+  const bodiless = r.statusCode === 204 || r.statusCode === 304 || r.statusCode === 101 || method === 'HEAD';
+  let bytes: Uint8Array;
+  if (bodiless || r.body === null) bytes = new Uint8Array(0);
+  else if (typeof r.body === 'string') bytes = encoder.encode(r.body);
+  else if (r.body instanceof Uint8Array) bytes = r.body;
+  else bytes = await drain(r.body);
+  const headers: Record<string, string> = {};
+  for (const [n, v] of r.headers) headers[n] = headers[n] === undefined ? v : `${headers[n]}, ${v}`;
+  const text = () => Buffer.from(bytes).toString('utf8');
+  return {
+    status: r.statusCode,
+    headers,
+    rawHeaders: r.headers,
+    body: bytes,
+    text,
+    json: () => JSON.parse(text()) as unknown,
+  };
 }
 
 /** Start building an in-process request (`GET /` until told otherwise). */

@@ -1,0 +1,136 @@
+/**
+ * `ws(options)`: the WebSocket handshake as a filter.
+ *
+ * ```ts
+ * const chat = path('chat').and(ws({ maxPayload: 64 * 1024 }))
+ *   .map((upgrade) => upgrade.onUpgrade(async (socket, signal) => { ... }));
+ * ```
+ *
+ * It checks the handshake (GET, `Upgrade: websocket`, `Connection: upgrade`,
+ * version 13, a valid key, an allowed origin) and extracts a `WsUpgrade`. It
+ * combines with any other filter; the server upgrades only after the whole
+ * chain accepted (async steps included), and never on an aborted request.
+ */
+import { NO_NEEDS } from '../filters/context.js';
+import { type Filter, FilterImpl } from '../filters/filter.js';
+import {
+  ForbiddenOrigin,
+  InvalidUpgrade,
+  METHOD_NOT_ALLOWED,
+  type Rejection,
+  UpgradeRequired,
+  rejectWith,
+} from '../reply/rejection.js';
+import { Reply } from '../reply/reply.js';
+import { type ResolvedWsOptions, type WsOptions, resolveWsOptions } from './options.js';
+import type { WsSocket } from './socket.js';
+
+/** A per-connection handler: runs as a spawned task; `signal` fires on close or shutdown. */
+export type WsHandler = (socket: WsSocket, signal: AbortSignal) => void | Promise<void>;
+
+/** The reply that tells the server to complete the upgrade (status 101). */
+export class WsAccept extends Reply {
+  /** @internal */
+  constructor(
+    readonly handler: WsHandler,
+    readonly options: ResolvedWsOptions,
+    /** The subprotocol chosen ('' for none). */
+    readonly protocol: string,
+    headers: readonly (readonly [string, string])[] = [],
+  ) {
+    super(101, headers, null);
+  }
+
+  /** A copy with a header added to the 101 response (wrappers such as `cors` use this). */
+  override header(name: string, value: string): WsAccept {
+    const r = super.header(name, value);
+    return new WsAccept(this.handler, this.options, this.protocol, r.headers);
+  }
+
+  override appendHeader(name: string, value: string): WsAccept {
+    const r = super.appendHeader(name, value);
+    return new WsAccept(this.handler, this.options, this.protocol, r.headers);
+  }
+
+  /** The status of an upgrade is always 101. */
+  override status(code: number): Reply {
+    throw new RangeError(`A WebSocket upgrade is answered with 101, not ${code}`);
+  }
+}
+
+/** What `ws()` extracts: a handshake that passed, waiting for a handler. */
+export class WsUpgrade {
+  /** @internal */
+  constructor(
+    private readonly options: ResolvedWsOptions,
+    /** The subprotocol chosen from the client's offer and `options.protocols` ('' for none). */
+    readonly protocol: string,
+  ) {}
+
+  /** Accept the connection and run `handler` as its task. */
+  onUpgrade(handler: WsHandler): WsAccept {
+    return new WsAccept(handler, this.options, this.protocol);
+  }
+}
+
+const KEY = /^[A-Za-z0-9+/]{22}==$/;
+
+function hasToken(value: string | undefined, token: string): boolean {
+  if (value === undefined) return false;
+  return value
+    .toLowerCase()
+    .split(',')
+    .some((t) => t.trim() === token);
+}
+
+const UPGRADE_HEADERS = [
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'origin',
+];
+
+/**
+ * The WebSocket handshake filter. Rejects with 405 (not GET), 426 (not an
+ * upgrade, or a version other than 13), 400 (bad key), 403 (origin not allowed).
+ */
+export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
+  const opts = resolveWsOptions(options);
+  const origins = opts.origins ? new Set(opts.origins) : undefined;
+  let notUpgrade: Rejection | undefined;
+  let badVersion: Rejection | undefined;
+  let badKey: Rejection | undefined;
+  return new FilterImpl<[WsUpgrade]>(
+    'ws',
+    (ctx) => {
+      const h = (n: string) => ctx.req.header(n);
+      if (ctx.req.method !== 'GET') return METHOD_NOT_ALLOWED;
+      if (!hasToken(h('upgrade'), 'websocket') || !hasToken(h('connection'), 'upgrade')) {
+        notUpgrade ??= rejectWith(new UpgradeRequired('This endpoint speaks WebSocket only'));
+        return notUpgrade;
+      }
+      if (h('sec-websocket-version') !== '13') {
+        badVersion ??= rejectWith(new UpgradeRequired('Only WebSocket version 13 is supported'));
+        return badVersion;
+      }
+      if (!KEY.test(h('sec-websocket-key') ?? '')) {
+        badKey ??= rejectWith(new InvalidUpgrade('Missing or malformed Sec-WebSocket-Key'));
+        return badKey;
+      }
+      if (origins && !origins.has(h('origin') ?? '')) {
+        return rejectWith(new ForbiddenOrigin(`Origin ${JSON.stringify(h('origin') ?? '')} is not allowed`));
+      }
+      let protocol = '';
+      const offered = h('sec-websocket-protocol');
+      if (offered && opts.protocols) {
+        const asked = offered.split(',').map((p) => p.trim());
+        protocol = opts.protocols.find((p) => asked.includes(p)) ?? '';
+      }
+      return [new WsUpgrade(opts, protocol)];
+    },
+    { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) } },
+  );
+}

@@ -1,0 +1,7 @@
+/** WebSockets: the ws() filter, the socket handlers receive, messages. */
+export { ws, WsUpgrade, WsAccept } from './filter.js';
+export type { WsHandler } from './filter.js';
+export { WsSocket } from './socket.js';
+export type { SendResult, Parsed, CloseInfo } from './socket.js';
+export { Message } from './message.js';
+export type { WsOptions } from './options.js';

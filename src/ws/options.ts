@@ -1,0 +1,70 @@
+/** WebSocket options, checked before they reach uWS (which terminates the process on some bad values). */
+
+export interface WsOptions {
+  /**
+   * Largest message accepted, in bytes; a larger one closes the socket (1009).
+   * @default 65536
+   */
+  maxPayload?: number;
+  /**
+   * Seconds without a message or pong before the socket is closed; 0 disables.
+   * uWS checks in steps of 4 s. Either 0 or 8..960.
+   * @default 120
+   */
+  idleTimeout?: number;
+  /**
+   * Bytes that may wait in a socket's send buffer. Past it, the `backpressure`
+   * policy applies.
+   * @default 1048576 (1 MiB)
+   */
+  maxBackpressure?: number;
+  /**
+   * What happens to a socket over `maxBackpressure`: `'close'` closes it (it is
+   * too slow to keep up), `'drop'` skips messages to it (`send` returns 'dropped').
+   * @default 'close'
+   */
+  backpressure?: 'close' | 'drop';
+  /**
+   * permessage-deflate with uWS's shared (zero-memory) compressor.
+   * @default false
+   */
+  compression?: boolean;
+  /** Allowed `Origin` values; others get 403 before any upgrade. @default any origin */
+  origins?: readonly string[];
+  /** Subprotocols this endpoint speaks, in order of preference. @default none */
+  protocols?: readonly string[];
+  /**
+   * Messages that may wait for the handler to read them; past it the socket
+   * is closed with 1008.
+   * @default 1024
+   */
+  maxQueued?: number;
+}
+
+export type ResolvedWsOptions = Required<Omit<WsOptions, 'origins' | 'protocols'>> &
+  Pick<WsOptions, 'origins' | 'protocols'>;
+
+function intIn(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`ws: ${name} must be an integer from ${min} to ${max}, got ${v}`);
+  }
+  return v;
+}
+
+/** Fill defaults and check ranges; throws `RangeError` when a value would crash uWS. */
+export function resolveWsOptions(o: WsOptions = {}): ResolvedWsOptions {
+  const idle = o.idleTimeout ?? 120;
+  if (idle !== 0) intIn('idleTimeout', idle, 8, 960);
+  const bp = o.backpressure ?? 'close';
+  if (bp !== 'close' && bp !== 'drop') throw new RangeError(`ws: backpressure must be 'close' or 'drop'`);
+  return {
+    maxPayload: intIn('maxPayload', o.maxPayload ?? 64 * 1024, 1, 2 ** 31 - 1),
+    idleTimeout: idle,
+    maxBackpressure: intIn('maxBackpressure', o.maxBackpressure ?? 1024 * 1024, 1024, 2 ** 31 - 1),
+    backpressure: bp,
+    compression: o.compression ?? false,
+    maxQueued: intIn('maxQueued', o.maxQueued ?? 1024, 1, 1_000_000),
+    origins: o.origins,
+    protocols: o.protocols,
+  };
+}

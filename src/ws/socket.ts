@@ -1,0 +1,217 @@
+/**
+ * The socket a WebSocket handler receives. It does not know uWS: a
+ * `Transport` carries frames (uWS on the server, memory in the test harness).
+ *
+ * Messages that arrive before the handler reads them wait in a bounded queue;
+ * a socket whose queue overflows is closed with 1008.
+ */
+import type { z } from 'zod';
+import type { Sender } from '../broadcast/channel.js';
+import type { Issue } from '../reply/rejection.js';
+import { issuesOf } from '../filters/util.js';
+import { Message } from './message.js';
+
+/** What `send` did: written, queued behind backpressure, or dropped (over the limit, or closed). */
+export type SendResult = 'sent' | 'queued' | 'dropped';
+
+/** @internal what carries a socket's frames. */
+export interface Transport {
+  /** uWS codes: 1 sent, 0 queued (backpressure), 2 dropped. */
+  send(data: string | Uint8Array, binary: boolean): number;
+  end(code: number, reason: string): void;
+  bufferedAmount(): number;
+  /** Attach to a broadcast channel's topic. */
+  subscribe(tx: Sender<unknown>): void;
+  unsubscribe(tx: Sender<unknown>): void;
+}
+
+/** A message parsed by `socket.messages(schema)`: zod's safeParse shape. */
+export type Parsed<T> =
+  | { readonly success: true; readonly data: T; readonly message: Message }
+  | { readonly success: false; readonly error: { readonly message: string; readonly issues?: readonly Issue[] }; readonly message: Message };
+
+/** How a socket ended. */
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+}
+
+const SEND_RESULT: readonly SendResult[] = ['queued', 'sent', 'dropped'];
+const encoder = new TextEncoder();
+
+/** Codes an application may send (RFC 6455 §7.4). */
+export function checkCloseCode(code: number): void {
+  const ok = code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+  if (!Number.isInteger(code) || !ok) throw new RangeError(`Invalid WebSocket close code ${code}`);
+}
+
+export class WsSocket implements AsyncIterable<Message> {
+  private readonly queue: Message[] = [];
+  private wake: (() => void) | undefined;
+  private drainWaiters: (() => void)[] = [];
+  private closeInfo: CloseInfo | undefined;
+  private readonly closedWaiters: ((c: CloseInfo) => void)[] = [];
+  /** Messages dropped because the socket was closed or over its limit. */
+  dropped = 0;
+
+  /** @internal */
+  constructor(
+    private readonly transport: Transport,
+    /** The peer's IP address. */
+    readonly remote: string,
+    /** The subprotocol agreed in the handshake ('' for none). */
+    readonly protocol: string,
+    private readonly maxQueued: number,
+    private readonly maxPayload: number,
+  ) {}
+
+  /** True once the socket is closed (by either side). */
+  get isClosed(): boolean {
+    return this.closeInfo !== undefined;
+  }
+
+  /** Bytes waiting in the send buffer. */
+  get bufferedAmount(): number {
+    return this.closeInfo ? 0 : this.transport.bufferedAmount();
+  }
+
+  /**
+   * Send a text (string) or binary (bytes) message. Returns `'sent'`, `'queued'`
+   * (accepted, waiting behind backpressure: `await socket.drained()` before
+   * sending much more) or `'dropped'` (over `maxBackpressure`, or closed).
+   */
+  send(data: string | Uint8Array): SendResult {
+    if (this.closeInfo) {
+      this.dropped++;
+      return 'dropped';
+    }
+    const r = SEND_RESULT[this.transport.send(data, typeof data !== 'string')] ?? 'dropped';
+    if (r === 'dropped') this.dropped++;
+    return r;
+  }
+
+  /** `send(JSON.stringify(value))`. */
+  sendJson(value: unknown): SendResult {
+    return this.send(JSON.stringify(value));
+  }
+
+  /** Resolves when the send buffer is empty (or the socket closed). */
+  drained(): Promise<void> {
+    if (this.closeInfo || this.transport.bufferedAmount() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Close with `code` (default 1000) and a reason of at most 123 bytes. */
+  close(code = 1000, reason = ''): void {
+    checkCloseCode(code);
+    if (encoder.encode(reason).byteLength > 123) throw new RangeError('WebSocket close reason is longer than 123 bytes');
+    if (this.closeInfo) return;
+    this.transport.end(code, reason);
+  }
+
+  /** Resolves with the close code and reason when the socket closes. */
+  closed(): Promise<CloseInfo> {
+    if (this.closeInfo) return Promise.resolve(this.closeInfo);
+    return new Promise((resolve) => this.closedWaiters.push(resolve));
+  }
+
+  /**
+   * Attach this socket to a broadcast channel: every `tx.send(v)` is encoded
+   * once and delivered by uWS in C++ to all attached sockets.
+   */
+  subscribe<T>(tx: Sender<T>): void {
+    if (this.closeInfo) return;
+    this.transport.subscribe(tx as Sender<unknown>);
+  }
+
+  /** Detach from a broadcast channel. */
+  unsubscribe<T>(tx: Sender<T>): void {
+    if (this.closeInfo) return;
+    this.transport.unsubscribe(tx as Sender<unknown>);
+  }
+
+  /** The next message, or `undefined` once the socket is closed and the queue is empty. */
+  async recv(): Promise<Message | undefined> {
+    for (;;) {
+      const m = this.queue.shift();
+      if (m !== undefined) return m;
+      if (this.closeInfo) return undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** Iterate incoming messages until the socket closes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Message> {
+    for (;;) {
+      const m = await this.recv();
+      if (m === undefined) return;
+      yield m;
+    }
+  }
+
+  /**
+   * Incoming messages parsed as JSON and validated by `schema`, in zod's
+   * safeParse shape; a bad message does not end the iteration.
+   *
+   * @example
+   * for await (const m of socket.messages(ClientFrame)) {
+   *   if (!m.success) { socket.sendJson({ type: 'error', message: m.error.message }); continue; }
+   *   handle(m.data);
+   * }
+   */
+  async *messages<S extends z.ZodType>(schema: S): AsyncGenerator<Parsed<z.output<S>>> {
+    for await (const message of this) {
+      let value: unknown;
+      try {
+        value = message.json();
+      } catch (e) {
+        yield { success: false, error: { message: `invalid JSON: ${(e as Error).message}` }, message };
+        continue;
+      }
+      const r = schema.safeParse(value);
+      if (r.success) yield { success: true, data: r.data as z.output<S>, message };
+      else yield { success: false, error: { message: 'message failed validation', issues: issuesOf(r.error) }, message };
+    }
+  }
+
+  /** @internal a frame arrived (already copied). */
+  receive(m: Message): void {
+    if (this.closeInfo) return;
+    if (m.byteLength > this.maxPayload) {
+      this.transport.end(1009, 'message too big');
+      return;
+    }
+    if (this.queue.length >= this.maxQueued) {
+      this.dropped++;
+      this.transport.end(1008, 'too many unread messages');
+      return;
+    }
+    this.queue.push(m);
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** @internal the send buffer drained. */
+  onDrain(): void {
+    if (this.transport.bufferedAmount() > 0) return;
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /** @internal the connection closed. */
+  onClose(code: number, reason: string): void {
+    if (this.closeInfo) return;
+    this.closeInfo = { code, reason };
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+    const ds = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const d of ds) d();
+    for (const c of this.closedWaiters.splice(0)) c(this.closeInfo);
+  }
+}
