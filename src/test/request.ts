@@ -96,11 +96,9 @@ export class RequestBuilder {
     this.p = p;
     return this;
   }
-  /** Set a header (repeat calls append with `, `). */
+  /** Set a header, replacing an earlier value (as warp's test builder). */
   header(name: string, value: string): this {
-    const k = name.toLowerCase();
-    const prev = this.hs[k];
-    this.hs[k] = prev === undefined ? value : `${prev}, ${value}`;
+    this.hs[name.toLowerCase()] = value;
     return this;
   }
   /** A raw body; sets `content-length`. */
