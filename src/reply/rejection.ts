@@ -242,10 +242,16 @@ export interface Reject {
    *   h === 'Bearer admin' ? h : reject.custom(new Unauthorized()));
    */
   custom(value: object): Rejection;
+  /**
+   * Reject with one of weft's built-in reasons (fixed status, problem+json).
+   * @example reject.with(new InvalidQuery('room must match [a-z0-9-]{1,32}'))
+   */
+  with(reason: HttpRejection): Rejection;
 }
 
 /** Build rejections to return from `andThen` / `orElse` / `recover`. */
 export const reject: Reject = Object.assign(() => NOT_FOUND, {
   notFound: () => NOT_FOUND,
   custom: (value: object) => new Rejection([value]),
+  with: (reason: HttpRejection) => new Rejection([reason]),
 });

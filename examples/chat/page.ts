@@ -1,0 +1,125 @@
+/** The chat page: plain HTML and JavaScript, no build step. */
+export const PAGE = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>weft chat</title>
+<style>
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 15px/1.4 system-ui, sans-serif; background: #f4f5f7; color: #1d2330; }
+  header { background: #2d3a8c; color: #fff; padding: 10px 16px; display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
+  header h1 { font-size: 18px; margin: 0 12px 0 0; }
+  header input { padding: 6px 8px; border-radius: 4px; border: 0; width: 140px; }
+  button { padding: 6px 12px; border-radius: 4px; border: 0; background: #4f63d2; color: #fff; cursor: pointer; }
+  button:disabled { background: #9aa3c7; cursor: default; }
+  #status { margin-left: auto; font-size: 13px; opacity: .9; }
+  main { display: grid; grid-template-columns: 1fr 200px; gap: 12px; padding: 12px; height: calc(100vh - 110px); }
+  #log { background: #fff; border-radius: 6px; padding: 10px; overflow-y: auto; margin: 0; list-style: none; }
+  #log li { padding: 3px 0; }
+  #log .meta { color: #7a8194; font-size: 12px; margin-right: 6px; }
+  #log .from { font-weight: 600; margin-right: 6px; }
+  #log .notice { color: #7a8194; font-style: italic; }
+  #log .error { color: #b3261e; }
+  aside { background: #fff; border-radius: 6px; padding: 10px; overflow-y: auto; }
+  aside h2 { font-size: 14px; margin: 0 0 8px; }
+  #users { list-style: none; margin: 0; padding: 0; }
+  #users li { padding: 2px 0; }
+  form#send { display: flex; gap: 8px; padding: 0 12px 12px; }
+  form#send input { flex: 1; padding: 8px; border-radius: 4px; border: 1px solid #c9cdd8; }
+</style>
+</head>
+<body>
+<header>
+  <h1>weft chat</h1>
+  <form id="join">
+    <label>Name <input id="name" maxlength="32" pattern="[A-Za-z0-9_-]{1,32}" placeholder="your name"></label>
+    <label>Room <input id="room" maxlength="32" pattern="[a-z0-9-]{1,32}" value="lobby"></label>
+    <button id="connect" type="submit">Join</button>
+  </form>
+  <span id="status">not connected</span>
+</header>
+<main>
+  <ul id="log" aria-live="polite"></ul>
+  <aside><h2>In this room</h2><ul id="users"></ul></aside>
+</main>
+<form id="send">
+  <input id="text" maxlength="2000" placeholder="Say something" autocomplete="off" disabled>
+  <button id="sendBtn" type="submit" disabled>Send</button>
+</form>
+<script>
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const log = $('log'), usersEl = $('users'), statusEl = $('status');
+  let socket = null;
+  let users = [];
+
+  function line(html, cls) {
+    const li = document.createElement('li');
+    if (cls) li.className = cls;
+    li.append(...html);
+    log.append(li);
+    log.scrollTop = log.scrollHeight;
+  }
+  function span(text, cls) { const s = document.createElement('span'); s.textContent = text; if (cls) s.className = cls; return s; }
+  function showMessage(m) {
+    const time = new Date(m.ts).toLocaleTimeString();
+    line([span(time, 'meta'), span(m.from, 'from'), span(m.text)], 'message');
+  }
+  function renderUsers() {
+    usersEl.replaceChildren(...users.map((u) => { const li = document.createElement('li'); li.textContent = u; return li; }));
+  }
+  function setConnected(on) {
+    $('text').disabled = !on; $('sendBtn').disabled = !on;
+    $('connect').textContent = on ? 'Leave' : 'Join';
+  }
+
+  $('join').addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (socket) { socket.close(1000, 'bye'); return; }
+    const name = $('name').value.trim();
+    const room = $('room').value.trim() || 'lobby';
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const qs = name ? '?name=' + encodeURIComponent(name) : '';
+    socket = new WebSocket(proto + '//' + location.host + '/chat/' + encodeURIComponent(room) + qs);
+    statusEl.textContent = 'connecting...';
+    socket.onmessage = (e) => {
+      const ev = JSON.parse(e.data);
+      if (ev.type === 'welcome') {
+        log.replaceChildren();
+        users = ev.users; renderUsers();
+        statusEl.textContent = 'connected as ' + ev.name + ' in #' + ev.room;
+        document.title = '#' + ev.room + ' - weft chat';
+        ev.history.forEach(showMessage);
+        line([span('you joined #' + ev.room + ' as ' + ev.name)], 'notice');
+        setConnected(true);
+      } else if (ev.type === 'join') {
+        users.push(ev.name); renderUsers();
+        line([span(ev.name + ' joined')], 'notice');
+      } else if (ev.type === 'leave') {
+        const i = users.indexOf(ev.name); if (i >= 0) users.splice(i, 1); renderUsers();
+        line([span(ev.name + ' left')], 'notice');
+      } else if (ev.type === 'message') {
+        showMessage(ev);
+      } else if (ev.type === 'error') {
+        line([span(ev.message)], 'error');
+      }
+    };
+    socket.onclose = (e) => {
+      socket = null; users = []; renderUsers(); setConnected(false);
+      statusEl.textContent = 'disconnected (' + e.code + (e.reason ? ' ' + e.reason : '') + ')';
+    };
+  });
+
+  $('send').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = $('text').value;
+    if (!socket || !text) return;
+    socket.send(JSON.stringify({ type: 'message', text }));
+    $('text').value = '';
+  });
+})();
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,69 @@
+/**
+ * Two real Chromium pages chatting through the demo. Uses Debian's chromium
+ * (`apt-get install chromium`), driven by playwright-core; it never downloads
+ * a browser. A screenshot is saved to test-artifacts/chat-browser.png.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Child, startExample } from './process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let app: Child;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install the Debian package "chromium" (apt-get install -y chromium); .ci/run does this`);
+  }
+  app = await startExample('examples/chat/server.ts');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  app?.proc.kill('SIGKILL');
+});
+
+describe('chat in a real browser', () => {
+  it('two pages join the same room and chat with each other', async () => {
+    const base = `http://127.0.0.1:${app.port}/`;
+    const alice = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    const bob = await browser.newPage({ viewport: { width: 900, height: 560 } });
+    for (const [page, name] of [
+      [alice, 'alice'],
+      [bob, 'bob'],
+    ] as const) {
+      await page.goto(base);
+      await page.fill('#name', name);
+      await page.fill('#room', 'browsers');
+      await page.click('#connect');
+      await page.waitForSelector(`#status:has-text("connected as ${name}")`);
+    }
+    await alice.waitForSelector('#users li:has-text("bob")');
+    await alice.waitForSelector('#log li.notice:has-text("bob joined")');
+
+    await alice.fill('#text', 'hi bob, this is alice');
+    await alice.press('#text', 'Enter');
+    await bob.waitForSelector('#log li.message:has-text("hi bob, this is alice")');
+    await bob.fill('#text', 'hello alice!');
+    await bob.click('#sendBtn');
+    await alice.waitForSelector('#log li.message:has-text("hello alice!")');
+
+    const aliceLog = await alice.locator('#log li.message').allTextContents();
+    expect(aliceLog.join('\n')).toMatch(/alice.*hi bob, this is alice[\s\S]*bob.*hello alice!/);
+    expect(await bob.locator('#users li').allTextContents()).toEqual(['alice', 'bob']);
+
+    mkdirSync('test-artifacts', { recursive: true });
+    await alice.screenshot({ path: 'test-artifacts/chat-browser.png' });
+    expect(existsSync('test-artifacts/chat-browser.png')).toBe(true);
+
+    await bob.click('#connect'); // leave
+    await alice.waitForSelector('#log li.notice:has-text("bob left")');
+    expect(await alice.locator('#users li').allTextContents()).toEqual(['alice']);
+  });
+});

@@ -1,0 +1,158 @@
+/** Black-box tests of examples/chat over real WebSockets, against the demo's own process. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Client, connectWs, handshakeStatus } from './wsclient.js';
+import { type Child, startExample } from './process.js';
+
+let app: Child;
+let base: string;
+const url = (p: string) => `ws://127.0.0.1:${app.port}${p}`;
+const isMsg = (m: Record<string, unknown>) => m.type === 'message';
+
+beforeAll(async () => {
+  app = await startExample('examples/chat/server.ts');
+  base = `http://127.0.0.1:${app.port}`;
+});
+afterAll(() => {
+  app.proc.kill('SIGKILL');
+});
+
+async function join(p: string): Promise<Client> {
+  const c = await connectWs(url(p));
+  await c.next((m) => m.type === 'welcome');
+  return c;
+}
+
+describe('examples/chat', () => {
+  it('serves the page and health', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<title>weft chat</title>');
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 0 });
+  });
+
+  it('welcomes with id, name, room, users and history; others hear join and leave', async () => {
+    const alice = await connectWs(url('/chat/room1?name=alice'));
+    const w = await alice.next((m) => m.type === 'welcome');
+    expect(w).toMatchObject({ type: 'welcome', name: 'alice', room: 'room1', users: ['alice'], history: [] });
+    expect(typeof w.id).toBe('number');
+    const bob = await connectWs(url('/chat/room1?name=bob'));
+    expect(await bob.next((m) => m.type === 'welcome')).toMatchObject({ users: ['alice', 'bob'] });
+    expect(await alice.next((m) => m.type === 'join')).toEqual({ type: 'join', name: 'bob' });
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 2 });
+    bob.ws.close();
+    expect(await alice.next((m) => m.type === 'leave')).toEqual({ type: 'leave', name: 'bob' });
+    expect(bob.inbox.some((m) => m.type === 'join')).toBe(false); // the joiner does not hear its own join
+    alice.ws.close();
+  });
+
+  it('delivers a message to everyone in the room including the sender; rooms are isolated', async () => {
+    const a = await join('/chat/r2?name=a');
+    const b = await join('/chat/r2?name=b');
+    const other = await join('/chat/r3?name=c');
+    a.send({ type: 'message', text: 'hello r2' });
+    const ma = await a.next(isMsg);
+    const mb = await b.next(isMsg);
+    expect(ma).toMatchObject({ type: 'message', from: 'a', text: 'hello r2' });
+    expect(mb).toEqual(ma);
+    expect(typeof ma.id).toBe('number');
+    expect(typeof ma.ts).toBe('number');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(other.inbox.some(isMsg)).toBe(false);
+    for (const c of [a, b, other]) c.ws.close();
+  });
+
+  it('the lobby is /chat; a missing name becomes guest-N', async () => {
+    const c = await connectWs(url('/chat'));
+    const w = await c.next((m) => m.type === 'welcome');
+    expect(w.room).toBe('lobby');
+    expect(w.name).toMatch(/^guest-\d+$/);
+    c.ws.close();
+  });
+
+  it('a newcomer gets the last 50 messages as history', async () => {
+    const a = await join('/chat/hist?name=h');
+    // 35 at once, then 25 more after the bucket refilled (burst 40, 20/s).
+    for (let i = 0; i < 35; i++) a.send({ type: 'message', text: `m${i}` });
+    await new Promise((r) => setTimeout(r, 1300));
+    for (let i = 35; i < 60; i++) a.send({ type: 'message', text: `m${i}` });
+    await a.next((m) => m.text === 'm59');
+    const late = await connectWs(url('/chat/hist?name=late'));
+    const w = await late.next((m) => m.type === 'welcome');
+    const history = w.history as { text: string }[];
+    expect(history).toHaveLength(50);
+    expect(history[0]?.text).toBe('m10');
+    expect(history[49]?.text).toBe('m59');
+    a.ws.close();
+    late.ws.close();
+  });
+
+  it('answers a bad frame with an error and keeps the socket open', async () => {
+    const c = await join('/chat/bad?name=x');
+    for (const frame of ['not json', { type: 'nope' }, { type: 'message', text: '' }, { type: 'message', text: 'x'.repeat(2001) }, '{"__proto__":{}}']) {
+      c.send(frame);
+      expect(await c.next((m) => m.type === 'error')).toMatchObject({ type: 'error', message: expect.any(String) });
+    }
+    c.ws.send(Buffer.from([1, 2, 3]));
+    expect((await c.next((m) => m.type === 'error')).type).toBe('error');
+    c.send({ type: 'message', text: 'still here' });
+    expect(await c.next(isMsg)).toMatchObject({ text: 'still here' });
+    c.ws.close();
+  });
+
+  it('rejects a bad room or name with HTTP 400 before any upgrade', async () => {
+    expect(await handshakeStatus(url('/chat/Bad_Room?name=a'))).toBe(400);
+    expect(await handshakeStatus(url(`/chat/${'r'.repeat(33)}?name=a`))).toBe(400);
+    expect(await handshakeStatus(url('/chat/ok?name=bad%20name'))).toBe(400);
+    expect(await handshakeStatus(url(`/chat/ok?name=${'n'.repeat(33)}`))).toBe(400);
+    expect(await handshakeStatus(url('/chat/ok?name='))).toBe(400);
+  });
+
+  it('closes a socket that sends a frame over 64 KiB', async () => {
+    const c = await join('/chat/big?name=big');
+    c.ws.send(JSON.stringify({ type: 'message', text: 'x'.repeat(70 * 1024) }));
+    const { code } = await c.closed;
+    expect([1006, 1009]).toContain(code);
+  });
+
+  it('closes a flooding socket with 1008 (over 20 msg/s sustained, burst 40)', async () => {
+    const c = await join('/chat/flood?name=flood');
+    for (let i = 0; i < 100; i++) c.send({ type: 'message', text: `spam ${i}` });
+    const { code } = await c.closed;
+    expect(code).toBe(1008);
+    const delivered = c.inbox.filter(isMsg).length;
+    expect(delivered).toBeGreaterThanOrEqual(40);
+    expect(delivered).toBeLessThan(100);
+  });
+
+  it('200 clients in one room each receive every message, in order', async () => {
+    const clients = await Promise.all(Array.from({ length: 200 }, (_, i) => join(`/chat/big-room?name=u${i}`)));
+    const senders = clients.slice(0, 5);
+    const perSender = 10;
+    for (let k = 0; k < perSender; k++) {
+      for (const [i, s] of senders.entries()) s.send({ type: 'message', text: `s${i}-${k}` });
+      await new Promise((r) => setTimeout(r, 60)); // stay under the rate limit
+    }
+    const total = senders.length * perSender;
+    const deadline = Date.now() + 15_000;
+    while (clients.some((c) => c.inbox.filter(isMsg).length < total) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const reference = (clients[0] as Client).inbox.filter(isMsg).map((m) => m.id);
+    expect(reference).toHaveLength(total);
+    expect([...reference].sort((x, y) => (x as number) - (y as number))).toEqual(reference); // ids increase
+    for (const c of clients) expect(c.inbox.filter(isMsg).map((m) => m.id)).toEqual(reference);
+    for (const c of clients) c.ws.close();
+  });
+});
+
+describe('examples/chat shutdown', () => {
+  it('SIGTERM closes every socket with 1001 and the process exits 0', async () => {
+    const child = await startExample('examples/chat/server.ts');
+    const clients = await Promise.all([1, 2, 3].map((i) => connectWs(`ws://127.0.0.1:${child.port}/chat/x?name=c${i}`)));
+    await Promise.all(clients.map((c) => c.next((m) => m.type === 'welcome')));
+    child.proc.kill('SIGTERM');
+    const codes = await Promise.all(clients.map((c) => c.closed.then((x) => x.code)));
+    expect(codes).toEqual([1001, 1001, 1001]);
+    expect(await child.exited).toBe(0);
+  });
+});
