@@ -2,12 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { delay, memoryLogger, until } from '../../test/helpers.js';
-import { channel } from '../broadcast/channel.js';
+import { type Sender, channel } from '../broadcast/channel.js';
 import { header } from '../filters/header.js';
 import { path } from '../filters/path.js';
 import { type Server, serve } from '../server/serve.js';
 import { HandshakeRejected, wsRequest } from '../test/ws.js';
 import { ws } from './filter.js';
+import type { WsOptions } from './options.js';
 import type { WsSocket } from './socket.js';
 
 const echo = path('echo')
@@ -17,6 +18,19 @@ const echo = path('echo')
       for await (const m of socket) socket.send(m.isText ? `echo:${m.text()}` : m.bytes());
     }),
   );
+
+/** A route whose sockets subscribe to `tx`, say 'ready', and wait to be closed. */
+function subscriberRoute<T>(name: string, tx: Sender<T>, options?: WsOptions) {
+  return path(name)
+    .and(ws(options))
+    .map((u) =>
+      u.onUpgrade(async (so) => {
+        so.subscribe(tx);
+        so.send('ready');
+        await so.closed();
+      }),
+    );
+}
 
 const rejected = async (p: Promise<unknown>) => {
   try {
@@ -158,15 +172,7 @@ describe('WsSocket (in-process)', () => {
 
   it('subscribe(tx) delivers broadcasts to the socket', async () => {
     const [tx] = channel<{ n: number }>(8);
-    const f = path('sub')
-      .and(ws())
-      .map((u) =>
-        u.onUpgrade(async (s) => {
-          s.subscribe(tx);
-          s.send('ready');
-          await s.closed();
-        }),
-      );
+    const f = subscriberRoute('sub', tx);
     const a = await wsRequest().path('/sub').handshake(f);
     const b = await wsRequest().path('/sub').handshake(f);
     await a.recv();
@@ -287,15 +293,7 @@ describe('WebSockets on the uWS server', () => {
 
   it('native fan-out: 50 subscribed sockets each get every broadcast, in order', async () => {
     const [tx] = channel<{ i: number }>(64);
-    const f = path('room')
-      .and(ws())
-      .map((u) =>
-        u.onUpgrade(async (so) => {
-          so.subscribe(tx);
-          so.send('ready');
-          await so.closed();
-        }),
-      );
+    const f = subscriberRoute('room', tx);
     const s = await start(f);
     const clients = await Promise.all(Array.from({ length: 50 }, () => connect(`ws://127.0.0.1:${s.port}/room`)));
     await until(() => clients.every((c) => c.inbox.length === 1));
@@ -310,15 +308,7 @@ describe('WebSockets on the uWS server', () => {
 
   it('a slow consumer is closed by the backpressure policy instead of buffering without bound', async () => {
     const [tx] = channel<string>(16);
-    const f = path('bp')
-      .and(ws({ maxBackpressure: 64 * 1024 }))
-      .map((u) =>
-        u.onUpgrade(async (so) => {
-          so.subscribe(tx);
-          so.send('ready');
-          await so.closed();
-        }),
-      );
+    const f = subscriberRoute('bp', tx, { maxBackpressure: 64 * 1024 });
     const s = await start(f);
     const slow = await connect(`ws://127.0.0.1:${s.port}/bp`);
     await until(() => slow.inbox.length === 1);
