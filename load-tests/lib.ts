@@ -131,3 +131,67 @@ export const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
+
+export interface WrkOptions {
+  url: string;
+  seconds: number;
+  connections?: number;
+  /** A wrk Lua script (for POST bodies). */
+  script?: string;
+  core?: string;
+}
+
+/** Run wrk (Debian package `wrk`) pinned to a core. */
+export async function wrk(opts: WrkOptions): Promise<LoadResult> {
+  const args = ['-c', opts.core ?? '1', 'wrk', '-t1', `-c${opts.connections ?? 100}`, `-d${opts.seconds}s`, '--latency'];
+  if (opts.script) args.push('-s', opts.script);
+  args.push(opts.url);
+  const proc = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const [code] = (await once(proc, 'exit')) as [number];
+  if (code !== 0) throw new Error(`wrk exited with ${code}: ${out}`);
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? Number.NaN);
+  const ms = (re: RegExp) => {
+    const m = re.exec(out);
+    if (!m) return Number.NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const total = num(/(\d+) requests in/);
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
+  return {
+    requests: total,
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms(/ 50%\s+([\d.]+)(us|ms|s)/),
+    p99: ms(/ 99%\s+([\d.]+)(us|ms|s)/),
+    errors: num(/Socket errors: connect (\d+)/) || 0,
+    non2xx: Number.isNaN(non2xx) ? 0 : non2xx,
+  };
+}
+
+/** Account a wrk run's server CPU. */
+export async function measureWrk(s: ServerProc, opts: WrkOptions): Promise<LoadResult & { cpuUsPerReq: number; rss: number }> {
+  const c0 = cpuMicros(s.pid);
+  const r = await wrk(opts);
+  const c1 = cpuMicros(s.pid);
+  return { ...r, cpuUsPerReq: (c1 - c0) / Math.max(1, r.requests), rss: rssMiB(s.pid) };
+}
+
+/** Spawn a TypeScript helper pinned to `core`; resolves with its stdout when it exits. */
+export async function runPinned(script: string, args: string[], core = '1', onLine?: (line: string) => void): Promise<string> {
+  const proc = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', join(here, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    const s = d.toString();
+    out += s;
+    if (onLine) for (const l of s.split('\n')) if (l) onLine(l);
+  });
+  const [code] = (await once(proc, 'exit')) as [number];
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  return out;
+}

@@ -1,0 +1,47 @@
+/** Raw uWebSockets.js: the same routes by hand (the baseline). */
+import { createRequire } from 'node:module';
+import type * as UWS from 'uWebSockets.js';
+import { JSON_BODY, PORT, ROUTES, ready, validPerson } from './common.js';
+
+const uws = createRequire(import.meta.url)('uWebSockets.js') as typeof UWS;
+const app = uws.App();
+app.get('/json', (res) => {
+  res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(JSON.stringify(JSON_BODY));
+});
+app.post('/echo', (res) => {
+  let aborted = false;
+  const chunks: Buffer[] = [];
+  res.onAborted(() => {
+    aborted = true;
+  });
+  res.onData((ab, last) => {
+    chunks.push(Buffer.from(ab.slice(0)));
+    if (!last || aborted) return;
+    let v: unknown;
+    try {
+      v = JSON.parse(Buffer.concat(chunks).toString());
+    } catch {
+      v = undefined;
+    }
+    res.cork(() => {
+      if (validPerson(v)) res.writeHeader('content-type', 'application/json').end(JSON.stringify(v));
+      else res.writeStatus('400 Bad Request').end('invalid');
+    });
+  });
+});
+for (let i = 1; i < ROUTES; i++) {
+  app.get(`/r${i}/:x`, (res, req) => {
+    res.end(req.getParameter(0));
+  });
+}
+app.get('/hello/:name', (res, req) => {
+  const name = req.getParameter(0);
+  res.writeHeader('content-type', 'text/plain; charset=utf-8').end(`Hello, ${name}!`);
+});
+app.any('/*', (res) => {
+  res.writeStatus('404 Not Found').end('not found');
+});
+app.listen('127.0.0.1', PORT, (ls) => {
+  if (!ls) throw new Error('listen failed');
+  ready(uws.us_socket_local_port(ls as never));
+});
