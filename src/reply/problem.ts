@@ -18,10 +18,17 @@ export function problemReply(p: Problem, headers: readonly (readonly [string, st
   return new Reply(p.status, headers.length === 0 ? PROBLEM : [...PROBLEM, ...headers], body);
 }
 
-/** The reply an unrecovered rejection is served as. */
+const cache = new WeakMap<Rejection, Reply>();
+
+/** The reply an unrecovered rejection is served as (cached: rejections and replies are immutable). */
 export function rejectionReply(r: Rejection): Reply {
-  const p = r.preferred;
-  return problemReply(rejectionProblem(r), p instanceof HttpRejection ? p.headers : []);
+  let reply = cache.get(r);
+  if (reply === undefined) {
+    const p = r.preferred;
+    reply = problemReply(rejectionProblem(r), p instanceof HttpRejection ? p.headers : []);
+    cache.set(r, reply);
+  }
+  return reply;
 }
 
 /** The problem a rejection is served as. Custom rejections are a 500 (as in warp). */

@@ -10,7 +10,8 @@
  * - `cork` every write made after an `await`;
  * - stream with `write` + `onWritable` and honour backpressure.
  */
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import type { RequestSource } from '../filters/context.js';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
 import { problemReply } from '../reply/problem.js';
@@ -69,6 +70,12 @@ export class ListenError extends Error {
 }
 
 const decoder = new TextDecoder();
+
+/** `pino()`, loaded only when no logger was given. */
+function defaultLogger(): Logger {
+  const pino = createRequire(import.meta.url)('pino') as (opts?: object) => Logger;
+  return pino();
+}
 const NO_VALUES: string[] = [];
 const DIGITS = /^\d+$/;
 
@@ -91,7 +98,7 @@ export class Server {
   /** @internal use `serve()` */
   constructor(filter: Filter<[Replyable]>, private readonly opts: ServeOptions = {}) {
     this.filter = impl(filter) as FilterImpl<unknown[]>;
-    this.logger = opts.logger === false ? undefined : (opts.logger ?? pino());
+    this.logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
     this.logRequests = this.logger?.isLevelEnabled('info') ?? false;
     const needs = this.filter.needs;
     this.names = [...needs.headers];

@@ -101,7 +101,7 @@ export class WsRegistry {
     private readonly app: App,
     private readonly logger: Logger | undefined,
   ) {
-    this.tasks = new TaskSet(logger);
+    this.tasks = new TaskSet(logger, 'websocket');
     this.hub = new UwsHub(app);
   }
 
@@ -133,7 +133,7 @@ export class WsRegistry {
     data.socket = socket;
     this.open.add(ws);
     this.transports.set(ws, transport);
-    runConnection(socket, accept.handler, (fn) => this.tasks.spawn(fn, 'websocket'), this.logger);
+    runConnection(socket, accept.handler, (fn) => this.tasks.spawn(fn), this.logger);
   }
 
   private onClose(ws: WebSocket<ConnData>, code: number, reason: string): void {

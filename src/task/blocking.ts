@@ -6,14 +6,17 @@
  * self-contained: it sees only its arguments (structured-cloneable values),
  * not variables around it. Aborting the handle terminates the worker running it.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import workerpool from 'workerpool';
+import type WorkerPool from 'workerpool';
 import { JoinHandle } from './spawn.js';
 
-type Pool = ReturnType<typeof workerpool.pool>;
+type Pool = ReturnType<typeof WorkerPool.pool>;
 let pool: Pool | undefined;
 
 function getPool(): Pool {
+  // Loaded on first use: servers that never block pay nothing for it.
+  const workerpool = createRequire(import.meta.url)('workerpool') as typeof WorkerPool;
   pool ??= workerpool.pool({ workerType: 'thread', maxWorkers: Math.max(1, availableParallelism() - 1) });
   return pool;
 }

@@ -21,7 +21,8 @@ export class TaskAbortedError extends Error {
   }
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+/** @internal */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface SpawnOptions {
   /** A pino logger for failures nobody awaited. */
@@ -36,10 +37,12 @@ export interface SpawnOptions {
 export class JoinHandle<T> implements PromiseLike<T> {
   private readonly controller = new AbortController();
   private outcome: Outcome<T> | undefined;
-  private waiters: (() => void)[] = [];
+  private waiters: (() => void)[] | undefined;
   private observed = false;
-  /** Resolves when the task's function itself has returned or thrown (even after an abort). */
-  readonly finished: Promise<void>;
+  /** What the function itself produced, once it has returned or thrown. */
+  private own: Outcome<T> | undefined;
+  private doneHooks: ((own: Outcome<T>) => void)[] | undefined;
+  private finishedPromise: Promise<void> | undefined;
 
   /** @internal use `spawn` */
   constructor(fn: (signal: AbortSignal) => T | PromiseLike<T>, private readonly opts: SpawnOptions = {}) {
@@ -48,16 +51,21 @@ export class JoinHandle<T> implements PromiseLike<T> {
       if (parent.aborted) this.controller.abort(parent.reason);
       else parent.addEventListener('abort', () => this.abort(parent.reason), { once: true });
     }
-    let run: Promise<T>;
+    let r: T | PromiseLike<T>;
     try {
-      run = Promise.resolve(fn(this.controller.signal));
+      r = fn(this.controller.signal);
     } catch (error) {
-      run = Promise.reject(error);
+      this.fnSettled({ ok: false, error });
+      return;
     }
-    this.finished = run.then(
-      (value) => this.settle({ ok: true, value }),
-      (error: unknown) => this.settle({ ok: false, error }),
-    );
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<T>).then === 'function') {
+      (r as PromiseLike<T>).then(
+        (value) => this.fnSettled({ ok: true, value }),
+        (error: unknown) => this.fnSettled({ ok: false, error }),
+      );
+    } else {
+      this.fnSettled({ ok: true, value: r as T });
+    }
   }
 
   /** Fires when the task is aborted. */
@@ -70,6 +78,19 @@ export class JoinHandle<T> implements PromiseLike<T> {
     return this.outcome !== undefined;
   }
 
+  /** Resolves when the task's function itself has returned or thrown (even after an abort). */
+  get finished(): Promise<void> {
+    if (this.own !== undefined) return Promise.resolve();
+    this.finishedPromise ??= new Promise((resolve) => this.onDone(() => resolve()));
+    return this.finishedPromise;
+  }
+
+  /** @internal call `cb` with the function's own outcome when it returns or throws. */
+  onDone(cb: (own: Outcome<T>) => void): void {
+    if (this.own !== undefined) cb(this.own);
+    else (this.doneHooks ??= []).push(cb);
+  }
+
   /** Ask the task to stop: fires its signal; awaiting the handle now rejects with `TaskAbortedError`. */
   abort(reason?: unknown): void {
     if (this.outcome !== undefined) return;
@@ -77,17 +98,25 @@ export class JoinHandle<T> implements PromiseLike<T> {
     this.settle({ ok: false, error: new TaskAbortedError(reason) });
   }
 
+  private fnSettled(o: Outcome<T>): void {
+    this.own = o;
+    this.settle(o);
+    const hooks = this.doneHooks;
+    this.doneHooks = undefined;
+    if (hooks) for (const h of hooks) h(o);
+  }
+
   private settle(o: Outcome<T>): void {
     if (this.outcome !== undefined) {
       // Already aborted: a late failure is still worth a log line.
-      if (!o.ok && !(this.outcome.ok === false && o.error === this.outcome.error)) this.report(o.error, true);
+      if (!o.ok) this.report(o.error, true);
       return;
     }
     this.outcome = o;
     if (!o.ok && !this.observed) queueMicrotask(() => this.observed || this.report(o.error, false));
     const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
+    this.waiters = undefined;
+    if (ws) for (const w of ws) w();
   }
 
   private report(error: unknown, late: boolean): void {
@@ -108,7 +137,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
         else reject(o.error);
       };
       if (this.outcome !== undefined) deliver();
-      else this.waiters.push(deliver);
+      else (this.waiters ??= []).push(deliver);
     });
     return p.then(onfulfilled, onrejected);
   }
@@ -132,13 +161,16 @@ export function spawn<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, option
 /** A set of tasks that can be aborted together (the server keeps one for its connections). */
 export class TaskSet {
   private readonly tasks = new Set<JoinHandle<unknown>>();
+  private readonly opts: SpawnOptions;
 
-  constructor(private readonly logger?: Logger) {}
+  constructor(logger?: Logger, name?: string) {
+    this.opts = { logger, name }; // shared by every task of the set
+  }
 
-  spawn<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, name?: string): JoinHandle<T> {
-    const h = spawn(fn, { logger: this.logger, name });
+  spawn<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): JoinHandle<T> {
+    const h = spawn(fn, this.opts);
     this.tasks.add(h as JoinHandle<unknown>);
-    void h.finished.then(() => this.tasks.delete(h as JoinHandle<unknown>));
+    h.onDone(() => this.tasks.delete(h as JoinHandle<unknown>));
     return h;
   }
 

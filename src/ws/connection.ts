@@ -12,20 +12,17 @@ import type { WsSocket } from './socket.js';
 export function runConnection(
   socket: WsSocket,
   handler: WsHandler,
-  spawnTask: (fn: (signal: AbortSignal) => Promise<void>) => JoinHandle<void>,
+  spawnTask: (fn: (signal: AbortSignal) => void | Promise<void>) => JoinHandle<void>,
   logger: Logger | undefined,
 ): JoinHandle<void> {
-  const task = spawnTask(async (signal) => {
-    void socket.closed().then(() => task.abort('socket closed'));
-    await handler(socket, signal);
-  });
-  void task.finished.then(async () => {
-    try {
-      await task;
+  const task = spawnTask((signal) => handler(socket, signal));
+  socket.onCloseHook = () => task.abort('socket closed');
+  task.onDone((own) => {
+    if (socket.isClosed) return;
+    if (own.ok) {
       socket.close(1000, '');
-    } catch (err) {
-      if (socket.isClosed || task.signal.aborted) return;
-      logger?.error({ err }, 'websocket handler failed');
+    } else if (!task.signal.aborted) {
+      logger?.error({ err: own.error }, 'websocket handler failed');
       socket.close(1011, 'internal error');
     }
   });

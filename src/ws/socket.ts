@@ -37,6 +37,7 @@ export interface CloseInfo {
 }
 
 const SEND_RESULT: readonly SendResult[] = ['queued', 'sent', 'dropped'];
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const encoder = new TextEncoder();
 
 /** Codes an application may send (RFC 6455 §7.4). */
@@ -45,14 +46,17 @@ export function checkCloseCode(code: number): void {
   if (!Number.isInteger(code) || !ok) throw new RangeError(`Invalid WebSocket close code ${code}`);
 }
 
-export class WsSocket implements AsyncIterable<Message> {
-  private readonly queue: Message[] = [];
-  private wake: (() => void) | undefined;
-  private drainWaiters: (() => void)[] = [];
+export class WsSocket implements AsyncIterableIterator<Message> {
+  // Idle sockets are the common case: keep them small (arrays are created on demand).
+  private queue: Message[] | undefined;
+  private readers: ((m: Message | undefined) => void)[] | undefined;
+  private drainWaiters: (() => void)[] | undefined;
   private closeInfo: CloseInfo | undefined;
-  private readonly closedWaiters: ((c: CloseInfo) => void)[] = [];
+  private closedWaiters: ((c: CloseInfo) => void)[] | undefined;
   /** Messages dropped because the socket was closed or over its limit. */
   dropped = 0;
+  /** @internal called once when the socket closes (the connection task uses it). */
+  onCloseHook: (() => void) | undefined;
 
   /** @internal */
   constructor(
@@ -98,7 +102,7 @@ export class WsSocket implements AsyncIterable<Message> {
   /** Resolves when the send buffer is empty (or the socket closed). */
   drained(): Promise<void> {
     if (this.closeInfo || this.transport.bufferedAmount() === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   /** Close with `code` (default 1000) and a reason of at most 123 bytes. */
@@ -112,7 +116,7 @@ export class WsSocket implements AsyncIterable<Message> {
   /** Resolves with the close code and reason when the socket closes. */
   closed(): Promise<CloseInfo> {
     if (this.closeInfo) return Promise.resolve(this.closeInfo);
-    return new Promise((resolve) => this.closedWaiters.push(resolve));
+    return new Promise((resolve) => (this.closedWaiters ??= []).push(resolve));
   }
 
   /**
@@ -131,24 +135,29 @@ export class WsSocket implements AsyncIterable<Message> {
   }
 
   /** The next message, or `undefined` once the socket is closed and the queue is empty. */
-  async recv(): Promise<Message | undefined> {
-    for (;;) {
-      const m = this.queue.shift();
-      if (m !== undefined) return m;
-      if (this.closeInfo) return undefined;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-    }
+  recv(): Promise<Message | undefined> {
+    const m = this.queue?.shift();
+    if (m !== undefined) return Promise.resolve(m);
+    if (this.closeInfo) return Promise.resolve(undefined);
+    return new Promise((resolve) => (this.readers ??= []).push(resolve));
   }
 
-  /** Iterate incoming messages until the socket closes. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Message> {
-    for (;;) {
-      const m = await this.recv();
-      if (m === undefined) return;
-      yield m;
-    }
+  /** Iterate incoming messages until the socket closes. The socket is its own iterator (no per-loop allocation). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return this;
+  }
+
+  /** @internal iterator protocol */
+  next(): Promise<IteratorResult<Message, undefined>> {
+    const m = this.queue?.shift();
+    if (m !== undefined) return Promise.resolve({ done: false, value: m });
+    if (this.closeInfo) return Promise.resolve(DONE);
+    return new Promise((resolve) => (this.readers ??= []).push((v) => resolve(v === undefined ? DONE : { done: false, value: v })));
+  }
+
+  /** @internal iterator protocol: leaving a `for await` loop does not close the socket. */
+  return(): Promise<IteratorResult<Message, undefined>> {
+    return Promise.resolve(DONE);
   }
 
   /**
@@ -183,35 +192,44 @@ export class WsSocket implements AsyncIterable<Message> {
       this.transport.end(1009, 'message too big');
       return;
     }
-    if (this.queue.length >= this.maxQueued) {
+    const reader = this.readers?.shift();
+    if (reader !== undefined) {
+      reader(m); // someone is waiting, so the queue is empty
+      return;
+    }
+    const q = (this.queue ??= []);
+    if (q.length >= this.maxQueued) {
       this.dropped++;
       this.transport.end(1008, 'too many unread messages');
       return;
     }
-    this.queue.push(m);
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+    q.push(m);
   }
 
   /** @internal the send buffer drained. */
   onDrain(): void {
     if (this.transport.bufferedAmount() > 0) return;
     const ws = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of ws) w();
+    this.drainWaiters = undefined;
+    if (ws) for (const w of ws) w();
   }
 
   /** @internal the connection closed. */
   onClose(code: number, reason: string): void {
     if (this.closeInfo) return;
-    this.closeInfo = { code, reason };
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+    const info = { code, reason };
+    this.closeInfo = info;
+    const rs = this.readers;
+    this.readers = undefined;
+    if (rs) for (const r of rs) r(undefined);
     const ds = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const d of ds) d();
-    for (const c of this.closedWaiters.splice(0)) c(this.closeInfo);
+    this.drainWaiters = undefined;
+    if (ds) for (const d of ds) d();
+    const cs = this.closedWaiters;
+    this.closedWaiters = undefined;
+    if (cs) for (const c of cs) c(info);
+    const hook = this.onCloseHook;
+    this.onCloseHook = undefined;
+    hook?.();
   }
 }
