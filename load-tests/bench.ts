@@ -20,7 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const cfg = quick
   ? { seconds: 2, rounds: 1, wrk: false, wsSizes: [100, 1000], wsSeconds: 3, wsRounds: 1, idle: 2000 }
-  : { seconds: 5, rounds: 3, wrk: true, wsSizes: [100, 1000, 5000], wsSeconds: 6, wsRounds: 2, idle: 10_000 };
+  : { seconds: 3, rounds: 3, wrk: true, wsSizes: [100, 1000, 5000], wsSeconds: 5, wsRounds: 2, idle: 10_000 };
 
 const HTTP = ['uws', 'weft', 'fastify', 'node', 'hono'] as const;
 type HttpServer = (typeof HTTP)[number];

@@ -77,6 +77,8 @@ function defaultLogger(): Logger {
   return pino();
 }
 const NO_VALUES: string[] = [];
+/** The body of every request on a server whose filters never read bodies (never attached). */
+const NO_BODY = new UwsBody(undefined as never, undefined, false);
 const DIGITS = /^\d+$/;
 
 /** A weft HTTP server. Build with `serve(filter, options)`, then `await server.listen(...)`. */
@@ -246,7 +248,7 @@ export class Server {
       values,
       all,
       remote,
-      new UwsBody(res, contentLength, expected),
+      needs.body ? new UwsBody(res, contentLength, expected) : NO_BODY,
       this.logger,
     );
     if (this.closing) {
