@@ -1,15 +1,16 @@
 /**
  * weft's load tests, side by side with its peers, in one run.
  *
- *   npm run bench          full: 3 interleaved rounds, autocannon + wrk, fan-out to 100/1000/5000, 10 000 idle sockets
- *   npm run bench:quick    quick: 1 round, autocannon only, fan-out to 100/1000, 2 000 idle sockets
+ *   npm run bench          full (~14 min): 3 interleaved rounds of 3 s, autocannon + wrk, fan-out to 100/1000/5000, 10 000 idle sockets
+ *   npm run bench:quick    quick (~3 min): 1 round, autocannon only, fan-out to 100/1000, 2 000 idle sockets
+ *   --only=ws              re-measure only the WebSocket part, keeping the latest HTTP figures
  *
  * Servers run on core 0, load generators on core 1 (taskset). Each figure is
  * the median over rounds; competitors are measured in the same run, in
  * rotating order. Server CPU per request comes from /proc/<pid>/stat.
  * Writes load-tests/results/<kind>-<date>.json and regenerates RESULTS.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,7 +111,7 @@ async function httpPart(): Promise<HttpRow[]> {
   };
   try {
     log('warming up');
-    for (const sc of SCENARIOS) for (const server of HTTP) await run(sc, server, 'autocannon', 1);
+    for (const s of procs.values()) await measure(s, { url: `http://127.0.0.1:${s.port}/hello/world`, seconds: 1 });
     const tools: ('autocannon' | 'wrk')[] = cfg.wrk ? ['autocannon', 'wrk'] : ['autocannon'];
     for (let round = 0; round < cfg.rounds; round++) {
       for (const sc of SCENARIOS) {
@@ -156,9 +157,19 @@ async function wsPart(): Promise<{ ws: WsRow[]; idle: IdleRow[] }> {
         const s = await startServer(WS_SCRIPT[server] as string);
         try {
           const rate = RATE[clients] ?? 10;
-          const c0 = cpuMicros(s.pid);
-          const out = await runPinned('ws-client.ts', ['fanout', `ws://127.0.0.1:${s.port}/room`, String(clients), '10', String(rate), String(cfg.wsSeconds)]);
-          const cpu = cpuMicros(s.pid) - c0;
+          // Server CPU between the client's "start" (all handshakes done) and "stop" lines.
+          let c0 = 0;
+          let c1 = 0;
+          const out = await runPinned(
+            'ws-client.ts',
+            ['fanout', `ws://127.0.0.1:${s.port}/room`, String(clients), '10', String(rate), String(cfg.wsSeconds)],
+            '1',
+            (line) => {
+              if (line === 'start') c0 = cpuMicros(s.pid);
+              if (line === 'stop') c1 = cpuMicros(s.pid);
+            },
+          );
+          const cpu = c1 - c0;
           const j = JSON.parse(out.trim().split('\n').pop() as string) as {
             delivered: number;
             expected: number;
@@ -221,11 +232,16 @@ async function wsPart(): Promise<{ ws: WsRow[]; idle: IdleRow[] }> {
 }
 
 const started = new Date();
-const http = await httpPart();
+// `--only=ws` re-measures the WebSocket part and keeps the HTTP figures of the latest run of this kind.
+const wsOnly = process.argv.includes('--only=ws');
+const http = wsOnly
+  ? (JSON.parse(readFileSync(join(here, 'results', `latest-${quick ? 'quick' : 'full'}.json`), 'utf8')) as { http: HttpRow[] }).http
+  : await httpPart();
 const { ws, idle } = await wsPart();
 const result = {
   kind: quick ? 'quick' : 'full',
   date: started.toISOString(),
+  wsOnly,
   node: process.version,
   config: cfg,
   labels: LABEL,

@@ -156,15 +156,17 @@ export function writeReport(r: BenchResult): string {
   const notes = join(here, 'profiling.md');
   if (existsSync(notes)) md += `\n${readFileSync(notes, 'utf8')}`;
 
-  writeFileSync(join(here, 'RESULTS.md'), md);
+  // Quick runs write beside the full report instead of replacing it.
+  const suffix = r.kind === 'full' ? '' : `-${r.kind}`;
+  writeFileSync(join(here, `RESULTS${suffix}.md`), md.replaceAll('chart-http.svg', `chart-http${suffix}.svg`).replaceAll('chart-ws.svg', `chart-ws${suffix}.svg`));
   const httpScen = scenarios;
   writeFileSync(
-    join(here, 'chart-http.svg'),
+    join(here, `chart-http${suffix}.svg`),
     svgBars('HTTP: server CPU per request (µs, autocannon, lower is better)', 'µs / request', httpScen, servers, (g, s) => cpu(g, s), r.labels),
   );
   const sizes = [...new Set(r.ws.map((w) => w.clients))].sort((a, b) => a - b).map(String);
   writeFileSync(
-    join(here, 'chart-ws.svg'),
+    join(here, `chart-ws${suffix}.svg`),
     svgBars('WebSocket fan-out: server CPU per delivered message (µs, lower is better)', 'µs / delivery', sizes.map((s) => `${s} clients`), ['uws', 'weft', 'ws-lib'], (g, s) => wsAt(Number(g.split(' ')[0]), s)?.cpuUsPerDelivery ?? Number.NaN, r.labels),
   );
   return md;

@@ -47,6 +47,7 @@ const sockets = await openAll(clients, (s) => {
   if ((delivered & 7) === 0) samples.push(Date.now() - Number(s.slice(s.lastIndexOf(':') + 1)));
 });
 await new Promise((r) => setTimeout(r, 300));
+process.stdout.write('start\n'); // the orchestrator samples server CPU here, after every handshake
 measuring = true;
 let sent = 0;
 const t0 = Date.now();
@@ -60,6 +61,7 @@ for (const t of timers) clearInterval(t);
 const sendSeconds = (Date.now() - t0) / 1000;
 await new Promise((r) => setTimeout(r, 1500));
 measuring = false;
+process.stdout.write('stop\n');
 samples.sort((a, b) => a - b);
 const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] ?? null;
 const expected = sent * clients;
