@@ -14,8 +14,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadResult, type ServerProc, cpuMicros, measure, measureWrk, median, rssMiB, runPinned, startServer, stopServer } from './lib.js';
-import { writeReport } from './report.js';
+import { type Accounted, type ServerProc, cpuMicros, measure, measureWrk, median, rssMiB, runPinned, startServer, stopServer } from './lib.js';
+import { type HttpRow, type IdleRow, type WsRow, writeReport } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -54,35 +54,6 @@ const SCENARIOS: Scenario[] = [
 const echoLua = join(tmpdir(), 'weft-echo.lua');
 writeFileSync(echoLua, `wrk.method = "POST"\nwrk.body = '${ECHO}'\nwrk.headers["Content-Type"] = "application/json"\n`);
 
-export interface HttpRow {
-  scenario: string;
-  server: string;
-  tool: 'autocannon' | 'wrk';
-  rps: number;
-  p50: number;
-  p99: number;
-  cpuUsPerReq: number;
-  rssMiB: number;
-}
-export interface WsRow {
-  clients: number;
-  server: string;
-  inputPerSec: number;
-  deliveredPerSec: number;
-  dropped: number;
-  p50: number | null;
-  p99: number | null;
-  cpuUsPerDelivery: number;
-  clientSaturated: boolean;
-}
-export interface IdleRow {
-  server: string;
-  sockets: number;
-  rssBaseMiB: number;
-  rssMiB: number;
-  perSocketKiB: number;
-}
-
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function httpPart(): Promise<HttpRow[]> {
@@ -91,7 +62,7 @@ async function httpPart(): Promise<HttpRow[]> {
   for (const routes of [1, 100, 1000]) {
     for (const server of HTTP) procs.set(key(server, routes), await startServer(`${server}-http`, { ROUTES: String(routes) }));
   }
-  const raw = new Map<string, (LoadResult & { cpuUsPerReq: number; rss: number })[]>();
+  const raw = new Map<string, Accounted[]>();
   const run = async (sc: Scenario, server: HttpServer, tool: 'autocannon' | 'wrk', seconds: number) => {
     const s = procs.get(key(server, sc.routes)) as ServerProc;
     const url = `http://127.0.0.1:${s.port}${sc.path}`;

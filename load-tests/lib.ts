@@ -74,6 +74,18 @@ export interface LoadOptions {
   core?: string;
 }
 
+/** Run `taskset ARGS` and return its stdout; throws when it fails. */
+async function tasksetOutput(args: string[], what: string): Promise<string> {
+  const proc = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const [code] = (await once(proc, 'exit')) as [number];
+  if (code !== 0) throw new Error(`${what} exited with ${code}: ${out.slice(0, 500)}`);
+  return out;
+}
+
 /** Run autocannon pinned to a core; parse its JSON result. */
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   const bin = require.resolve('autocannon/autocannon.js');
@@ -94,13 +106,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   if (opts.body !== undefined) args.push('-b', opts.body);
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
   args.push(opts.url);
-  const proc = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const [code] = (await once(proc, 'exit')) as [number];
-  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
+  const out = await tasksetOutput(args, 'autocannon');
   const j = JSON.parse(out) as {
     requests: { total: number; average: number };
     latency: { p50: number; p99: number };
@@ -118,12 +124,19 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** Load a server and account its CPU: µs of server CPU per request. */
-export async function measure(s: ServerProc, opts: LoadOptions): Promise<LoadResult & { cpuUsPerReq: number; rss: number }> {
+export type Accounted = LoadResult & { cpuUsPerReq: number; rss: number };
+
+/** Run a load and account the server's CPU over it: µs of server CPU per request. */
+async function accounted(s: ServerProc, run: () => Promise<LoadResult>): Promise<Accounted> {
   const c0 = cpuMicros(s.pid);
-  const r = await load(opts);
+  const r = await run();
   const c1 = cpuMicros(s.pid);
   return { ...r, cpuUsPerReq: (c1 - c0) / Math.max(1, r.requests), rss: rssMiB(s.pid) };
+}
+
+/** autocannon against a server, CPU accounted. */
+export function measure(s: ServerProc, opts: LoadOptions): Promise<Accounted> {
+  return accounted(s, () => load(opts));
 }
 
 export const median = (xs: number[]): number => {
@@ -146,13 +159,7 @@ export async function wrk(opts: WrkOptions): Promise<LoadResult> {
   const args = ['-c', opts.core ?? '1', 'wrk', '-t1', `-c${opts.connections ?? 100}`, `-d${opts.seconds}s`, '--latency'];
   if (opts.script) args.push('-s', opts.script);
   args.push(opts.url);
-  const proc = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const [code] = (await once(proc, 'exit')) as [number];
-  if (code !== 0) throw new Error(`wrk exited with ${code}: ${out}`);
+  const out = await tasksetOutput(args, 'wrk');
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? Number.NaN);
   const ms = (re: RegExp) => {
     const m = re.exec(out);
@@ -172,12 +179,9 @@ export async function wrk(opts: WrkOptions): Promise<LoadResult> {
   };
 }
 
-/** Account a wrk run's server CPU. */
-export async function measureWrk(s: ServerProc, opts: WrkOptions): Promise<LoadResult & { cpuUsPerReq: number; rss: number }> {
-  const c0 = cpuMicros(s.pid);
-  const r = await wrk(opts);
-  const c1 = cpuMicros(s.pid);
-  return { ...r, cpuUsPerReq: (c1 - c0) / Math.max(1, r.requests), rss: rssMiB(s.pid) };
+/** wrk against a server, CPU accounted. */
+export function measureWrk(s: ServerProc, opts: WrkOptions): Promise<Accounted> {
+  return accounted(s, () => wrk(opts));
 }
 
 /** Spawn a TypeScript helper pinned to `core`; resolves with its stdout when it exits. */

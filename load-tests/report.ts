@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-interface HttpRow {
+export interface HttpRow {
   scenario: string;
   server: string;
   tool: string;
@@ -18,7 +18,7 @@ interface HttpRow {
   cpuUsPerReq: number;
   rssMiB: number;
 }
-interface WsRow {
+export interface WsRow {
   clients: number;
   server: string;
   inputPerSec: number;
@@ -29,7 +29,7 @@ interface WsRow {
   cpuUsPerDelivery: number;
   clientSaturated: boolean;
 }
-interface IdleRow {
+export interface IdleRow {
   server: string;
   sockets: number;
   rssBaseMiB: number;
