@@ -24,6 +24,8 @@ export { any, signal } from './filters/any.js';
 export { cors } from './filters/cors.js';
 export type { CorsOptions } from './filters/cors.js';
 export { log } from './filters/log.js';
+export { compression } from './filters/compression.js';
+export type { CompressionOptions } from './filters/compression.js';
 export type { LogInfo } from './filters/log.js';
 export { BodyTooLargeError } from './filters/context.js';
 
