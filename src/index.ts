@@ -83,6 +83,6 @@ export {
 export type { Issue, Reject } from './reply/rejection.js';
 
 // Server
-export { serve, Server, ListenError } from './server/serve.js';
+export { serve, Server, ListenError, TimeoutError } from './server/serve.js';
 export type { ServeOptions, ListenOptions, CloseOptions } from './server/serve.js';
 export { NativeBindingError } from './server/uws.js';

@@ -140,6 +140,20 @@ describe('examples/todos shutdown', () => {
     expect(await child.exited).toBe(0);
   });
 
+  it('a second signal exits at once, without waiting for in-flight requests', async () => {
+    const child = await startExample('examples/todos/server.ts');
+    const c = await RawClient.connect(child.port);
+    c.write('POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":');
+    await delay(100);
+    child.proc.kill('SIGTERM');
+    await until(() => child.lines.some((l) => l.msg === 'shutting down'));
+    const t0 = Date.now();
+    child.proc.kill('SIGTERM');
+    expect(await child.exited).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    c.destroy();
+  });
+
   it('SIGINT also shuts down gracefully', async () => {
     const child = await startExample('examples/todos/server.ts');
     child.proc.kill('SIGINT');

@@ -155,8 +155,10 @@ export class UwsBody implements BodySource {
 export class UwsRequest implements RequestSource {
   aborted = false;
   responded = false;
-  /** Response status once written (for the access log). */
+  /** Response status once written (for the access log); 0 until then. */
   status = 0;
+  /** When the handler timeout fires (performance.now() based). */
+  deadline = 0;
   /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
   wake: (() => void) | undefined;
   private controller: AbortController | undefined;

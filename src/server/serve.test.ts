@@ -305,6 +305,45 @@ describe('serve() on uWebSockets.js', () => {
     expect((await fetch(`http://127.0.0.1:${s.port}/ok`, { method: 'POST', body: 'x' })).status).toBe(200);
   });
 
+  it('rejects two Content-Length headers with 400 before any filter sees the request', async () => {
+    const seen: string[] = [];
+    const s = await start(post().and(body.text()).map((t) => {
+      seen.push(t);
+      return t;
+    }));
+    const c = await RawClient.connect(s.port);
+    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 10\r\n\r\nabcPOST / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await c.response();
+    expect(r.status).toBe(400);
+    expect(r.headers.connection).toBe('close');
+    c.destroy();
+    // uWS framed the stream by the first Content-Length: the body never reached a handler.
+    expect(seen).not.toContain('abc');
+    expect((await fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', body: 'ok' })).status).toBe(200);
+  });
+
+  it('a handler that never answers gets a 503 after handlerTimeoutMs, and its signal fires', async () => {
+    let reason: unknown;
+    const never = path('never')
+      .and(signal())
+      .then(
+        (sig) =>
+          new Promise<string>((resolve) => {
+            sig.addEventListener('abort', () => {
+              reason = sig.reason;
+              resolve('late');
+            });
+          }),
+      );
+    const s = await start(never.or(hello), { logger: false, handlerTimeoutMs: 100 });
+    const t0 = Date.now();
+    const res = await fetch(`http://127.0.0.1:${s.port}/never`);
+    expect(res.status).toBe(503);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect((reason as Error).name).toBe('TimeoutError');
+    expect(await (await fetch(`http://127.0.0.1:${s.port}/hello/after`)).text()).toBe('Hello, after!');
+  });
+
   it('streams a large reply with backpressure', async () => {
     const size = 32 * 1024 * 1024;
     async function* big() {

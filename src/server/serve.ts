@@ -41,6 +41,13 @@ export interface ServeOptions {
    * @default 10000
    */
   shutdownTimeoutMs?: number;
+  /**
+   * A request whose filters have not answered after this long gets a 503
+   * (with `Connection: close`) and its `signal()` fires. 0 disables. Streamed
+   * replies that already started are not cut.
+   * @default 30000
+   */
+  handlerTimeoutMs?: number;
 }
 
 export interface ListenOptions {
@@ -56,6 +63,22 @@ export interface CloseOptions {
    * @default 10000
    */
   timeoutMs?: number;
+}
+
+/** The reason a request's signal fires when its handler runs past `handlerTimeoutMs`. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(readonly ms: number) {
+    super(`The handler did not answer within ${ms} ms`);
+  }
+}
+
+function countHeader(req: HttpRequest, name: string): number {
+  let n = 0;
+  req.forEach((k) => {
+    if (k === name) n++;
+  });
+  return n;
 }
 
 /** `listen()` could not bind (port in use, bad address, no permission). */
@@ -95,6 +118,9 @@ export class Server {
   private readonly inflight = new Set<UwsRequest>();
   private readonly sockets: WsRegistry | undefined;
   private drainedWaiter: (() => void) | undefined;
+  private readonly handlerTimeoutMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly responses = new Map<UwsRequest, HttpResponse>();
   private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
 
   /** @internal use `serve()` */
@@ -102,6 +128,8 @@ export class Server {
     this.filter = impl(filter) as FilterImpl<unknown[]>;
     this.logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
     this.logRequests = this.logger?.isLevelEnabled('info') ?? false;
+    this.handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
+    if (!(this.handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
     const needs = this.filter.needs;
     this.names = [...needs.headers];
     if (needs.body) for (const h of ['content-length', 'transfer-encoding']) if (!this.names.includes(h)) this.names.push(h);
@@ -188,6 +216,7 @@ export class Server {
     // Let uWS flush the last responses (it writes them from its loop) before cutting connections.
     await new Promise((resolve) => setTimeout(resolve, 20));
     this.app.close();
+    if (this.sweeper) clearInterval(this.sweeper);
     if (this.onSignal) {
       process.off('SIGTERM', this.onSignal);
       process.off('SIGINT', this.onSignal);
@@ -207,6 +236,12 @@ export class Server {
   /** One request; `context` is set on the WebSocket upgrade path. */
   private handle(res: HttpResponse, req: HttpRequest, context: unknown): void {
     const t0 = this.logRequests ? performance.now() : 0;
+    // uWS frames the body by the first Content-Length and does not reject a second
+    // one; a proxy that reads the other would see a different request boundary.
+    if (req.getHeader('content-length') !== '' && countHeader(req, 'content-length') > 1) {
+      this.reject(res, 400, 'Bad Request', 'More than one Content-Length header');
+      return;
+    }
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
@@ -294,6 +329,11 @@ export class Server {
 
   private track(res: HttpResponse, r: UwsRequest): void {
     this.inflight.add(r);
+    if (this.handlerTimeoutMs > 0) {
+      r.deadline = performance.now() + this.handlerTimeoutMs;
+      this.responses.set(r, res);
+      this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(1000, this.handlerTimeoutMs / 4))).unref();
+    }
     res.onAborted(() => {
       r.abort();
       this.done(r);
@@ -335,7 +375,26 @@ export class Server {
     this.logger?.info({ method: r.method, path: r.path, status: r.status, ms }, 'request');
   }
 
+  /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [r, res] of this.responses) {
+      if (r.deadline > now || r.status !== 0) continue;
+      r.abort(new TimeoutError(this.handlerTimeoutMs));
+      const reply = problemReply({
+        type: 'about:blank',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `The handler did not answer within ${this.handlerTimeoutMs} ms`,
+      });
+      this.logger?.warn({ method: r.method, path: r.path, timeoutMs: this.handlerTimeoutMs }, 'handler timed out');
+      res.cork(() => void writeReply(res, r, reply, true, this.logger));
+      this.done(r);
+    }
+  }
+
   private done(r: UwsRequest): void {
+    this.responses.delete(r);
     if (!this.inflight.delete(r)) return;
     if (this.closing && this.inflight.size === 0) {
       const w = this.drainedWaiter;
