@@ -242,6 +242,12 @@ export class Server {
       this.reject(res, 400, 'Bad Request', 'More than one Content-Length header');
       return;
     }
+    // uWS decodes only plain `chunked`; anything else would be read as a body-less request.
+    const te = req.getHeader('transfer-encoding');
+    if (te !== '' && te.trim().toLowerCase() !== 'chunked') {
+      this.reject(res, 400, 'Bad Request', 'Unsupported Transfer-Encoding (only "chunked" is accepted)');
+      return;
+    }
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';

@@ -1,0 +1,122 @@
+/**
+ * Bad input on the wire, against a real server on loopback. Each case asserts
+ * what the client sees (a status, or a silent close), and after each the
+ * server still answers a fresh request. Where uWS decides, the expectation
+ * says so; README "What uWS decides" lists these.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { any, body, get, path, post, reply, serve, str, type Server } from '../src/index.js';
+import { RawClient, delay } from './helpers.js';
+
+let server: Server;
+const handled: string[] = [];
+
+beforeAll(async () => {
+  const routes = get()
+    .and(path('hello', str))
+    .map((n) => reply.text(`Hello, ${n}!`))
+    .or(post().and(path('echo')).and(body.text({ limit: 1024 })).map((t) => reply.text(t)))
+    .or(any().and(path.full()).map((p) => {
+      handled.push(p);
+      return reply.text(`any ${p}`);
+    }));
+  server = await serve(routes, { logger: false }).listen({ port: 0 });
+});
+afterAll(() => server.close({ timeoutMs: 100 }));
+
+/** Send bytes on a fresh connection; the first status line seen (or '' if none) within `ms`. */
+async function send(data: string | Buffer, ms = 600): Promise<{ status: number | undefined; closed: boolean; raw: string }> {
+  const c = await RawClient.connect(server.port);
+  c.write(data);
+  await Promise.race([c.closed, delay(ms)]);
+  const raw = c.received;
+  const m = /^HTTP\/1\.1 (\d{3})/.exec(raw);
+  const closed = c.ended;
+  c.destroy();
+  return { status: m ? Number(m[1]) : undefined, closed, raw };
+}
+
+async function stillServes(): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/hello/fresh`);
+  expect(await res.text()).toBe('Hello, fresh!');
+}
+
+describe('framing', () => {
+  it('Transfer-Encoding other than plain chunked is a 400 (weft checks; uWS would read no body)', async () => {
+    for (const te of ['xchunked', 'chunked, gzip', 'gzip', 'chunked;x=1']) {
+      const r = await send(`POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${te}\r\n\r\n0\r\n\r\n`);
+      expect(r.status).toBe(400);
+    }
+    await stillServes();
+  });
+
+  it('a broken chunked body closes the connection (uWS)', async () => {
+    const r = await send('POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n');
+    expect(r.status === undefined || r.status === 400).toBe(true);
+    await stillServes();
+  });
+
+  it('malformed request lines and headers never reach a handler (uWS stays silent or closes)', async () => {
+    const before = handled.length;
+    const cases = [
+      'BLAH\r\n\r\n',
+      'GET /x\r\n\r\n',
+      'GET /x HTTP/2.0\r\nHost: x\r\n\r\n',
+      'GET /x HTTP/1.1\r\nHost: x\r\nBad Header: v\r\n\r\n',
+      'GET /x HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n',
+      `GET /x HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 150 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`,
+      Buffer.from('16030100a5010000a10303', 'hex'), // a TLS ClientHello on the plain port
+    ];
+    for (const data of cases) {
+      const r = await send(data, 300);
+      expect(r.status === undefined || (r.status >= 400 && r.status < 500)).toBe(true);
+    }
+    expect(handled.length).toBe(before);
+    await stillServes();
+  });
+
+  it('long URLs and large heads are served (uWS limits are generous)', async () => {
+    const r = await send(`GET /hello/${'a'.repeat(8 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(r.status).toBe(200);
+    await stillServes();
+  });
+
+  it('a fragmented head is reassembled', async () => {
+    const c = await RawClient.connect(server.port);
+    for (const part of ['GE', 'T /hel', 'lo/frag HTTP/1.', '1\r\nHo', 'st: x\r\n', '\r\n']) {
+      c.write(part);
+      await delay(10);
+    }
+    expect((await c.response()).body).toBe('Hello, frag!');
+    c.destroy();
+  });
+
+  it('pipelined requests are answered in order, sync and async handlers mixed', async () => {
+    const c = await RawClient.connect(server.port);
+    c.write(
+      'GET /hello/1 HTTP/1.1\r\nHost: x\r\n\r\n' +
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo' +
+        'GET /hello/3 HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    const bodies = [(await c.response()).body, (await c.response()).body, (await c.response()).body];
+    expect(bodies).toEqual(['Hello, 1!', 'two', 'Hello, 3!']);
+    c.destroy();
+  });
+});
+
+describe('connections', () => {
+  it('1000 idle connections do not delay a normal client', async () => {
+    const idle = await Promise.all(Array.from({ length: 1000 }, () => RawClient.connect(server.port)));
+    const t0 = performance.now();
+    await stillServes();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    for (const c of idle) c.destroy();
+  });
+
+  it('a slow client sending its head byte by byte does not block others', async () => {
+    const slow = await RawClient.connect(server.port);
+    slow.write('GET /hello/slow HTTP/1.1\r\n');
+    await stillServes();
+    slow.destroy();
+  });
+});
