@@ -1,0 +1,124 @@
+/**
+ * WebSocket protocol abuse, frame by frame (the Autobahn|Testsuite case
+ * categories; Autobahn itself needs Python 2 or Docker). uWS decides most of
+ * these outcomes; each case asserts what the peer sees and that the server
+ * keeps serving.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Server, path, serve, ws } from '../src/index.js';
+import { RawWs } from './rawws.js';
+
+let server: Server;
+let opened = 0;
+let ended = 0;
+
+beforeAll(async () => {
+  const echo = path('echo')
+    .and(ws({ maxPayload: 1024 }))
+    .map((u) =>
+      u.onUpgrade(async (socket) => {
+        opened++;
+        for await (const m of socket) socket.send(m.isText ? m.text() : m.bytes());
+        ended++;
+      }),
+    );
+  server = await serve(echo, { logger: false }).listen({ port: 0 });
+});
+afterAll(() => server.close({ timeoutMs: 100 }));
+
+const code = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+};
+const TEXT = 0x1;
+const CONT = 0x0;
+const CLOSE = 0x8;
+const PING = 0x9;
+const PONG = 0xa;
+
+async function stillEchoes(): Promise<void> {
+  const w = await RawWs.open(server.port, '/echo');
+  w.send(TEXT, 'alive');
+  expect((await w.frame(TEXT))?.payload.toString()).toBe('alive');
+  w.destroy();
+}
+
+describe('WebSocket frames', () => {
+  it('answers a ping with a pong carrying the same payload', async () => {
+    const w = await RawWs.open(server.port, '/echo');
+    w.send(PING, 'pp');
+    expect((await w.frame(PONG))?.payload.toString()).toBe('pp');
+    w.destroy();
+  });
+
+  it('reassembles a fragmented text message', async () => {
+    const w = await RawWs.open(server.port, '/echo');
+    w.send(TEXT, 'hel', { fin: false });
+    w.send(CONT, 'lo');
+    expect((await w.frame(TEXT))?.payload.toString()).toBe('hello');
+    w.destroy();
+  });
+
+  it('closes on a fragmented message that grows past maxPayload', async () => {
+    const w = await RawWs.open(server.port, '/echo');
+    w.send(TEXT, 'a'.repeat(800), { fin: false });
+    w.send(CONT, 'b'.repeat(800));
+    await w.frame(CLOSE);
+    expect(w.closed || (await w.frame(CLOSE)) !== undefined).toBe(true);
+    await stillEchoes();
+  });
+
+  it('cuts the connection on invalid UTF-8 in a text frame (uWS: no close frame)', async () => {
+    const w = await RawWs.open(server.port, '/echo');
+    w.send(TEXT, Buffer.from([0xff, 0xfe, 0xfd]));
+    await w.frame(CLOSE, 1000);
+    expect(w.closed).toBe(true);
+    expect(w.frames.some((f) => f.opcode === TEXT)).toBe(false);
+    await stillEchoes();
+  });
+
+  it('echoes a valid close code and closes', async () => {
+    const w = await RawWs.open(server.port, '/echo');
+    w.send(CLOSE, code(1000));
+    expect(await w.closeCode()).toBe(1000);
+  });
+
+  it('answers a forbidden close code (1005, 999) with a close and ends the connection (uWS)', async () => {
+    for (const bad of [1005, 999]) {
+      const w = await RawWs.open(server.port, '/echo');
+      w.send(CLOSE, code(bad));
+      await w.frame(CLOSE);
+      expect(await w.closeCode(200)).not.toBe(bad);
+      w.destroy();
+    }
+    await stillEchoes();
+  });
+
+  it('closes on a reserved opcode or a fragmented control frame', async () => {
+    const a = await RawWs.open(server.port, '/echo');
+    a.send(0x3, 'x');
+    await a.frame(CLOSE, 1000);
+    expect(a.closed).toBe(true);
+    const b = await RawWs.open(server.port, '/echo');
+    b.send(PING, 'x', { fin: false });
+    await b.frame(CLOSE, 1000);
+    expect(b.closed).toBe(true);
+    await stillEchoes();
+  });
+
+  it('ignores an unmasked client frame (uWS does not close; nothing is delivered to the handler)', async () => {
+    const w = await RawWs.open(server.port, '/echo');
+    w.send(TEXT, 'unmasked', { mask: false });
+    await w.frame(TEXT, 300);
+    expect(w.frames.some((f) => f.opcode === TEXT && f.payload.toString() === 'unmasked')).toBe(false);
+    w.destroy();
+    await stillEchoes();
+  });
+
+  it('every handler task ended for the connections that went away', async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.connections).toBe(0);
+    expect(ended).toBe(opened);
+  });
+});
