@@ -5,7 +5,8 @@
  * says so; README "What uWS decides" lists these.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { any, body, get, path, post, reply, serve, str, type Server } from '../src/index.js';
+import { z } from 'zod';
+import { any, body, get, header, method, path, post, reject, reply, serve, str, type Server } from '../src/index.js';
 import { RawClient, delay } from './helpers.js';
 
 let server: Server;
@@ -101,6 +102,88 @@ describe('framing', () => {
     const bodies = [(await c.response()).body, (await c.response()).body, (await c.response()).body];
     expect(bodies).toEqual(['Hello, 1!', 'two', 'Hello, 3!']);
     c.destroy();
+  });
+});
+
+describe('URLs and methods', () => {
+  let guarded: Server;
+  const reached: string[] = [];
+  beforeAll(async () => {
+    const admin = path('admin')
+      .and(header.optional('authorization'))
+      .andThen((auth) => (auth === 'Bearer root' ? 'secret' : reject.custom(new Error('denied'))))
+      .recover((r) => (r.find(Error) ? reply.text('denied').status(401) : r));
+    const open = any()
+      .and(path.full())
+      .map((p) => {
+        reached.push(p);
+        return reply.text('open');
+      });
+    guarded = await serve(admin.or(method('TRACE').and(path('cache')).map(() => 'traced')).or(open), { logger: false }).listen({ port: 0 });
+  });
+  afterAll(() => guarded.close({ timeoutMs: 100 }));
+
+  it('encodings and slashes never reach the admin route without its guard', async () => {
+    for (const p of ['/admin', '/%61dmin', '/admin/', '/ADMIN', '//admin', '/admin%2F', '/./admin', '/admin;x']) {
+      const res = await fetch(`http://127.0.0.1:${guarded.port}${p}`);
+      const text = await res.text();
+      expect(text).not.toBe('secret');
+      if (['/admin', '/%61dmin', '/admin/'].includes(p)) expect(res.status).toBe(401); // same route, same guard
+    }
+    const ok = await fetch(`http://127.0.0.1:${guarded.port}/%61dmin`, { headers: { authorization: 'Bearer root' } });
+    expect(await ok.text()).toBe('secret');
+  });
+
+  it('a less common method is routed by name; methods uWS does not know are cut; 304 carries no body', async () => {
+    const c = await RawClient.connect(guarded.port);
+    c.write('TRACE /cache HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await c.response()).body).toBe('traced');
+    c.destroy();
+    // uWS closes the connection on a method it does not know (PURGE, MKCOL...): no handler runs.
+    const before = reached.length;
+    const p = await RawClient.connect(guarded.port);
+    p.write('PURGE /cache HTTP/1.1\r\nHost: x\r\n\r\n');
+    await p.closed;
+    expect(p.received).toBe('');
+    expect(reached.length).toBe(before);
+    const s = await serve(
+      path('nm').map(() => reply.text('must not be sent').status(304)),
+      { logger: false },
+    ).listen({ port: 0 });
+    const d = await RawClient.connect(s.port);
+    d.write('GET /nm HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await d.response();
+    expect(r.status).toBe(304);
+    await delay(50);
+    expect(d.received).not.toContain('must not be sent');
+    d.destroy();
+    await s.close({ timeoutMs: 50 });
+  });
+});
+
+describe('bodies', () => {
+  it('a body shorter than declared, then silence: the handler times out with 503', async () => {
+    const s = await serve(post().and(body.text()).map((t) => t), { logger: false, handlerTimeoutMs: 200 }).listen({ port: 0 });
+    const c = await RawClient.connect(s.port);
+    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a bit');
+    const r = await c.response({ timeoutMs: 3000 });
+    expect(r.status).toBe(503);
+    c.destroy();
+    expect((await fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', body: 'ok' })).status).toBe(200);
+    await s.close({ timeoutMs: 50 });
+  });
+
+  it('Content-Type is decided by its media type, parameters and case aside; unknown types are 415', async () => {
+    const s = await serve(post().and(body.json(z.object({ a: z.number() }))).map((v) => v), { logger: false }).listen({ port: 0 });
+    const send = (ct: string) =>
+      fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', headers: { 'content-type': ct }, body: '{"a":1}' }).then((r) => r.status);
+    expect(await send('application/json')).toBe(200);
+    expect(await send('Application/JSON; charset=utf-8')).toBe(200);
+    expect(await send('application/vnd.api+json')).toBe(200);
+    expect(await send('text/plain')).toBe(415);
+    expect(await send('application/jsonx')).toBe(415);
+    expect(await send('multipart/form-data; boundary=x')).toBe(415);
+    await s.close({ timeoutMs: 50 });
   });
 });
 
