@@ -196,6 +196,33 @@ describe('connections', () => {
     for (const c of idle) c.destroy();
   });
 
+  it('slowloris and slow POST are cut by uWS (about 10 s) while others are served', async () => {
+    const loris = await RawClient.connect(server.port);
+    const slowPost = await RawClient.connect(server.port);
+    slowPost.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n');
+    const head = 'GET /hello/slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n';
+    let i = 0;
+    const t0 = Date.now();
+    const drip = setInterval(() => {
+      if (!loris.ended) loris.write(head[i++ % head.length] as string);
+      if (!slowPost.ended) slowPost.write('x');
+    }, 1000);
+    await stillServes();
+    await Promise.race([Promise.all([loris.closed, slowPost.closed]), delay(20_000)]);
+    clearInterval(drip);
+    expect(loris.ended && slowPost.ended).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    await stillServes();
+  }, 30_000);
+
+  it('a burst of 2000 connections does not keep a normal client waiting', async () => {
+    const flood = await Promise.all(Array.from({ length: 2000 }, () => RawClient.connect(server.port).catch(() => undefined)));
+    const t0 = performance.now();
+    await stillServes();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    for (const c of flood) c?.destroy();
+  });
+
   it('a slow client sending its head byte by byte does not block others', async () => {
     const slow = await RawClient.connect(server.port);
     slow.write('GET /hello/slow HTTP/1.1\r\n');

@@ -116,6 +116,27 @@ describe('WebSocket frames', () => {
     await stillEchoes();
   });
 
+  it('a half-open peer (never answers pings) is closed after idleTimeout', async () => {
+    let closedCode = 0;
+    const idle = await serve(
+      path('idle')
+        .and(ws({ idleTimeout: 8 }))
+        .map((u) =>
+          u.onUpgrade(async (so) => {
+            closedCode = (await so.closed()).code;
+          }),
+        ),
+      { logger: false },
+    ).listen({ port: 0 });
+    const w = await RawWs.open(idle.port, '/idle'); // RawWs never answers pings
+    const t0 = Date.now();
+    while (!w.closed && Date.now() - t0 < 25_000) await new Promise((r) => setTimeout(r, 200));
+    expect(w.closed).toBe(true);
+    expect(w.frames.some((f) => f.opcode === PING)).toBe(true); // uWS pinged it first
+    expect(closedCode).not.toBe(0);
+    await idle.close({ timeoutMs: 100 });
+  }, 30_000);
+
   it('every handler task ended for the connections that went away', async () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(server.connections).toBe(0);

@@ -242,6 +242,20 @@ describe('WebSockets on the uWS server', () => {
     expect(status).toBe(400);
   });
 
+  it('a disallowed Origin gets 403 and a wrong version 426 from the real server, before any upgrade', async () => {
+    const s = await start(path('o').and(ws({ origins: ['https://ok.example'] })).map((u) => u.onUpgrade(() => {})));
+    const status = (opts: WebSocket.ClientOptions) =>
+      new Promise<number>((resolve) => {
+        const c = new WebSocket(`ws://127.0.0.1:${s.port}/o`, opts);
+        c.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        c.on('open', () => resolve(101));
+        c.on('error', () => {});
+      });
+    expect(await status({ origin: 'https://evil.example' })).toBe(403);
+    expect(await status({ origin: 'https://ok.example' })).toBe(101);
+    expect(await status({ origin: 'https://ok.example', protocolVersion: 8 })).toBe(426);
+  });
+
   it('closes a socket that sends more than maxPayload', async () => {
     const s = await start(path('small').and(ws({ maxPayload: 1024 })).map((u) => u.onUpgrade(async (so) => { for await (const _ of so); })));
     const { c, closed } = await connect(`ws://127.0.0.1:${s.port}/small`);
