@@ -77,8 +77,21 @@ describe('framing', () => {
   });
 
   it('long URLs and large heads are served (uWS limits are generous)', async () => {
-    const r = await send(`GET /hello/${'a'.repeat(8 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    expect(r.status).toBe(200);
+    for (const n of [8 * 1024, 100 * 1024]) {
+      const r = await send(`GET /hello/${'a'.repeat(n)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(r.status).toBe(200);
+    }
+    const big = await send(`GET /hello/h HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(64 * 1024)}\r\n\r\n`);
+    expect(big.status).toBe(200);
+    await stillServes();
+  });
+
+  it('a missing Host and HTTP/1.0 get no answer from uWS; a doubled Host is served', async () => {
+    const before = handled.length;
+    expect((await send('GET /nohost HTTP/1.1\r\n\r\n', 300)).status).toBeUndefined();
+    expect((await send('GET /old HTTP/1.0\r\n\r\n', 300)).status).toBeUndefined();
+    expect(handled.length).toBe(before);
+    expect((await send('GET /hello/two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).status).toBe(200);
     await stillServes();
   });
 

@@ -390,6 +390,22 @@ describe('serve() on uWebSockets.js', () => {
     c.destroy();
   });
 
+  it('a reply that cannot be serialized (BigInt, a cycle) is a 500 with nothing half-written', async () => {
+    const cyc: { self?: unknown } = {};
+    cyc.self = cyc;
+    const s = await start(path('big').map(() => ({ n: 10n })).or(path('cyc').map(() => reply.json(cyc))));
+    for (const p of ['/big', '/cyc']) {
+      const c = await RawClient.connect(s.port);
+      c.write(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const r = await c.response();
+      expect(r.status).toBe(500);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      await delay(30);
+      expect(c.received).toBe(''); // one response, nothing after it
+      c.destroy();
+    }
+  });
+
   it('204 and 304 carry no body', async () => {
     const s = await start(path('nc').map(() => reply.text('ignored').status(204)));
     const c = await RawClient.connect(s.port);
