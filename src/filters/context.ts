@@ -50,11 +50,13 @@ export interface Needs {
   readonly allHeaders: boolean;
   readonly body: boolean;
   readonly remote: boolean;
+  /** Some filter reads the query string. */
+  readonly query: boolean;
   /** Options of every ws() filter in the tree (the server configures uWS from them). */
   readonly ws: ReadonlySet<object>;
 }
 
-export const NO_NEEDS: Needs = { headers: new Set(), allHeaders: false, body: false, remote: false, ws: new Set() };
+export const NO_NEEDS: Needs = { headers: new Set(), allHeaders: false, body: false, remote: false, query: false, ws: new Set() };
 
 export function mergeNeeds(a: Needs, b: Needs): Needs {
   if (a === NO_NEEDS) return b;
@@ -64,6 +66,7 @@ export function mergeNeeds(a: Needs, b: Needs): Needs {
     allHeaders: a.allHeaders || b.allHeaders,
     body: a.body || b.body,
     remote: a.remote || b.remote,
+    query: a.query || b.query,
     ws: a.ws.size === 0 ? b.ws : b.ws.size === 0 ? a.ws : new Set([...a.ws, ...b.ws]),
   };
 }

@@ -1,7 +1,10 @@
 /** Query-string filters. */
 import type { z } from 'zod';
 import { InvalidQuery, rejectWith } from '../reply/rejection.js';
-import { type Filter, FilterImpl } from './filter.js';
+import { NO_NEEDS } from './context.js';
+import { type Filter, FilterImpl, type FilterMeta } from './filter.js';
+
+const QUERY_NEEDS: FilterMeta = { needs: { ...NO_NEEDS, query: true } };
 import { issuesOf, parseUrlEncoded } from './util.js';
 
 /**
@@ -17,13 +20,14 @@ function queryFn<S extends z.ZodType>(schema: S): Filter<[z.output<S>]> {
     const r = schema.safeParse(parseUrlEncoded(ctx.req.query));
     if (r.success) return [r.data];
     return rejectWith(new InvalidQuery('Invalid query string', issuesOf(r.error)));
-  });
+  }, QUERY_NEEDS);
 }
 
 /** The raw query string (without `?`); rejects with 400 when there is none, as in warp. */
 function raw(): Filter<[string]> {
   return new FilterImpl<[string]>('query.raw', (ctx) =>
     ctx.req.query === '' ? rejectWith(new InvalidQuery('Missing query string')) : [ctx.req.query],
+    QUERY_NEEDS,
   );
 }
 

@@ -159,6 +159,8 @@ export class UwsRequest implements RequestSource {
   status = 0;
   /** When the handler timeout fires (performance.now() based). */
   deadline = 0;
+  /** In the server's in-flight set (answered asynchronously or streaming). */
+  tracked = false;
   /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
   wake: (() => void) | undefined;
   private controller: AbortController | undefined;

@@ -110,6 +110,8 @@ export class Server {
   private readonly logger: Logger | undefined;
   private readonly logRequests: boolean;
   private readonly names: string[];
+  private readonly clIndex: number;
+  private readonly teIndex: number;
   private readonly app: App;
   private listenSocket: us_listen_socket | undefined;
   private boundPort = -1;
@@ -133,6 +135,8 @@ export class Server {
     const needs = this.filter.needs;
     this.names = [...needs.headers];
     if (needs.body) for (const h of ['content-length', 'transfer-encoding']) if (!this.names.includes(h)) this.names.push(h);
+    this.clIndex = this.names.indexOf('content-length');
+    this.teIndex = this.names.indexOf('transfer-encoding');
     this.app = createApp();
     this.app.any('/*', (res, req) => this.handle(res, req, undefined));
     if (needs.ws.size > 0) {
@@ -238,7 +242,8 @@ export class Server {
     const t0 = this.logRequests ? performance.now() : 0;
     // uWS frames the body by the first Content-Length and does not reject a second
     // one; a proxy that reads the other would see a different request boundary.
-    if (req.getHeader('content-length') !== '' && countHeader(req, 'content-length') > 1) {
+    const cl = req.getHeader('content-length');
+    if (cl !== '' && countHeader(req, 'content-length') > 1) {
       this.reject(res, 400, 'Bad Request', 'More than one Content-Length header');
       return;
     }
@@ -250,8 +255,8 @@ export class Server {
     }
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
-    const query = req.getQuery() ?? '';
     const needs = this.filter.needs;
+    const query = needs.query ? (req.getQuery() ?? '') : '';
     let values = NO_VALUES;
     let all: Record<string, string> | undefined;
     if (needs.allHeaders) {
@@ -263,15 +268,16 @@ export class Server {
       all = h;
     } else if (this.names.length > 0) {
       values = new Array<string>(this.names.length);
-      for (let i = 0; i < this.names.length; i++) values[i] = req.getHeader(this.names[i] as string);
+      for (let i = 0; i < this.names.length; i++) {
+        // The two framing headers were read above: no second trip into C++.
+        values[i] = i === this.clIndex ? cl : i === this.teIndex ? te : req.getHeader(this.names[i] as string);
+      }
     }
     const remote = needs.remote ? decoder.decode(res.getRemoteAddressAsText()) : '';
 
     let contentLength: number | undefined;
     let expected = false;
     if (needs.body) {
-      const cl = all ? all['content-length'] : values[this.names.indexOf('content-length')];
-      const te = all ? all['transfer-encoding'] : values[this.names.indexOf('transfer-encoding')];
       if (cl) {
         if (!DIGITS.test(cl)) {
           this.reject(res, 400, 'Bad Request', 'Invalid Content-Length header');
@@ -334,6 +340,7 @@ export class Server {
   }
 
   private track(res: HttpResponse, r: UwsRequest): void {
+    r.tracked = true;
     this.inflight.add(r);
     if (this.handlerTimeoutMs > 0) {
       r.deadline = performance.now() + this.handlerTimeoutMs;
@@ -400,6 +407,7 @@ export class Server {
   }
 
   private done(r: UwsRequest): void {
+    if (!r.tracked) return; // answered synchronously: never entered the maps
     this.responses.delete(r);
     if (!this.inflight.delete(r)) return;
     if (this.closing && this.inflight.size === 0) {
