@@ -9,7 +9,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Reply } from '../reply/reply.js';
 import { type Ctx, mergeNeeds, needsHeaders } from './context.js';
-import { FilterImpl, type Out, type Wrapper, afterRun } from './filter.js';
+import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from './filter.js';
 import { mediaType } from './util.js';
 
 export interface CompressionOptions {
@@ -74,13 +74,10 @@ export function compression(options: CompressionOptions = {}): Wrapper {
     const out = new Reply(r.statusCode, r.headers, compress(bytes, encoding));
     return [out.header('content-encoding', encoding).header('vary', varied)];
   };
-  const w = {
-    wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]> {
-      return new FilterImpl<[Reply]>('compression', afterRun(inner as FilterImpl<unknown[]>, apply), {
-        leading: inner.leading,
-        needs: mergeNeeds(needsHeaders('accept-encoding'), inner.needs),
-      });
-    },
-  };
-  return w as unknown as Wrapper;
+  return makeWrapper((inner) => {
+    return new FilterImpl<[Reply]>('compression', afterRun(inner as FilterImpl<unknown[]>, apply), {
+      leading: inner.leading,
+      needs: mergeNeeds(needsHeaders('accept-encoding'), inner.needs),
+    });
+  });
 }

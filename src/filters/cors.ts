@@ -7,7 +7,7 @@
 import { CorsForbidden, type Rejection, rejectWith } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
 import { type Ctx, mergeNeeds, needsHeaders } from './context.js';
-import { FilterImpl, type Out, type Step, type Wrapper } from './filter.js';
+import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from './filter.js';
 
 export interface CorsOptions {
   /**
@@ -71,21 +71,18 @@ export function cors(options: CorsOptions = {}): Wrapper {
     return [r];
   };
 
-  const w = {
-    wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]> {
-      const run = (ctx: Ctx): Step => {
-        const origin = ctx.req.header('origin');
-        if (origin === undefined) return inner.run(ctx);
-        if (!anyOrigin && !allowed.has(origin)) return forbidden(`CORS origin ${JSON.stringify(origin)} is not allowed`);
-        const requested = ctx.req.method === 'OPTIONS' ? ctx.req.header('access-control-request-method') : undefined;
-        if (requested !== undefined) return preflight(ctx, origin, requested);
-        const after = (v: Out): Out => (Array.isArray(v) ? [decorate(v[0] as Reply, origin)] : v);
-        const x = inner.run(ctx);
-        return x instanceof Promise ? x.then(after) : after(x);
-      };
-      const own = needsHeaders('origin', 'access-control-request-method', 'access-control-request-headers');
-      return new FilterImpl<[Reply]>('cors', run, { needs: mergeNeeds(own, inner.needs) });
-    },
-  };
-  return w as unknown as Wrapper;
+  return makeWrapper((inner) => {
+    const run = (ctx: Ctx): Step => {
+      const origin = ctx.req.header('origin');
+      if (origin === undefined) return inner.run(ctx);
+      if (!anyOrigin && !allowed.has(origin)) return forbidden(`CORS origin ${JSON.stringify(origin)} is not allowed`);
+      const requested = ctx.req.method === 'OPTIONS' ? ctx.req.header('access-control-request-method') : undefined;
+      if (requested !== undefined) return preflight(ctx, origin, requested);
+      const after = (v: Out): Out => (Array.isArray(v) ? [decorate(v[0] as Reply, origin)] : v);
+      const x = inner.run(ctx);
+      return x instanceof Promise ? x.then(after) : after(x);
+    };
+    const own = needsHeaders('origin', 'access-control-request-method', 'access-control-request-headers');
+    return new FilterImpl<[Reply]>('cors', run, { needs: mergeNeeds(own, inner.needs) });
+  });
 }

@@ -196,3 +196,8 @@ export function afterRun(a: FilterImpl<unknown[]>, apply: (out: Out, ctx: Ctx) =
     return x instanceof Promise ? x.then((v: Out) => apply(v, ctx)) : apply(x, ctx);
   };
 }
+
+/** @internal build a `Wrapper` from its wrap function. */
+export function makeWrapper(wrap: (inner: FilterImpl<[Reply]>) => FilterImpl<[Reply]>): Wrapper {
+  return { wrap } as unknown as Wrapper;
+}

@@ -1,7 +1,7 @@
 /** `log(...)`: a wrapper that reports each reply a filter produces. */
 import type { Reply } from '../reply/reply.js';
 import type { Ctx } from './context.js';
-import { FilterImpl, type Out, type Step, type Wrapper } from './filter.js';
+import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from './filter.js';
 
 /** What `log.custom` receives for each reply. */
 export interface LogInfo {
@@ -13,24 +13,21 @@ export interface LogInfo {
 }
 
 function wrapper(kind: string, report: (ctx: Ctx, info: LogInfo) => void): Wrapper {
-  const w = {
-    wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]> {
-      const run = (ctx: Ctx): Step => {
-        const t0 = performance.now();
-        const after = (v: Out): Out => {
-          if (Array.isArray(v)) {
-            const r = v[0] as Reply;
-            report(ctx, { method: ctx.req.method, path: ctx.req.path, status: r.statusCode, elapsedMs: performance.now() - t0 });
-          }
-          return v;
-        };
-        const x = inner.run(ctx);
-        return x instanceof Promise ? x.then(after) : after(x);
+  return makeWrapper((inner) => {
+    const run = (ctx: Ctx): Step => {
+      const t0 = performance.now();
+      const after = (v: Out): Out => {
+        if (Array.isArray(v)) {
+          const r = v[0] as Reply;
+          report(ctx, { method: ctx.req.method, path: ctx.req.path, status: r.statusCode, elapsedMs: performance.now() - t0 });
+        }
+        return v;
       };
-      return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
-    },
-  };
-  return w as unknown as Wrapper;
+      const x = inner.run(ctx);
+      return x instanceof Promise ? x.then(after) : after(x);
+    };
+    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
+  });
 }
 
 /**

@@ -1,18 +1,15 @@
 /** Wrappers that edit the headers of every reply a filter produces (`reply.with.*`). */
-import { FilterImpl, type Out, type Wrapper, afterRun } from '../filters/filter.js';
+import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filters/filter.js';
 import { checkHeader } from './headers.js';
 import type { Reply } from './reply.js';
 
 /** @internal a wrapper that maps each reply. */
 export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {
-  const w = {
-    wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]> {
-      const apply = (v: Out): Out => (Array.isArray(v) ? [edit(v[0] as Reply)] : v);
-      const run = afterRun(inner as FilterImpl<unknown[]>, apply);
-      return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
-    },
-  };
-  return w as unknown as Wrapper;
+  return makeWrapper((inner) => {
+    const apply = (v: Out): Out => (Array.isArray(v) ? [edit(v[0] as Reply)] : v);
+    const run = afterRun(inner as FilterImpl<unknown[]>, apply);
+    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
+  });
 }
 
 /** Set `name: value` on every reply, replacing what the handler set. */
