@@ -17,7 +17,7 @@ describe('parsing properties', () => {
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 5 }), async (segs) => {
         const f = path.prefix(...segs.map(() => str)).and(path.end());
         const got = await request().path(`/${segs.map(encodeURIComponent).join('/')}`).filter(f);
-        expect(segs.length === 1 ? [got] : got).toEqual(segs);
+        expect(got).toEqual(segs);
       }),
     );
   });
@@ -49,7 +49,7 @@ describe('parsing properties', () => {
         const qs = new URLSearchParams(Object.entries(m));
         qs.append(`r_${rep}`, 'x');
         qs.append(`r_${rep}`, 'y');
-        const got = (await request().path(`/?${qs.toString()}`).filter(query(z.record(z.string(), z.unknown())))) as Record<string, unknown>;
+        const [got] = await request().path(`/?${qs.toString()}`).filter(query(z.record(z.string(), z.unknown())));
         for (const [k, v] of Object.entries(m)) if (k !== `r_${rep}`) expect(got[k]).toBe(v);
         expect(got[`r_${rep}`]).toEqual(expect.arrayContaining(['x', 'y']));
       }),
@@ -64,7 +64,7 @@ describe('parsing properties', () => {
         const headerValue = `other=1; ${name}=${quoted ? `"${value}"` : value}; last=2`;
         const expected = name === 'other' ? '1' : value; // the first pair with that name wins
         expect(findCookie(headerValue, name)).toBe(expected);
-        if (name !== 'other') expect(await request().header('cookie', headerValue).filter(cookie(name))).toBe(value);
+        if (name !== 'other') expect(await request().header('cookie', headerValue).filter(cookie(name))).toEqual([value]);
       }),
     );
   });
@@ -73,7 +73,7 @@ describe('parsing properties', () => {
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[\x20-\x7e]{1,40}$/), fc.boolean(), async (value, upper) => {
         const name = upper ? 'X-Prop' : 'x-prop';
-        expect(await request().header(name, value).filter(header('x-PROP'))).toBe(value);
+        expect(await request().header(name, value).filter(header('x-PROP'))).toEqual([value]);
       }),
     );
   });

@@ -82,7 +82,7 @@ describe('route table', () => {
   it('dispatches 1000 routes to the last one', async () => {
     let routes: Filter<[string]> = get().and(path('r0')).map(() => 'r0');
     for (let i = 1; i < 1000; i++) routes = routes.or(get().and(path(`r${i}`, int)).map((n) => `r${i}:${n}`));
-    expect(await request().path('/r999/5').filter(routes)).toBe('r999:5');
+    expect(await request().path('/r999/5').filter(routes)).toEqual(['r999:5']);
     expect((await request().path('/nope').reply(routes)).status).toBe(404);
     expect((await request().method('POST').path('/r999/5').reply(routes)).status).toBe(405);
   });

@@ -6,7 +6,7 @@
  *
  * ```ts
  * const res = await request().method('POST').path('/users').json({ name: 'a' }).reply(routes);
- * await request().path('/42').filter(path(int));   // 42
+ * await request().path('/42').filter(path(int));   // [42]
  * await request().path('/x').matches(filter);      // boolean
  * ```
  */
@@ -139,14 +139,11 @@ export class RequestBuilder {
     return new TestSource(this.m, path, query, { ...this.hs }, this.remote, new BufferBody(this.b, contentLength), this.logger);
   }
 
-  /** Run `filter` and return what it extracted: one value, `undefined` for none, or the tuple. Throws the `Rejection`. */
-  async filter<T extends unknown[]>(filter: Filter<T>): Promise<T extends [] ? undefined : T extends [infer X] ? X : T> {
+  /** Run `filter` and return the tuple it extracted (`[42]`, `[]`, `[1, 'a']`). Throws the `Rejection`. */
+  async filter<T extends unknown[]>(filter: Filter<T>): Promise<T> {
     const out = await impl(filter).run(new Ctx(this.source()));
     if (out instanceof Rejection) throw out;
-    type R = T extends [] ? undefined : T extends [infer X] ? X : T;
-    if (out.length === 0) return undefined as R;
-    if (out.length === 1) return out[0] as R;
-    return out as R;
+    return out as T;
   }
 
   /** Whether `filter` accepts this request. Thrown errors propagate. */
