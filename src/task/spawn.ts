@@ -35,7 +35,10 @@ export interface SpawnOptions {
 
 /** A handle to a spawned task: awaitable, abortable. */
 export class JoinHandle<T> implements PromiseLike<T> {
-  private readonly controller = new AbortController();
+  // An AbortSignal costs ~0.8 KiB once materialized: it is created only when
+  // the task's function declares a parameter, or someone reads `signal`.
+  private controller: AbortController | undefined;
+  private abortReason: { reason: unknown } | undefined;
   private outcome: Outcome<T> | undefined;
   private waiters: (() => void)[] | undefined;
   private observed = false;
@@ -48,12 +51,12 @@ export class JoinHandle<T> implements PromiseLike<T> {
   constructor(fn: (signal: AbortSignal) => T | PromiseLike<T>, private readonly opts: SpawnOptions = {}) {
     const parent = opts.signal;
     if (parent) {
-      if (parent.aborted) this.controller.abort(parent.reason);
+      if (parent.aborted) this.abortReason = { reason: parent.reason };
       else parent.addEventListener('abort', () => this.abort(parent.reason), { once: true });
     }
     let r: T | PromiseLike<T>;
     try {
-      r = fn(this.controller.signal);
+      r = fn.length === 0 ? (fn as () => T | PromiseLike<T>)() : fn(this.signal);
     } catch (error) {
       this.fnSettled({ ok: false, error });
       return;
@@ -66,11 +69,21 @@ export class JoinHandle<T> implements PromiseLike<T> {
     } else {
       this.fnSettled({ ok: true, value: r as T });
     }
+    if (this.abortReason && this.outcome === undefined) this.settle({ ok: false, error: new TaskAbortedError(this.abortReason.reason) });
   }
 
   /** Fires when the task is aborted. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason.reason);
+    }
     return this.controller.signal;
+  }
+
+  /** `abort()` was called (or the parent signal fired). */
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
   }
 
   /** The task has settled (returned, thrown, or was aborted). */
@@ -94,7 +107,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
   /** Ask the task to stop: fires its signal; awaiting the handle now rejects with `TaskAbortedError`. */
   abort(reason?: unknown): void {
     if (this.outcome !== undefined) return;
-    this.controller.abort(reason);
+    this.abortReason = { reason };
+    this.controller?.abort(reason);
     this.settle({ ok: false, error: new TaskAbortedError(reason) });
   }
 

@@ -45,6 +45,21 @@ describe('spawn / JoinHandle', () => {
     await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
   });
 
+  it('the signal exists only when asked for, and reflects an earlier abort', async () => {
+    const h = spawn(() => new Promise<void>(() => {}));
+    h.abort('why');
+    expect(h.aborted).toBe(true);
+    expect(h.signal.aborted).toBe(true);
+    expect(h.signal.reason).toBe('why');
+    await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
+  });
+
+  it('a task spawned under an already-aborted parent is aborted', async () => {
+    const h = spawn((s) => sleep(10_000, s), { signal: AbortSignal.abort('gone') });
+    await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
+    expect(h.signal.aborted).toBe(true);
+  });
+
   it('TaskSet aborts every task and waits for them', async () => {
     const set = new TaskSet();
     let stopped = 0;
