@@ -161,6 +161,8 @@ export class UwsRequest implements RequestSource {
   deadline = 0;
   /** In the server's in-flight set (answered asynchronously or streaming). */
   tracked = false;
+  /** The uWS response, kept while a handler timeout may still answer it. */
+  res: HttpResponse | undefined;
   /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
   wake: (() => void) | undefined;
   private controller: AbortController | undefined;

@@ -122,7 +122,6 @@ export class Server {
   private drainedWaiter: (() => void) | undefined;
   private readonly handlerTimeoutMs: number;
   private sweeper: NodeJS.Timeout | undefined;
-  private readonly responses = new Map<UwsRequest, HttpResponse>();
   private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
 
   /** @internal use `serve()` */
@@ -240,6 +239,10 @@ export class Server {
   /** One request; `context` is set on the WebSocket upgrade path. */
   private handle(res: HttpResponse, req: HttpRequest, context: unknown): void {
     const t0 = this.logRequests ? performance.now() : 0;
+    if (this.closing) {
+      this.reject(res, 503, 'Service Unavailable', 'The server is shutting down');
+      return;
+    }
     // uWS frames the body by the first Content-Length and does not reject a second
     // one; a proxy that reads the other would see a different request boundary.
     const cl = req.getHeader('content-length');
@@ -298,10 +301,6 @@ export class Server {
       needs.body ? new UwsBody(res, contentLength, expected) : NO_BODY,
       this.logger,
     );
-    if (this.closing) {
-      this.reject(res, 503, 'Service Unavailable', 'The server is shutting down');
-      return;
-    }
     const out = settle(this.filter, r);
     if (!(out instanceof Promise)) {
       if (out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) {
@@ -344,7 +343,7 @@ export class Server {
     this.inflight.add(r);
     if (this.handlerTimeoutMs > 0) {
       r.deadline = performance.now() + this.handlerTimeoutMs;
-      this.responses.set(r, res);
+      r.res = res;
       this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(1000, this.handlerTimeoutMs / 4))).unref();
     }
     res.onAborted(() => {
@@ -391,8 +390,9 @@ export class Server {
   /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
   private sweep(): void {
     const now = performance.now();
-    for (const [r, res] of this.responses) {
-      if (r.deadline > now || r.status !== 0) continue;
+    for (const r of this.inflight) {
+      const res = r.res;
+      if (res === undefined || r.deadline > now || r.status !== 0) continue;
       r.abort(new TimeoutError(this.handlerTimeoutMs));
       const reply = problemReply({
         type: 'about:blank',
@@ -407,8 +407,8 @@ export class Server {
   }
 
   private done(r: UwsRequest): void {
-    if (!r.tracked) return; // answered synchronously: never entered the maps
-    this.responses.delete(r);
+    if (!r.tracked) return; // answered synchronously: never entered the in-flight set
+    r.res = undefined;
     if (!this.inflight.delete(r)) return;
     if (this.closing && this.inflight.size === 0) {
       const w = this.drainedWaiter;

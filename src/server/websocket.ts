@@ -19,6 +19,7 @@ export interface ConnData {
   readonly accept: WsAccept;
   readonly remote: string;
   socket?: WsSocket;
+  transport?: UwsTransport;
 }
 
 const decoder = new TextDecoder();
@@ -94,7 +95,6 @@ function settingsFor(all: ResolvedWsOptions[], logger: Logger | undefined) {
 export class WsRegistry {
   readonly tasks: TaskSet;
   private readonly open = new Set<WebSocket<ConnData>>();
-  private readonly transports = new Map<WebSocket<ConnData>, UwsTransport>();
   readonly hub: UwsHub;
 
   constructor(
@@ -131,23 +131,22 @@ export class WsRegistry {
     const transport = new UwsTransport(ws, this.hub);
     const socket = new WsSocket(transport, data.remote, accept.protocol, accept.options.maxQueued, accept.options.maxPayload);
     data.socket = socket;
+    data.transport = transport;
     this.open.add(ws);
-    this.transports.set(ws, transport);
     runConnection(socket, accept.handler, (fn) => this.tasks.spawn(fn), this.logger);
   }
 
   private onClose(ws: WebSocket<ConnData>, code: number, reason: string): void {
-    const t = this.transports.get(ws);
-    if (t) t.closed = true;
-    this.transports.delete(ws);
+    const data = ws.getUserData();
+    if (data.transport) data.transport.closed = true;
     this.open.delete(ws);
-    ws.getUserData().socket?.onClose(code, reason);
+    data.socket?.onClose(code, reason);
   }
 
   /** Close every socket with `code` and abort their tasks (waiting up to `timeoutMs`). */
   async closeAll(code: number, reason: string, timeoutMs: number): Promise<void> {
     for (const ws of [...this.open]) {
-      const t = this.transports.get(ws);
+      const t = ws.getUserData().transport;
       if (t && !t.closed) ws.end(code, reason);
     }
     await this.tasks.abortAll(new Error(reason), timeoutMs);
