@@ -1,18 +1,59 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects: `unit` runs what never opens a socket, once; `uws` and
+ * `node` run every file that talks to a real server, once per reactor
+ * (WEFT_REACTOR is the default reactor of every `serve()` and every example).
+ * `WEFT_TEST_REACTORS=node` (or `uws`) limits the run to the reactors a
+ * machine has; by default both run, and the uws project fails loudly where no
+ * native uWS build loads.
+ */
+const SERVER_FILES = [
+  'src/server/serve.test.ts',
+  'src/filters/compression.test.ts',
+  'src/ws/ws.test.ts',
+  'test/chat.test.ts',
+  'test/ws-battery.test.ts',
+  'test/battery.test.ts',
+  'test/chat.browser.test.ts',
+  'test/contract.test.ts',
+  'test/todos.test.ts',
+];
+const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
+
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  // Servers bind real ports; keep files in separate processes.
+  pool: 'forks' as const,
+  execArgv: ['--expose-gc'],
+};
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Servers bind real ports; keep files in separate processes.
-    pool: 'forks',
-    execArgv: ['--expose-gc'],
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]],
-    typecheck: {
-      enabled: true,
-      include: ['src/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: SERVER_FILES,
+          typecheck: {
+            enabled: true,
+            include: ['src/**/*.test-d.ts'],
+            tsconfig: './tsconfig.json',
+          },
+        },
+      },
+      ...reactors.map((name) => ({
+        test: {
+          ...shared,
+          name,
+          include: SERVER_FILES,
+          env: { WEFT_REACTOR: name },
+        },
+      })),
+    ],
   },
 });

@@ -1,5 +1,5 @@
 /**
- * weft: typed filter combinators on the uWebSockets.js reactor.
+ * weft: typed filter combinators on the uWebSockets.js reactor, or node:http + ws where uWS cannot load.
  *
  * Every public name is listed here on purpose; anything not exported is internal.
  */
@@ -83,6 +83,8 @@ export {
 export type { Issue, Reject } from './reply/rejection.js';
 
 // Server
-export { serve, Server, ListenError, TimeoutError } from './server/serve.js';
-export type { ServeOptions, ListenOptions, CloseOptions } from './server/serve.js';
-export { NativeBindingError } from './server/uws.js';
+export { serve, Server } from './server/server.js';
+export type { ServeOptions, ListenOptions, CloseOptions } from './server/server.js';
+export { ListenError, TimeoutError } from './server/errors.js';
+export type { ReactorChoice, ReactorInfo, Limits } from './server/reactor.js';
+export { NativeBindingError } from './server/uws/binding.js';

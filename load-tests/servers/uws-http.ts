@@ -1,9 +1,11 @@
 /** Raw uWebSockets.js: the same routes by hand (the baseline). */
-import { createRequire } from 'node:module';
-import type * as UWS from 'uWebSockets.js';
+import { loadBinding } from '../../src/server/uws/binding.js';
 import { JSON_BODY, PORT, ROUTES, ready, validPerson } from './common.js';
 
-const uws = createRequire(import.meta.url)('uWebSockets.js') as typeof UWS;
+// The same binding weft's uws reactor loads (and the same head cap).
+const binding = loadBinding(16384);
+if (binding instanceof Error) throw binding;
+const uws = binding.uws;
 const app = uws.App();
 app.get('/json', (res) => {
   res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(JSON.stringify(JSON_BODY));

@@ -1,9 +1,11 @@
 /** Raw uWebSockets.js pub/sub: the fan-out baseline. */
-import { createRequire } from 'node:module';
-import type * as UWS from 'uWebSockets.js';
+import { loadBinding } from '../../src/server/uws/binding.js';
 import { PORT, ready } from './common.js';
 
-const uws = createRequire(import.meta.url)('uWebSockets.js') as typeof UWS;
+// The same binding weft's uws reactor loads (and the same head cap).
+const binding = loadBinding(16384);
+if (binding instanceof Error) throw binding;
+const uws = binding.uws;
 const app = uws.App();
 app.ws('/room', {
   maxPayloadLength: 16 * 1024,

@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reply } from '../reply/index.js';
-import { type Server, serve } from '../server/serve.js';
+import { type Server, serve } from '../server/server.js';
 import { request } from '../test/index.js';
 import { compression } from './compression.js';
 import { path } from './path.js';

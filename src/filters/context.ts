@@ -1,7 +1,7 @@
 /**
- * What a filter can see of a request. The server (src/server) and the test
- * harness (src/test) each provide a `RequestSource`; filters never see a uWS
- * object. Everything here is a plain copy made before any `await`.
+ * What a filter can see of a request. Each reactor (src/server/uws,
+ * src/server/node) and the test harness (src/test) provide a `RequestSource`;
+ * filters never see a reactor's own objects. Everything here is a plain copy made before any `await`.
  */
 import type { Logger } from 'pino';
 
@@ -35,13 +35,6 @@ export interface RequestSource {
   /** Fires when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger | undefined;
-  /** Present when the request arrived on the server's WebSocket upgrade path. */
-  readonly upgrade?: UpgradeSlot;
-}
-
-/** @internal opaque upgrade context handed from the server to the ws() filter. */
-export interface UpgradeSlot {
-  readonly native: unknown;
 }
 
 /** What request parts a filter tree reads; the server copies only these. */

@@ -1,4 +1,5 @@
 /** RFC 9457 problem details for rejections nobody recovered and for failures. */
+import { STATUS_CODES } from 'node:http';
 import { HttpRejection, type Rejection } from './rejection.js';
 import { Reply } from './reply.js';
 
@@ -50,3 +51,20 @@ export const INTERNAL_ERROR: Problem = {
   status: 500,
   detail: 'The server failed to handle this request',
 };
+
+const fixed = new Map<string, Reply>();
+
+/**
+ * The problem reply for a fixed status and detail (the title is the status's
+ * reason phrase), made once: replies are immutable. For answers given before
+ * any filter ran (framing, limits, draining), the same on every reactor.
+ */
+export function fixedProblem(status: number, detail: string): Reply {
+  const key = `${status} ${detail}`;
+  let r = fixed.get(key);
+  if (r === undefined) {
+    r = problemReply({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail });
+    fixed.set(key, r);
+  }
+  return r;
+}

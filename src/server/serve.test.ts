@@ -11,8 +11,10 @@ import { str } from '../filters/params.js';
 import { path } from '../filters/path.js';
 import { reply } from '../reply/index.js';
 import type { Replyable } from '../reply/reply.js';
-import { ListenError, type Server, serve } from './serve.js';
-import { uws } from './uws.js';
+import { REACTOR } from '../../test/reactor.js';
+import { ListenError } from './errors.js';
+import { type Server, serve } from './server.js';
+import { loadBinding } from './uws/binding.js';
 
 const servers: Server[] = [];
 async function start(filter: Filter<[Replyable]>, opts: Parameters<typeof serve>[1] = { logger: false }) {
@@ -28,20 +30,35 @@ const hello = get()
   .and(path('hello', str))
   .map((name) => reply.text(`Hello, ${name}!`));
 
-describe('serve() on uWebSockets.js', () => {
-  it('runs on the native binding, not the JS fallback', () => {
-    expect(typeof uws().getParts).toBe('function');
-    expect(typeof uws().SSLApp).toBe('function');
+describe(`serve() on the ${REACTOR} reactor`, () => {
+  it('runs on the reactor this project asked for', async () => {
+    const s = await start(hello);
+    expect(s.reactor.name).toBe(REACTOR);
+    if (REACTOR === 'uws') {
+      const b = loadBinding(16384);
+      if (b instanceof Error) throw b;
+      expect(typeof b.uws.getParts).toBe('function');
+      expect(typeof b.uws.SSLApp).toBe('function');
+      // uWS adds its own header: the native binding is what answers.
+      const res = await fetch(`http://127.0.0.1:${s.port}/hello/x`);
+      expect(res.headers.get('uwebsockets')).toBeTruthy();
+    }
   });
 
-  it('refuses to start on the JS fallback', () => {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '-e', "import('./src/server/uws.ts').then(m => m.uws()).catch(e => { console.error(e.name + ': ' + e.message); process.exit(3); })"],
-      { env: { ...process.env, UWS_USE_FALLBACK: '1' }, encoding: 'utf8' },
-    );
-    expect(r.status).toBe(3);
+  it("refuses uWS's JS fallback: reactor 'uws' throws NativeBindingError, 'auto' falls back to node with a warning", () => {
+    const script =
+      "import('./src/index.ts').then(async (m) => {" +
+      " try { m.serve(m.any().map(() => 'x'), { logger: false, reactor: 'uws' }); } catch (e) { console.error(e.name + ': ' + e.message); }" +
+      " const s = m.serve(m.any().map(() => 'x'), { reactor: 'auto' }); console.error('auto=' + s.reactor.name); })";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, UWS_USE_FALLBACK: '1', WEFT_REACTOR: '' },
+      encoding: 'utf8',
+    });
     expect(r.stderr).toContain('NativeBindingError');
+    expect(r.stderr).toContain('auto=node');
+    const warnings = r.stdout.split('\n').filter((l) => l.includes('"level":40'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('UWS_USE_FALLBACK');
   });
 
   it('serves a route over real HTTP', async () => {
@@ -232,12 +249,17 @@ describe('serve() on uWebSockets.js', () => {
     await c.closed;
   });
 
-  it('uWS itself drops a connection declaring a Content-Length of 1 GiB or more', async () => {
+  it('a declared Content-Length of 1 GiB is refused before any byte of it is read (uWS: dropped; node: 413)', async () => {
     const s = await start(post().and(body.bytes()).map(() => 'x'));
     const c = await RawClient.connect(s.port);
     c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 ** 3}\r\n\r\n`);
+    if (REACTOR === 'node') {
+      const r = await c.response();
+      expect(r.status).toBe(413);
+      expect(r.headers.connection).toBe('close');
+    }
     await c.closed;
-    expect(c.received).toBe('');
+    if (REACTOR === 'uws') expect(c.received).toBe('');
     expect((await fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST' })).status).toBe(200);
   });
 

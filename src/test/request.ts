@@ -16,6 +16,7 @@ import { type Filter, impl } from '../filters/filter.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { settle } from '../server/pipeline.js';
+import { bodiless } from '../server/status.js';
 
 class BufferBody implements BodySource {
   constructor(
@@ -161,9 +162,8 @@ export class RequestBuilder {
 
 /** @internal collect a Reply as the wire would carry it (no body for HEAD, 204, 304). */
 export async function toTestResponse(r: Reply, method: string): Promise<TestResponse> {
-  const bodiless = r.statusCode === 204 || r.statusCode === 304 || r.statusCode === 101 || method === 'HEAD';
   let bytes: Uint8Array;
-  if (bodiless || r.body === null) bytes = new Uint8Array(0);
+  if (bodiless(r.statusCode) || method === 'HEAD' || r.body === null) bytes = new Uint8Array(0);
   else if (typeof r.body === 'string') bytes = encoder.encode(r.body);
   else if (r.body instanceof Uint8Array) bytes = r.body;
   else bytes = await drain(r.body);

@@ -9,10 +9,10 @@ import { type Filter, impl } from '../filters/filter.js';
 import type { Replyable } from '../reply/reply.js';
 import { settle } from '../server/pipeline.js';
 import { spawn } from '../task/spawn.js';
-import { runConnection } from '../ws/connection.js';
 import { WsAccept } from '../ws/filter.js';
 import { Message } from '../ws/message.js';
-import { type CloseInfo, type Transport, WsSocket } from '../ws/socket.js';
+import { openConnection } from '../ws/open.js';
+import type { CloseInfo, SendResult, Transport, WsSocket } from '../ws/socket.js';
 import { RequestBuilder, type TestResponse, toTestResponse } from './request.js';
 
 /** The handshake was answered with an HTTP response instead of an upgrade. */
@@ -58,9 +58,9 @@ class MemoryTransport implements Transport {
   deliver(m: Message): void {
     this.client.deliver(m);
   }
-  send(data: string | Uint8Array): number {
+  send(data: string | Uint8Array): SendResult {
     this.client.deliver(new Message(typeof data === 'string' ? data : data.slice()));
-    return 1;
+    return 'sent';
   }
   end(code: number, reason: string): void {
     for (const t of this.topics) hub.remove(t, this);
@@ -188,10 +188,10 @@ export class WsRequestBuilder extends RequestBuilder {
     }
     const client = new WsClient();
     const transport = new MemoryTransport(client);
-    const socket = new WsSocket(transport, src.remoteAddress(), reply.protocol, reply.options.maxQueued, reply.options.maxPayload);
+    const spawnTask = (fn: (signal: AbortSignal) => void | Promise<void>) => spawn(fn, { logger: this.logTo, name: 'websocket' });
+    const socket = openConnection(transport, reply, src.remoteAddress(), spawnTask, this.logTo);
     transport.socket = socket;
     client.server = socket;
-    runConnection(socket, reply.handler, (fn) => spawn(fn, { logger: this.logTo, name: 'websocket' }), this.logTo);
     return client;
   }
 }

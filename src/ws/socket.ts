@@ -1,6 +1,6 @@
 /**
- * The socket a WebSocket handler receives. It does not know uWS: a
- * `Transport` carries frames (uWS on the server, memory in the test harness).
+ * The socket a WebSocket handler receives. It does not know the reactor: a
+ * `Transport` carries frames (uWS or `ws` on the server, memory in the test harness).
  *
  * Messages that arrive before the handler reads them wait in a bounded queue;
  * a socket whose queue overflows is closed with 1008.
@@ -10,20 +10,9 @@ import type { Sender } from '../broadcast/channel.js';
 import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../filters/util.js';
 import { Message } from './message.js';
+import type { SendResult, Transport } from './transport.js';
 
-/** What `send` did: written, queued behind backpressure, or dropped (over the limit, or closed). */
-export type SendResult = 'sent' | 'queued' | 'dropped';
-
-/** @internal what carries a socket's frames. */
-export interface Transport {
-  /** uWS codes: 1 sent, 0 queued (backpressure), 2 dropped. */
-  send(data: string | Uint8Array, binary: boolean): number;
-  end(code: number, reason: string): void;
-  bufferedAmount(): number;
-  /** Attach to a broadcast channel's topic. */
-  subscribe(tx: Sender<unknown>): void;
-  unsubscribe(tx: Sender<unknown>): void;
-}
+export type { SendResult, Transport } from './transport.js';
 
 /** A message parsed by `socket.messages(schema)`: zod's safeParse shape. */
 export type Parsed<T> =
@@ -36,7 +25,6 @@ export interface CloseInfo {
   readonly reason: string;
 }
 
-const SEND_RESULT: readonly SendResult[] = ['queued', 'sent', 'dropped'];
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const encoder = new TextEncoder();
 
@@ -89,7 +77,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
       this.dropped++;
       return 'dropped';
     }
-    const r = SEND_RESULT[this.transport.send(data, typeof data !== 'string')] ?? 'dropped';
+    const r = this.transport.send(data, typeof data !== 'string');
     if (r === 'dropped') this.dropped++;
     return r;
   }

@@ -5,7 +5,7 @@ import { delay, memoryLogger, until } from '../../test/helpers.js';
 import { type Sender, channel } from '../broadcast/channel.js';
 import { header } from '../filters/header.js';
 import { path } from '../filters/path.js';
-import { type Server, serve } from '../server/serve.js';
+import { type Server, serve } from '../server/server.js';
 import { HandshakeRejected, wsRequest } from '../test/ws.js';
 import { ws } from './filter.js';
 import type { WsOptions } from './options.js';

@@ -1,17 +1,17 @@
 /**
- * The uWS side of a request: everything copied out of the stack-allocated
- * `HttpRequest` before the handler returns, and the body read through
- * `onData` (attached synchronously, every chunk copied).
+ * A request body as it arrives from a reactor, shared by both reactors: chunks
+ * are buffered up to a high-water mark (then the source is paused), reading
+ * stops at `limit + 1` bytes and nothing past it is buffered. A reactor
+ * supplies the three source operations: attach, pause, resume.
  */
-import type { Logger } from 'pino';
-import { BodyTooLargeError, type BodySource, type RequestSource } from '../filters/context.js';
-import type { HttpResponse } from './uws.js';
+import { BodyTooLargeError, type BodySource } from '../filters/context.js';
 
-/** Buffer at most this much body before a consumer asks for it; then pause the socket. */
+/** Buffer at most this much body before a consumer asks for it; then pause the source. */
 const HIGH_WATER = 64 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
+/** The client closed the connection before the request finished. */
 export class AbortedError extends Error {
   override readonly name = 'AbortError';
   constructor() {
@@ -19,8 +19,15 @@ export class AbortedError extends Error {
   }
 }
 
-/** A request body read from a uWS response with `onData`. */
-export class UwsBody implements BodySource {
+/** Where a `StreamedBody` gets its chunks. */
+export interface ChunkSource {
+  /** Start delivering chunks to `body.push` (and `body.end`). */
+  attach(body: StreamedBody): void;
+  pause(): void;
+  resume(): void;
+}
+
+export class StreamedBody implements BodySource {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private received = 0;
@@ -35,7 +42,7 @@ export class UwsBody implements BodySource {
   truncated = false;
 
   constructor(
-    private readonly res: HttpResponse,
+    private readonly source: ChunkSource,
     readonly contentLength: number | undefined,
     /** The request framing says a body follows (Content-Length > 0 or chunked). */
     readonly expected: boolean,
@@ -43,11 +50,11 @@ export class UwsBody implements BodySource {
     this.done = !expected;
   }
 
-  /** Attach `onData`. Must run inside the synchronous part of the uWS handler. */
+  /** Start reading (uWS: must run inside the synchronous part of its request callback). */
   attach(): void {
     if (this.attached || this.done) return;
     this.attached = true;
-    this.res.onData((ab, isLast) => this.onChunk(ab, isLast));
+    this.source.attach(this);
   }
 
   /** True when the body was announced but not (fully) read. */
@@ -55,9 +62,10 @@ export class UwsBody implements BodySource {
     return this.truncated || !this.done;
   }
 
-  private onChunk(ab: ArrayBuffer, isLast: boolean): void {
+  /** A chunk arrived; the caller hands over `chunk` (a reactor that reuses its buffers copies first). */
+  push(chunk: Uint8Array, isLast: boolean): void {
     if (this.truncated || this.failure) return;
-    const n = ab.byteLength;
+    const n = chunk.byteLength;
     this.received += n;
     if (this.received > this.limit) {
       // Stop here: drop what we have and never buffer the rest.
@@ -66,7 +74,7 @@ export class UwsBody implements BodySource {
       this.buffered = 0;
       this.pause();
     } else if (n > 0) {
-      this.chunks.push(new Uint8Array(ab.slice(0))); // copy: uWS neuters the buffer on return
+      this.chunks.push(chunk);
       this.buffered += n;
       if (this.buffered > HIGH_WATER && this.wake === undefined) this.pause();
     }
@@ -79,14 +87,14 @@ export class UwsBody implements BodySource {
   private pause(): void {
     if (!this.paused && !this.failure) {
       this.paused = true;
-      this.res.pause();
+      this.source.pause();
     }
   }
 
   private resume(): void {
     if (this.paused && !this.failure) {
       this.paused = false;
-      this.res.resume();
+      this.source.resume();
     }
   }
 
@@ -151,71 +159,11 @@ export class UwsBody implements BodySource {
   }
 }
 
-/** What the server copies from a uWS request (only what the filters need). */
-export class UwsRequest implements RequestSource {
-  aborted = false;
-  responded = false;
-  /** Response status once written (for the access log); 0 until then. */
-  status = 0;
-  /** When the handler timeout fires (performance.now() based). */
-  deadline = 0;
-  /** In the server's in-flight set (answered asynchronously or streaming). */
-  tracked = false;
-  /** The uWS response, kept while a handler timeout may still answer it. */
-  res: HttpResponse | undefined;
-  /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
-  wake: (() => void) | undefined;
-  private controller: AbortController | undefined;
+const NONE: ChunkSource = {
+  attach() {},
+  pause() {},
+  resume() {},
+};
 
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly query: string,
-    private readonly names: readonly string[],
-    private readonly values: readonly string[],
-    private readonly all: Readonly<Record<string, string>> | undefined,
-    private readonly remote: string,
-    readonly body: UwsBody,
-    readonly logger: Logger | undefined,
-  ) {}
-
-  header(name: string): string | undefined {
-    if (this.all !== undefined) return this.all[name];
-    const i = this.names.indexOf(name);
-    if (i === -1) return undefined;
-    const v = this.values[i];
-    // uWS reports an absent header as ''; an empty header is treated as absent.
-    return v === '' ? undefined : v;
-  }
-
-  headers(): Readonly<Record<string, string>> {
-    if (this.all !== undefined) return this.all;
-    const out: Record<string, string> = Object.create(null) as Record<string, string>;
-    this.names.forEach((n, i) => {
-      const v = this.values[i];
-      if (v) out[n] = v;
-    });
-    return out;
-  }
-
-  remoteAddress(): string {
-    return this.remote;
-  }
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(new AbortedError());
-    return this.controller.signal;
-  }
-
-  /** The client went away (or the server gave up on this request). */
-  abort(reason: Error = new AbortedError()): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.body.abort();
-    this.controller?.abort(reason);
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
+/** The body of every request that has none to read (never attached). */
+export const NO_BODY = new StreamedBody(NONE, undefined, false);

@@ -1,0 +1,194 @@
+/**
+ * The node:http + `ws` reactor: the only place node:http serves and `ws` is
+ * loaded at run time. It runs where no native uWS build loads, with the same
+ * semantics: keep-alive and pipelining (node's), bodies read under a limit and
+ * never past `limit + 1`, streams with backpressure, client aborts, weft's
+ * request limits (414 / 431, framing 400s answered as problems), and
+ * WebSockets upgraded with `noServer` only after the whole filter chain
+ * accepted.
+ */
+import { createRequire } from 'node:module';
+import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer } from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { fixedProblem } from '../../reply/problem.js';
+import type { Reply } from '../../reply/reply.js';
+import type { WsAccept } from '../../ws/filter.js';
+import type { ResolvedWsOptions } from '../../ws/options.js';
+import { NO_BODY, StreamedBody } from '../body.js';
+import { ListenError } from '../errors.js';
+import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
+import { NodeChunks, NodeExchange } from './request.js';
+import { writeRaw } from './write.js';
+import { NodeSockets } from './websocket.js';
+
+type WsModule = typeof import('ws');
+
+const require = createRequire(import.meta.url);
+const DIGITS = /^\d+$/;
+/** The head must arrive within this long, and kept-alive connections idle this long close (uWS: 10 s). */
+const IDLE_MS = 10_000;
+/** The whole request (head and body) must arrive within this long: a slow POST is cut (uWS cuts it at about 10 s). */
+const REQUEST_MS = 15_000;
+
+/** The answer to a request node's parser refused, by llhttp error code. */
+function parseErrorReply(code: string | undefined): Reply {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return fixedProblem(431, 'The request head is too large');
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return fixedProblem(400, 'Unsupported or conflicting Transfer-Encoding');
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return fixedProblem(400, 'Content-Length with Transfer-Encoding, or more than one Content-Length');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return fixedProblem(408, 'The request did not arrive in time');
+    default:
+      return fixedProblem(400, 'Malformed request');
+  }
+}
+
+export class NodeReactor implements Reactor {
+  readonly info: ReactorInfo;
+  private readonly server: HttpServer;
+  private readonly ws: WsModule | undefined;
+  private readonly sockets: NodeSockets;
+  private readonly wss = new Map<string, WebSocketServer>();
+  private readonly pendingAccept = new WeakMap<IncomingMessage, WsAccept>();
+
+  constructor(private readonly host: ReactorHost) {
+    const needsWs = host.needs.ws.size > 0;
+    this.ws = needsWs ? (require('ws') as WsModule) : undefined;
+    const wsVersion = (require('ws/package.json') as { version: string }).version;
+    this.info = { name: 'node', detail: `node:http (node ${process.version}) + ws ${wsVersion}` };
+    this.sockets = new NodeSockets(host.logger);
+    this.server = createServer(
+      {
+        maxHeaderSize: host.limits.maxHeadBytes,
+        headersTimeout: IDLE_MS,
+        requestTimeout: REQUEST_MS,
+        keepAliveTimeout: IDLE_MS,
+        connectionsCheckingInterval: 1000,
+      },
+      (req, res) => this.request(req, res, undefined, undefined),
+    );
+    this.server.maxHeadersCount = 0; // counted by weft (431), never silently cut
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    if (needsWs) this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.request(req, undefined, socket, head));
+  }
+
+  get hub() {
+    return this.sockets.hub;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = () => reject(new ListenError(host, port));
+      this.server.once('error', onError);
+      // exclusive: a second server on the port fails instead of sharing it.
+      this.server.listen({ host, port, exclusive: true }, () => {
+        this.server.off('error', onError);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+      });
+    });
+  }
+
+  stopAccepting(): void {
+    // http.Server#close also closes idle kept-alive connections (Node >= 19); weft keeps them
+    // until the deadline and answers their next request with 503 + close, as on uWS.
+    net.Server.prototype.close.call(this.server);
+  }
+
+  closeSockets(code: number, reason: string): void {
+    this.sockets.closeAll(code, reason);
+  }
+
+  closeAll(): void {
+    this.sockets.stop();
+    this.server.close(() => {}); // stops node's connection-checking timer; the listener is already closed
+    this.server.closeAllConnections();
+  }
+
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const ex = { method: 'GET', status: 0 };
+    void writeRaw(socket, ex, parseErrorReply(err.code));
+  }
+
+  private request(req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex | undefined, head: Buffer | undefined): void {
+    const host = this.host;
+    const early = (reply: Reply) => {
+      const ex = new NodeExchange(req, res, req.method ?? 'GET', '/', '', NO_BODY, host.logger, socket, head, undefined);
+      void ex.respond(reply, true);
+    };
+    if (host.closing) return early(host.drainingReply);
+    if (req.httpVersionMajor !== 1) return early(fixedProblem(505, 'Only HTTP/1.x is served here'));
+    const url = req.url ?? '/';
+    const limits = host.limits;
+    if (url.length > limits.maxUrlBytes) return early(fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
+    if (req.rawHeaders.length > 2 * limits.maxHeaders) return early(fixedProblem(431, `More than ${limits.maxHeaders} header lines`));
+    const h = req.headers;
+    const te = h['transfer-encoding'];
+    // node's parser refuses Content-Length with Transfer-Encoding and doubled lengths; it reads
+    // other codings as a body-less request, so only plain `chunked` is accepted.
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
+      return early(fixedProblem(400, 'Unsupported Transfer-Encoding (only "chunked" is accepted)'));
+    }
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    let body = NO_BODY;
+    if (res !== undefined && host.needs.body) {
+      const cl = h['content-length'];
+      let contentLength: number | undefined;
+      if (cl !== undefined) {
+        if (!DIGITS.test(cl)) return early(fixedProblem(400, 'Invalid Content-Length header'));
+        contentLength = Number(cl);
+      }
+      const expected = (contentLength ?? 0) > 0 || te !== undefined;
+      if (expected || contentLength !== undefined) body = new StreamedBody(new NodeChunks(req), contentLength, expected);
+    }
+    const upgrader = socket !== undefined ? (ex: NodeExchange, accept: WsAccept) => this.upgrade(ex, accept) : undefined;
+    host.handle(new NodeExchange(req, res, req.method ?? 'GET', path, query, body, host.logger, socket, head, upgrader));
+  }
+
+  private serverFor(o: ResolvedWsOptions): WebSocketServer {
+    const key = `${o.maxPayload}:${o.compression}`;
+    let wss = this.wss.get(key);
+    if (wss === undefined) {
+      const ws = this.ws as WsModule;
+      wss = new ws.WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        maxPayload: o.maxPayload,
+        perMessageDeflate: o.compression,
+        handleProtocols: (_offered, req) => this.pendingAccept.get(req)?.protocol || false,
+      });
+      wss.on('headers', (headers: string[], req: IncomingMessage) => {
+        const accept = this.pendingAccept.get(req);
+        if (accept) for (const [n, v] of accept.headers) headers.push(`${n}: ${v}`);
+      });
+      this.wss.set(key, wss);
+    }
+    return wss;
+  }
+
+  private upgrade(ex: NodeExchange, accept: WsAccept): void {
+    const { req, socket, head } = ex;
+    if (socket === undefined || head === undefined) return;
+    this.pendingAccept.set(req, accept);
+    const remote = ex.remoteAddress();
+    this.serverFor(accept.options).handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      this.pendingAccept.delete(req);
+      this.sockets.add(ws, socket, accept.options, (t) => this.host.openSocket(t, accept, remote));
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The seam between the reactor-neutral `Server` and a reactor (uWebSockets.js
+ * in `./uws/`, node:http + `ws` in `./node/`).
+ *
+ * A reactor owns sockets: it accepts connections, parses requests, turns each
+ * into an `Exchange` and hands it to `ReactorHost.handle`; it writes the reply
+ * the Server settles on, completes WebSocket upgrades and carries frames. The
+ * Server owns everything else (the filters, in-flight tracking, drain, handler
+ * timeout, the access log, the upgrade decision, connection tasks) and never
+ * sees a reactor's own objects.
+ */
+import type { Logger } from 'pino';
+import type { TopicHub } from '../broadcast/channel.js';
+import type { Needs, RequestSource } from '../filters/context.js';
+import type { Reply } from '../reply/reply.js';
+import type { WsAccept } from '../ws/filter.js';
+import type { Transport, WsSocket } from '../ws/socket.js';
+
+/** Which reactor to run on. `'auto'`: uws when a native build loads, else node. */
+export type ReactorChoice = 'auto' | 'uws' | 'node';
+
+/** Which reactor a server runs on, and which build. */
+export interface ReactorInfo {
+  readonly name: 'uws' | 'node';
+  /** e.g. `uWebSockets.js 20.57.0 (@btc-vision/uwebsockets.js)` or `node:http (node v26.1.0) + ws 8.18.3`. */
+  readonly detail: string;
+}
+
+/** Request limits, the same on every reactor. */
+export interface Limits {
+  /**
+   * Longest request target (path and query) in bytes; longer is a 414.
+   * @default 8192
+   */
+  maxUrlBytes?: number;
+  /**
+   * Largest request head (request line and headers) in bytes; larger is a 431.
+   * @default 16384
+   */
+  maxHeadBytes?: number;
+  /**
+   * Most header lines in a request; more is a 431.
+   * @default 100
+   */
+  maxHeaders?: number;
+}
+
+export type ResolvedLimits = Required<Limits>;
+
+export const DEFAULT_LIMITS: ResolvedLimits = { maxUrlBytes: 8192, maxHeadBytes: 16384, maxHeaders: 100 };
+
+export function resolveLimits(l: Limits = {}): ResolvedLimits {
+  const out = { ...DEFAULT_LIMITS, ...l };
+  for (const [k, v] of Object.entries(out)) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`limits.${k} must be a positive integer, got ${String(v)}`);
+  }
+  return out;
+}
+
+/**
+ * One HTTP request as a reactor presents it: what the filters read
+ * (`RequestSource`) plus what the Server needs to answer it.
+ */
+export interface Exchange extends RequestSource {
+  /** Status written, for the access log; 0 until a reply is written. */
+  status: number;
+  /** The client left, or the Server gave up on the request. */
+  readonly aborted: boolean;
+  /** Set by the Server: in its in-flight set. */
+  tracked: boolean;
+  /** Set by the Server: when the handler timeout fires (`performance.now()` based). */
+  deadline: number;
+  /** The framing announced a body the filters left (partly) unread: close after replying. */
+  readonly bodyUnread: boolean;
+  /** The request arrived on the reactor's upgrade path and can become a WebSocket. */
+  readonly canUpgrade: boolean;
+  /** Run `fn` with its writes batched (uWS `cork`); required for writes after an `await`. */
+  cork(fn: () => void): void;
+  /** Write `reply` (`close`: end the connection after it). A promise only for streamed bodies. */
+  respond(reply: Reply, close: boolean): void | Promise<void>;
+  /** Call `fn` once if the client goes away before the reply is complete. Call it synchronously. */
+  onAbort(fn: () => void): void;
+  /** Start reading the body now (a filter may read it after an `await`). */
+  startBody(): void;
+  /** Fail readers and the signal; the reply is no longer wanted. */
+  abort(reason?: Error): void;
+  /** Complete the WebSocket handshake the filters accepted (only when `canUpgrade`). */
+  upgrade(accept: WsAccept): void;
+}
+
+/** What the Server offers a reactor. */
+export interface ReactorHost {
+  readonly logger: Logger | undefined;
+  readonly limits: ResolvedLimits;
+  /** What the filter tree reads: copy only this. */
+  readonly needs: Needs;
+  /** Draining: answer new requests with `drainingReply`, closing the connection. */
+  readonly closing: boolean;
+  /** The cached 503 for requests that arrive while draining. */
+  readonly drainingReply: Reply;
+  /** Run the filters for one request and answer it. */
+  handle(ex: Exchange): void;
+  /** A WebSocket opened: make its socket and spawn its task (see `src/ws/open.ts`). */
+  openSocket(transport: Transport, accept: WsAccept, remote: string): WsSocket;
+}
+
+/** A reactor: sockets in, `Exchange`s out. */
+export interface Reactor {
+  readonly info: ReactorInfo;
+  /** Where `socket.subscribe(tx)` attaches sockets for native fan-out. */
+  readonly hub: TopicHub;
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  /** Bind; resolves with the bound port. Rejects with `ListenError` when the port is taken. */
+  listen(host: string, port: number): Promise<number>;
+  /** Stop accepting connections; idle kept-alive connections may be closed. */
+  stopAccepting(): void;
+  /** Send a close frame with `code` to every open WebSocket. */
+  closeSockets(code: number, reason: string): void;
+  /** Cut every connection that is left. */
+  closeAll(): void;
+}
+
+/** Build a reactor for a host. */
+export type ReactorFactory = (host: ReactorHost) => Reactor;

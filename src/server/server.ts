@@ -1,0 +1,326 @@
+/**
+ * `serve(filter).listen(...)`: the reactor-neutral server.
+ *
+ * The Server runs the filters for each `Exchange` a reactor hands it and owns
+ * what must behave the same on every reactor: in-flight tracking, the drain
+ * on close, the handler timeout, signals, the access log, the WebSocket
+ * upgrade decision and the connection tasks. Reactors (`./uws/`, `./node/`)
+ * own sockets and bytes; see `./reactor.ts` for the seam.
+ */
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
+import type { Needs } from '../filters/context.js';
+import { fixedProblem } from '../reply/problem.js';
+import type { Reply, Replyable } from '../reply/reply.js';
+import { TaskSet } from '../task/spawn.js';
+import { WsAccept } from '../ws/filter.js';
+import { openConnection } from '../ws/open.js';
+import type { WsSocket } from '../ws/socket.js';
+import type { Transport } from '../ws/transport.js';
+import { TimeoutError } from './errors.js';
+import { settle } from './pipeline.js';
+import {
+  type Exchange,
+  type Limits,
+  type Reactor,
+  type ReactorChoice,
+  type ReactorHost,
+  type ReactorInfo,
+  type ResolvedLimits,
+  resolveLimits,
+} from './reactor.js';
+import { createReactor } from './select.js';
+
+export interface ServeOptions {
+  /**
+   * A pino logger for the access log (one info line per request) and errors.
+   * `false` silences weft.
+   * @default pino() at level info, to stdout
+   */
+  logger?: Logger | false;
+  /**
+   * Which reactor runs the server: `'uws'` (a native uWebSockets.js build, or
+   * `NativeBindingError`), `'node'` (node:http + ws) or `'auto'` (uws when it
+   * loads, else node, with one warning line saying why).
+   * @default process.env.WEFT_REACTOR, else 'auto'
+   */
+  reactor?: ReactorChoice;
+  /** Request limits, the same on every reactor (414 / 431). */
+  limits?: Limits;
+  /**
+   * Close gracefully on SIGTERM and SIGINT, then exit; a second signal exits at once.
+   * @default false
+   */
+  signals?: boolean;
+  /**
+   * Deadline for the graceful close started by a signal.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * A request whose filters have not answered after this long gets a 503
+   * (with `Connection: close`) and its `signal()` fires. 0 disables. Streamed
+   * replies that already started are not cut.
+   * @default 30000
+   */
+  handlerTimeoutMs?: number;
+}
+
+export interface ListenOptions {
+  /** TCP port; 0 picks a free one (read it back from `server.port`). */
+  port: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+}
+
+export interface CloseOptions {
+  /**
+   * How long in-flight requests may take to finish before their connections are cut.
+   * @default 10000
+   */
+  timeoutMs?: number;
+}
+
+/** `pino()`, loaded only when no logger was given. */
+function defaultLogger(): Logger {
+  const pino = createRequire(import.meta.url)('pino') as (opts?: object) => Logger;
+  return pino();
+}
+
+const REACTORS: readonly ReactorChoice[] = ['auto', 'uws', 'node'];
+
+function reactorChoice(opt: ReactorChoice | undefined): ReactorChoice {
+  const choice = opt ?? ((process.env.WEFT_REACTOR || 'auto') as ReactorChoice);
+  if (!REACTORS.includes(choice)) {
+    throw new RangeError(`weft: reactor must be 'auto', 'uws' or 'node', got ${JSON.stringify(choice)}`);
+  }
+  return choice;
+}
+
+/** A weft HTTP server. Build with `serve(filter, options)`, then `await server.listen(...)`. */
+export class Server implements ReactorHost {
+  readonly logger: Logger | undefined;
+  readonly limits: ResolvedLimits;
+  readonly needs: Needs;
+  readonly drainingReply: Reply = fixedProblem(503, 'The server is shutting down');
+  closing = false;
+  private readonly filter: FilterImpl<unknown[]>;
+  private readonly logRequests: boolean;
+  private readonly reactorImpl: Reactor;
+  private readonly tasks: TaskSet;
+  private listening = false;
+  private boundPort = -1;
+  private closed: Promise<void> | undefined;
+  private readonly inflight = new Set<Exchange>();
+  private drainedWaiter: (() => void) | undefined;
+  private readonly handlerTimeoutMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
+
+  /** @internal use `serve()` */
+  constructor(filter: Filter<[Replyable]>, private readonly opts: ServeOptions = {}) {
+    this.filter = impl(filter) as FilterImpl<unknown[]>;
+    this.needs = this.filter.needs;
+    this.logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
+    this.logRequests = this.logger?.isLevelEnabled('info') ?? false;
+    this.limits = resolveLimits(opts.limits);
+    this.handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
+    if (!(this.handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
+    this.tasks = new TaskSet(this.logger, 'websocket');
+    this.reactorImpl = createReactor(reactorChoice(opts.reactor), this);
+    if (opts.signals) {
+      this.onSignal = (sig) => this.signal(sig);
+      process.on('SIGTERM', this.onSignal);
+      process.on('SIGINT', this.onSignal);
+    }
+  }
+
+  /** The reactor this server runs on. */
+  get reactor(): ReactorInfo {
+    return this.reactorImpl.info;
+  }
+
+  /** The bound port (after `listen`), or -1. */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Requests still being handled. */
+  get pending(): number {
+    return this.inflight.size;
+  }
+
+  /** Open WebSocket connections. */
+  get connections(): number {
+    return this.reactorImpl.connections;
+  }
+
+  /** Bind and start serving. Rejects with `ListenError` when the port is taken. */
+  async listen(options: ListenOptions): Promise<this> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port;
+    if (this.listening || this.closing) throw new Error('weft: this server is already listening or closed');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(`weft: port must be an integer from 0 to 65535, got ${port}`);
+    }
+    this.listening = true;
+    try {
+      this.boundPort = await this.reactorImpl.listen(host, port);
+    } catch (err) {
+      this.listening = false;
+      throw err;
+    }
+    this.logger?.info({ host, port: this.boundPort, reactor: this.reactor.name }, 'weft listening');
+    return this;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests finish (their
+   * responses carry `Connection: close`), answer 503 to new requests on
+   * kept-alive connections, close WebSockets with 1001 and abort their tasks,
+   * and after `timeoutMs` abort what is left and close every connection.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closed ??= this.shutdown(options.timeoutMs ?? 10_000);
+    return this.closed;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    this.reactorImpl.stopAccepting();
+    if (this.inflight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.drainedWaiter = resolve;
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      clearTimeout(timer);
+      for (const r of this.inflight) r.abort(new Error('server shut down before the request finished'));
+      this.inflight.clear();
+    }
+    this.reactorImpl.closeSockets(1001, 'server shutting down');
+    await this.tasks.abortAll(new Error('server shutting down'), timeoutMs);
+    // Let the reactor flush the last responses and close frames before cutting connections.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    this.reactorImpl.closeAll();
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.onSignal) {
+      process.off('SIGTERM', this.onSignal);
+      process.off('SIGINT', this.onSignal);
+    }
+    this.logger?.info('weft closed');
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    if (this.closing) {
+      this.logger?.warn({ signal: sig }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    this.logger?.info({ signal: sig }, 'shutting down');
+    void this.close({ timeoutMs: this.opts.shutdownTimeoutMs ?? 10_000 }).then(() => process.exit(0));
+  }
+
+  /** @internal a reactor's WebSocket opened: its socket, with the handler running as a task. */
+  openSocket(transport: Transport, accept: WsAccept, remote: string): WsSocket {
+    return openConnection(transport, accept, remote, (fn) => this.tasks.spawn(fn), this.logger);
+  }
+
+  /** @internal one request from the reactor. */
+  handle(ex: Exchange): void {
+    const t0 = this.logRequests ? performance.now() : 0;
+    const out = settle(this.filter, ex);
+    if (!(out instanceof Promise)) {
+      if (out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) this.track(ex);
+      this.finish(ex, out, t0);
+      return;
+    }
+    this.track(ex);
+    ex.startBody(); // a later filter may read the body: start now, while it is allowed
+    out.then(
+      (reply) => {
+        if (ex.aborted) return; // never answer (or upgrade) a request whose client left
+        ex.cork(() => this.finish(ex, reply, t0));
+      },
+      (err: unknown) => this.logger?.error({ err }, 'weft internal error'),
+    );
+  }
+
+  private track(ex: Exchange): void {
+    ex.tracked = true;
+    this.inflight.add(ex);
+    if (this.handlerTimeoutMs > 0) {
+      ex.deadline = performance.now() + this.handlerTimeoutMs;
+      this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(1000, this.handlerTimeoutMs / 4))).unref();
+    }
+    ex.onAbort(() => {
+      ex.abort();
+      this.done(ex);
+      if (this.logRequests) this.logger?.info({ method: ex.method, path: ex.path, aborted: true }, 'request aborted');
+    });
+  }
+
+  private finish(ex: Exchange, reply: Reply, t0: number): void {
+    if (reply instanceof WsAccept) {
+      if (ex.canUpgrade && !this.closing) {
+        ex.upgrade(reply);
+        this.done(ex);
+        this.log(ex, t0);
+        return;
+      }
+      reply = this.closing ? this.drainingReply : fixedProblem(400, 'Not a WebSocket upgrade request');
+    }
+    const p = ex.respond(reply, this.closing || ex.bodyUnread);
+    if (p === undefined) {
+      this.done(ex);
+      this.log(ex, t0);
+    } else {
+      void p.then(() => {
+        this.done(ex);
+        this.log(ex, t0);
+      });
+    }
+  }
+
+  private log(ex: Exchange, t0: number): void {
+    if (!this.logRequests || ex.aborted) return;
+    const ms = Math.round((performance.now() - t0) * 1000) / 1000;
+    this.logger?.info({ method: ex.method, path: ex.path, status: ex.status, ms }, 'request');
+  }
+
+  /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const ex of this.inflight) {
+      if (ex.deadline > now || ex.status !== 0 || ex.aborted) continue;
+      ex.abort(new TimeoutError(this.handlerTimeoutMs));
+      const reply = fixedProblem(503, `The handler did not answer within ${this.handlerTimeoutMs} ms`);
+      this.logger?.warn({ method: ex.method, path: ex.path, timeoutMs: this.handlerTimeoutMs }, 'handler timed out');
+      ex.cork(() => void ex.respond(reply, true));
+      this.done(ex);
+    }
+  }
+
+  private done(ex: Exchange): void {
+    if (!ex.tracked) return; // answered synchronously: never entered the in-flight set
+    if (!this.inflight.delete(ex)) return;
+    if (this.closing && this.inflight.size === 0) {
+      const w = this.drainedWaiter;
+      this.drainedWaiter = undefined;
+      w?.();
+    }
+  }
+}
+
+/**
+ * Serve a filter that extracts one reply (a `Reply`, or a string / object /
+ * bytes, converted).
+ *
+ * @example
+ * const server = await serve(routes, { logger }).listen({ port: 3000 });
+ * server.reactor; // { name: 'uws' | 'node', detail: '...' }
+ * await server.close({ timeoutMs: 10_000 });
+ */
+export function serve(filter: Filter<[Replyable]>, options?: ServeOptions): Server {
+  return new Server(filter, options);
+}

@@ -1,0 +1,197 @@
+/**
+ * The uWebSockets.js reactor: the only place uWS is driven.
+ *
+ * The uWS rules this adapter keeps:
+ * - copy method, URL, query and the needed headers before any `await`
+ *   (the `HttpRequest` is stack-allocated and dies when the callback returns);
+ * - answer synchronously when the filters are synchronous, otherwise attach
+ *   `onAborted` before returning and never touch the response after it fired;
+ * - attach `onData` synchronously and copy every chunk;
+ * - `cork` every write made after an `await`;
+ * - stream with `write` + `onWritable` and honour backpressure;
+ * - check what `send` returns.
+ */
+import { fixedProblem } from '../../reply/problem.js';
+import type { Reply } from '../../reply/reply.js';
+import type { ResolvedWsOptions } from '../../ws/options.js';
+import { NO_BODY, StreamedBody } from '../body.js';
+import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
+import { ListenError } from '../errors.js';
+import { statusLine } from '../status.js';
+import { type App, type Binding, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, uwsHeadCap } from './binding.js';
+import { UwsChunks, UwsExchange } from './request.js';
+import { UwsSockets } from './websocket.js';
+
+const decoder = new TextDecoder();
+const NO_VALUES: string[] = [];
+const DIGITS = /^\d+$/;
+
+function countHeader(req: HttpRequest, name: string): number {
+  let n = 0;
+  req.forEach((k) => {
+    if (k === name) n++;
+  });
+  return n;
+}
+
+/** The head's size on the wire (request line and header lines), from what uWS parsed. */
+function headTooLarge(req: HttpRequest, method: string, path: string, query: string | undefined, max: number): boolean {
+  let n = method.length + path.length + (query === undefined ? 0 : query.length + 1) + 12;
+  req.forEach((k, v) => {
+    n += k.length + v.length + 4;
+  });
+  return n > max;
+}
+
+export class UwsReactor implements Reactor {
+  readonly info: ReactorInfo;
+  private readonly app: App;
+  private readonly sockets: UwsSockets | undefined;
+  private readonly names: string[];
+  private readonly clIndex: number;
+  private readonly teIndex: number;
+  private listenSocket: us_listen_socket | undefined;
+  /** uWS 20.30 ignores UWS_HTTP_MAX_HEADERS_SIZE: weft measures the head itself there. */
+  private readonly measureHead: boolean;
+
+  constructor(
+    private readonly binding: Binding,
+    private readonly host: ReactorHost,
+  ) {
+    this.info = { name: 'uws', detail: `uWebSockets.js ${binding.version} (${binding.from})` };
+    this.measureHead = binding.version.startsWith('20.30.');
+    if (uwsHeadCap() < host.limits.maxHeadBytes) {
+      host.logger?.warn(
+        { uwsHeadCap: uwsHeadCap(), maxHeadBytes: host.limits.maxHeadBytes },
+        'uWS loaded with a smaller head cap (UWS_HTTP_MAX_HEADERS_SIZE) than limits.maxHeadBytes: uWS answers 431 first',
+      );
+    }
+    const needs = host.needs;
+    this.names = [...needs.headers];
+    // The framing headers are read on every request (their checks run before the filters).
+    for (const h of ['content-length', 'transfer-encoding']) if (!this.names.includes(h)) this.names.push(h);
+    this.clIndex = this.names.indexOf('content-length');
+    this.teIndex = this.names.indexOf('transfer-encoding');
+    this.app = binding.uws.App() as unknown as App;
+    this.app.any('/*', (res, req) => this.request(res, req, undefined));
+    if (needs.ws.size > 0) {
+      this.sockets = new UwsSockets(binding.uws, this.app, host, [...needs.ws] as ResolvedWsOptions[], (res, req, context) =>
+        this.request(res, req, context),
+      );
+    }
+  }
+
+  get hub() {
+    return this.sockets?.hub ?? NO_HUB;
+  }
+
+  get connections(): number {
+    return this.sockets?.size ?? 0;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, EXCLUSIVE_PORT, (ls) => {
+        if (!ls) {
+          reject(new ListenError(host, port));
+          return;
+        }
+        this.listenSocket = ls;
+        resolve(this.binding.uws.us_socket_local_port(ls as never));
+      });
+    });
+  }
+
+  stopAccepting(): void {
+    if (this.listenSocket !== undefined) this.binding.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  closeSockets(code: number, reason: string): void {
+    this.sockets?.closeAll(code, reason);
+  }
+
+  closeAll(): void {
+    this.app.close();
+  }
+
+  /** One request; `context` is set on the WebSocket upgrade path. */
+  private request(res: HttpResponse, req: HttpRequest, context: unknown): void {
+    const host = this.host;
+    if (host.closing) {
+      reject(res, host.drainingReply);
+      return;
+    }
+    // Read first: uWS's getMethod() lowercases the method in place.
+    const method = req.getCaseSensitiveMethod();
+    const path = req.getUrl();
+    const needs = host.needs;
+    const limits = host.limits;
+    const rawQuery = req.getQuery();
+    if (path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) > limits.maxUrlBytes) {
+      reject(res, fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
+      return;
+    }
+    if (this.measureHead && headTooLarge(req, method, path, rawQuery, limits.maxHeadBytes)) {
+      reject(res, fixedProblem(431, 'The request head is too large'));
+      return;
+    }
+    // uWS frames the body by the first Content-Length and does not reject a second
+    // one; a proxy that reads the other would see a different request boundary.
+    const cl = req.getHeader('content-length');
+    const te = req.getHeader('transfer-encoding');
+    if (cl !== '' && (te !== '' || countHeader(req, 'content-length') > 1)) {
+      reject(res, fixedProblem(400, te !== '' ? 'Content-Length with Transfer-Encoding' : 'More than one Content-Length header'));
+      return;
+    }
+    // uWS decodes only plain `chunked`; anything else would be read as a body-less request.
+    if (te !== '' && te.trim().toLowerCase() !== 'chunked') {
+      reject(res, fixedProblem(400, 'Unsupported Transfer-Encoding (only "chunked" is accepted)'));
+      return;
+    }
+    const query = needs.query ? (rawQuery ?? '') : '';
+    let values = NO_VALUES;
+    let all: Record<string, string> | undefined;
+    if (needs.allHeaders) {
+      const h: Record<string, string> = Object.create(null) as Record<string, string>;
+      req.forEach((k, v) => {
+        const prev = h[k];
+        h[k] = prev === undefined ? v : `${prev}, ${v}`;
+      });
+      all = h;
+    } else {
+      values = new Array<string>(this.names.length);
+      for (let i = 0; i < this.names.length; i++) {
+        // The two framing headers were read above: no second trip into C++.
+        values[i] = i === this.clIndex ? cl : i === this.teIndex ? te : req.getHeader(this.names[i] as string);
+      }
+    }
+    const remote = needs.remote ? decoder.decode(res.getRemoteAddressAsText()) : '';
+    let body = NO_BODY;
+    if (needs.body) {
+      let contentLength: number | undefined;
+      if (cl) {
+        if (!DIGITS.test(cl)) {
+          reject(res, fixedProblem(400, 'Invalid Content-Length header'));
+          return;
+        }
+        contentLength = Number(cl);
+      }
+      const expected = (contentLength ?? 0) > 0 || te !== '';
+      body = expected || contentLength !== undefined ? new StreamedBody(new UwsChunks(res), contentLength, expected) : NO_BODY;
+    }
+    host.handle(new UwsExchange(res, method, path, query, this.names, values, all, remote, body, host.logger, context));
+  }
+}
+
+const NO_HUB = {
+  publish() {},
+  subscribers: () => 0,
+};
+
+/** Answer with a problem before any filter ran, and close the connection. */
+function reject(res: HttpResponse, reply: Reply): void {
+  res.writeStatus(statusLine(reply.statusCode));
+  for (const [n, v] of reply.headers) res.writeHeader(n, v);
+  res.end(reply.body as string, true);
+}

@@ -1,0 +1,147 @@
+/**
+ * The uWS side of one request: everything copied out of the stack-allocated
+ * `HttpRequest` before the handler returns, the body read through `onData`
+ * (attached synchronously, every chunk copied), and the response written
+ * through the `HttpResponse` (corked after an `await`).
+ */
+import type { Logger } from 'pino';
+import type { Reply } from '../../reply/reply.js';
+import type { WsAccept } from '../../ws/filter.js';
+import { AbortedError, type ChunkSource, type StreamedBody } from '../body.js';
+import type { Exchange } from '../reactor.js';
+import type { HttpResponse } from './binding.js';
+import { writeReply } from './write.js';
+
+/** What uWS keeps for each WebSocket connection. */
+export interface ConnData {
+  readonly accept: WsAccept;
+  readonly remote: string;
+  /** Set when the socket opens. */
+  transport?: import('./websocket.js').UwsTransport;
+}
+
+/** `onData` as a chunk source: uWS neuters each buffer on return, so copy it. */
+export class UwsChunks implements ChunkSource {
+  constructor(private readonly res: HttpResponse) {}
+  attach(body: StreamedBody): void {
+    this.res.onData((ab, isLast) => body.push(new Uint8Array(ab.slice(0)), isLast));
+  }
+  pause(): void {
+    this.res.pause();
+  }
+  resume(): void {
+    this.res.resume();
+  }
+}
+
+/** What the server copies from a uWS request (only what the filters need). */
+export class UwsExchange implements Exchange {
+  aborted = false;
+  status = 0;
+  deadline = 0;
+  tracked = false;
+  /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
+  wake: (() => void) | undefined;
+  private controller: AbortController | undefined;
+
+  constructor(
+    /** Cleared once the response is complete: nothing may touch it after. */
+    private res: HttpResponse | undefined,
+    readonly method: string,
+    readonly path: string,
+    readonly query: string,
+    private readonly names: readonly string[],
+    private readonly values: readonly string[],
+    private readonly all: Readonly<Record<string, string>> | undefined,
+    private readonly remote: string,
+    readonly body: StreamedBody,
+    readonly logger: Logger | undefined,
+    /** The uWS upgrade context, on the WebSocket path. */
+    private readonly context: unknown,
+  ) {}
+
+  get canUpgrade(): boolean {
+    return this.context !== undefined;
+  }
+
+  get bodyUnread(): boolean {
+    return this.body.expected && this.body.unread;
+  }
+
+  header(name: string): string | undefined {
+    if (this.all !== undefined) return this.all[name];
+    const i = this.names.indexOf(name);
+    if (i === -1) return undefined;
+    const v = this.values[i];
+    // uWS reports an absent header as ''; an empty header is treated as absent.
+    return v === '' ? undefined : v;
+  }
+
+  headers(): Readonly<Record<string, string>> {
+    if (this.all !== undefined) return this.all;
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    this.names.forEach((n, i) => {
+      const v = this.values[i];
+      if (v) out[n] = v;
+    });
+    return out;
+  }
+
+  remoteAddress(): string {
+    return this.remote;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(new AbortedError());
+    return this.controller.signal;
+  }
+
+  cork(fn: () => void): void {
+    if (this.res === undefined) return;
+    this.res.cork(fn);
+  }
+
+  respond(reply: Reply, close: boolean): void | Promise<void> {
+    const res = this.res;
+    if (res === undefined) return;
+    const p = writeReply(res, this, reply, close);
+    if (p === undefined) this.res = undefined;
+    else return p.then(() => void (this.res = undefined));
+  }
+
+  onAbort(fn: () => void): void {
+    this.res?.onAborted(() => {
+      this.res = undefined;
+      fn();
+    });
+  }
+
+  startBody(): void {
+    this.body.attach();
+  }
+
+  /** The client went away (or the server gave up on this request). */
+  abort(reason: Error = new AbortedError()): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.body.abort();
+    this.controller?.abort(reason);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  upgrade(accept: WsAccept): void {
+    const res = this.res;
+    if (res === undefined) return;
+    if (accept.headers.length > 0) {
+      res.writeStatus('101 Switching Protocols');
+      for (const [n, v] of accept.headers) res.writeHeader(n, v);
+    }
+    const data: ConnData = { accept, remote: this.remote };
+    res.upgrade(data, this.header('sec-websocket-key') ?? '', accept.protocol, this.header('sec-websocket-extensions') ?? '', this.context as never);
+    this.res = undefined;
+    this.status = 101;
+  }
+}

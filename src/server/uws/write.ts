@@ -1,0 +1,100 @@
+/**
+ * Write a `Reply` to a uWS `HttpResponse`.
+ *
+ * Callers cork: the server writes either inside the uWS request callback
+ * (already corked) or inside `cork(...)` after an `await`. Streams write one
+ * corked chunk at a time and wait for `onWritable` when uWS reports
+ * backpressure.
+ */
+import type { Chunk, Reply } from '../../reply/reply.js';
+import { bodiless, byteLength, statusLine } from '../status.js';
+import type { HttpResponse } from './binding.js';
+import type { UwsExchange } from './request.js';
+
+function writeHead(res: HttpResponse, reply: Reply): void {
+  // uWS writes "200 OK" itself when no status was written: one call fewer on the hot path.
+  if (reply.statusCode !== 200) res.writeStatus(statusLine(reply.statusCode));
+  const hs = reply.headers;
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i] as readonly [string, string];
+    res.writeHeader(h[0], h[1]);
+  }
+}
+
+// endWithoutBody() takes optional (length, close) arguments, but in uWS 20.30
+// passing any argument leaves the response "unanswered" and uWS aborts the
+// process. So bodiless replies always call it bare, write Content-Length by
+// hand for HEAD, and ask the client to close with a header.
+
+/**
+ * Write `reply`. Returns a promise only for streamed bodies. `close` asks
+ * uWS to close the connection after this response.
+ */
+export function writeReply(res: HttpResponse, ex: UwsExchange, reply: Reply, close: boolean): void | Promise<void> {
+  const body = reply.body;
+  const code = reply.statusCode;
+  ex.status = code;
+  writeHead(res, reply);
+  const isHead = ex.method === 'HEAD';
+  if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+    if (bodiless(code)) {
+      if (close) res.writeHeader('connection', 'close');
+      res.endWithoutBody();
+    } else if (isHead) {
+      res.writeHeader('content-length', String(body === null ? 0 : byteLength(body)));
+      if (close) res.writeHeader('connection', 'close');
+      res.endWithoutBody();
+    } else {
+      res.end(body ?? '', close);
+    }
+    return;
+  }
+  if (isHead || bodiless(code)) {
+    if (close) res.writeHeader('connection', 'close');
+    res.endWithoutBody();
+    return;
+  }
+  return pump(res, ex, body, close);
+}
+
+async function pump(res: HttpResponse, ex: UwsExchange, body: AsyncIterable<Chunk>, close: boolean): Promise<void> {
+  res.onWritable(() => {
+    const wake = ex.wake;
+    ex.wake = undefined;
+    wake?.();
+    return true;
+  });
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (ex.aborted) break;
+      if (next.done) {
+        res.cork(() => res.end(undefined, close));
+        return;
+      }
+      const chunk = next.value;
+      if (byteLength(chunk) === 0) continue;
+      let ok = true;
+      res.cork(() => {
+        ok = res.write(chunk);
+      });
+      if (!ok) {
+        await new Promise<void>((resolve) => {
+          ex.wake = resolve;
+          if (ex.aborted) resolve();
+        });
+        if (ex.aborted) break;
+      }
+    }
+  } catch (err) {
+    // Headers are on the wire: all we can do is cut the connection.
+    ex.logger?.error({ err }, 'streamed reply failed');
+    if (!ex.aborted) {
+      ex.abort();
+      res.close();
+    }
+  } finally {
+    if (ex.aborted) await iterator.return?.();
+  }
+}
