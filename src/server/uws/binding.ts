@@ -48,8 +48,9 @@ function isNative(mod: unknown): mod is typeof UWS {
   return typeof m?.SSLApp === 'function' && typeof m.getParts === 'function';
 }
 
+/** The folder of a package whose main file sits at its root (its `exports` may hide `package.json`). */
 function packageDir(name: string): string {
-  return dirname(require.resolve(`${name}/package.json`));
+  return dirname(require.resolve(name));
 }
 
 function versionOf(dir: string): string {
@@ -80,7 +81,7 @@ const candidates: readonly Candidate[] = [
   {
     from: '@trufflesuite/uws-js-unofficial',
     load() {
-      const dir = packageDir('@trufflesuite/uws-js-unofficial');
+      const dir = dirname(require.resolve('@trufflesuite/uws-js-unofficial/package.json'));
       return { mod: require(join(dir, 'binaries', binaryName)) as unknown, version: versionOf(dir).replace(/-unofficial.*$/, '') };
     },
   },

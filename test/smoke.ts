@@ -1,0 +1,52 @@
+/**
+ * A newcomer's first minute, on whatever Node runs this: start the chat demo
+ * (`npm start`'s script, port 0), fetch the page and /health, join the lobby
+ * over a WebSocket, send one message and read it back. Prints which reactor
+ * the demo chose (the `weft listening` line) and exits non-zero on any failure.
+ * CI runs it under Node 22; `WEFT_EXPECT_AUTO` names the reactor it must pick.
+ *
+ *   node --import tsx test/smoke.ts
+ */
+import WebSocket from 'ws';
+import { startExample } from './process.js';
+
+const fail = (why: string): never => {
+  throw new Error(`smoke: ${why}`);
+};
+
+const app = await startExample('examples/chat/server.ts');
+try {
+  const listening = app.lines.find((l) => l.msg === 'weft listening');
+  const reactor = listening?.reactor;
+  const expected = process.env.WEFT_EXPECT_AUTO;
+  if (expected && reactor !== expected) fail(`expected the ${expected} reactor, got ${String(reactor)}`);
+  const base = `http://127.0.0.1:${app.port}`;
+  const page = await fetch(`${base}/`);
+  if (page.status !== 200 || !(await page.text()).includes('<html')) fail(`GET / answered ${page.status}`);
+  const health = (await (await fetch(`${base}/health`)).json()) as { status?: string };
+  if (health.status !== 'ok') fail(`GET /health answered ${JSON.stringify(health)}`);
+  const ws = new WebSocket(`ws://127.0.0.1:${app.port}/chat?name=smoke`);
+  const got: { type: string; text?: string }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('smoke: no echo of the message within 5 s')), 5000);
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; text?: string };
+      got.push(frame);
+      if (frame.type === 'welcome') ws.send(JSON.stringify({ type: 'message', text: 'hello from the smoke test' }));
+      if (frame.type === 'message' && frame.text === 'hello from the smoke test') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  ws.close();
+  const warnings = app.lines.filter((l) => l.level === 40).map((l) => l.msg);
+  console.log(
+    `smoke passed on node ${process.version}: reactor ${String(reactor)}; frames ${got.map((f) => f.type).join(',')}` +
+      (warnings.length ? `; warning: ${String(warnings[0])}` : ''),
+  );
+} finally {
+  app.proc.kill('SIGTERM');
+  await app.exited;
+}
