@@ -1,6 +1,7 @@
 /**
  * WebSocket load client (run pinned to the load core). Modes:
- *   fanout  CLIENTS SENDERS RATE SECONDS  -> JSON { delivered, expected, rps, p50, p99, dropped }
+ *   fanout  CLIENTS SENDERS RATE SECONDS [BURST]  -> JSON { delivered, expected, rps, p50, p99, dropped }
+ *           (each sender sends BURST messages at once, RATE times a second; default 1)
  *   idle    CLIENTS HOLD_SECONDS           -> connects CLIENTS sockets, prints "ready", holds, exits
  */
 import WebSocket from 'ws';
@@ -37,7 +38,7 @@ if (mode === 'idle') {
   process.exit(0);
 }
 
-const [clients = 100, senders = 10, rate = 10, seconds = 5] = nums;
+const [clients = 100, senders = 10, rate = 10, seconds = 5, burst = 1] = nums;
 let measuring = false;
 let delivered = 0;
 const samples: number[] = [];
@@ -53,7 +54,7 @@ let sent = 0;
 const t0 = Date.now();
 const timers = sockets.slice(0, senders).map((ws, i) =>
   setInterval(() => {
-    ws.send(`${i}:${sent++}:${Date.now()}`);
+    for (let b = 0; b < burst; b++) ws.send(`${i}:${sent++}:${Date.now()}`);
   }, 1000 / rate),
 );
 await new Promise((r) => setTimeout(r, seconds * 1000));

@@ -74,7 +74,14 @@ export class NodeReactor implements Reactor {
     );
     this.server.maxHeadersCount = 0; // counted by weft (431), never silently cut
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
-    if (needsWs) this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.request(req, undefined, socket, head));
+    if (needsWs) {
+      this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // node drops its own 'error' listener from an upgraded socket: a peer that resets
+        // while a rejection is written must not crash the process.
+        socket.on('error', (err) => host.logger?.debug({ err }, 'upgrade socket error'));
+        this.request(req, undefined, socket, head);
+      });
+    }
   }
 
   get hub() {

@@ -9,8 +9,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
 import type { WsAccept } from '../../ws/filter.js';
-import { AbortedError, type ChunkSource, type StreamedBody } from '../body.js';
-import type { Exchange } from '../reactor.js';
+import type { ChunkSource, StreamedBody } from '../body.js';
+import { BaseExchange } from '../exchange.js';
 import { writeRaw, writeReply } from './write.js';
 
 const EMPTY = new Uint8Array(0);
@@ -33,35 +33,28 @@ export class NodeChunks implements ChunkSource {
 /** How the node reactor completes an accepted upgrade. */
 export type Upgrader = (ex: NodeExchange, accept: WsAccept) => void;
 
-export class NodeExchange implements Exchange {
-  aborted = false;
-  status = 0;
-  deadline = 0;
-  tracked = false;
-  private controller: AbortController | undefined;
+export class NodeExchange extends BaseExchange {
   private answered = false;
 
   constructor(
     readonly req: IncomingMessage,
     /** The response; `undefined` on the upgrade path. */
     readonly res: ServerResponse | undefined,
-    readonly method: string,
-    readonly path: string,
-    readonly query: string,
-    readonly body: StreamedBody,
-    readonly logger: Logger | undefined,
+    method: string,
+    path: string,
+    query: string,
+    body: StreamedBody,
+    logger: Logger | undefined,
     /** On the upgrade path: the socket and first bytes, and how to upgrade. */
     readonly socket: Duplex | undefined,
     readonly head: Buffer | undefined,
     private readonly upgrader: Upgrader | undefined,
-  ) {}
+  ) {
+    super(method, path, query, body, logger);
+  }
 
   get canUpgrade(): boolean {
     return this.upgrader !== undefined;
-  }
-
-  get bodyUnread(): boolean {
-    return this.body.expected && this.body.unread;
   }
 
   header(name: string): string | undefined {
@@ -83,12 +76,6 @@ export class NodeExchange implements Exchange {
 
   remoteAddress(): string {
     return this.req.socket.remoteAddress ?? '';
-  }
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(new AbortedError());
-    return this.controller.signal;
   }
 
   cork(fn: () => void): void {
@@ -113,17 +100,6 @@ export class NodeExchange implements Exchange {
     res.once('close', () => {
       if (!res.writableFinished) fn();
     });
-  }
-
-  startBody(): void {
-    this.body.attach();
-  }
-
-  abort(reason: Error = new AbortedError()): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.body.abort();
-    this.controller?.abort(reason);
   }
 
   upgrade(accept: WsAccept): void {

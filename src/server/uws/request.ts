@@ -7,8 +7,8 @@
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
 import type { WsAccept } from '../../ws/filter.js';
-import { AbortedError, type ChunkSource, type StreamedBody } from '../body.js';
-import type { Exchange } from '../reactor.js';
+import type { ChunkSource, StreamedBody } from '../body.js';
+import { BaseExchange } from '../exchange.js';
 import type { HttpResponse } from './binding.js';
 import { writeReply } from './write.js';
 
@@ -35,37 +35,30 @@ export class UwsChunks implements ChunkSource {
 }
 
 /** What the server copies from a uWS request (only what the filters need). */
-export class UwsExchange implements Exchange {
-  aborted = false;
-  status = 0;
-  deadline = 0;
-  tracked = false;
+export class UwsExchange extends BaseExchange {
   /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
   wake: (() => void) | undefined;
-  private controller: AbortController | undefined;
 
   constructor(
     /** Cleared once the response is complete: nothing may touch it after. */
     private res: HttpResponse | undefined,
-    readonly method: string,
-    readonly path: string,
-    readonly query: string,
+    method: string,
+    path: string,
+    query: string,
     private readonly names: readonly string[],
     private readonly values: readonly string[],
     private readonly all: Readonly<Record<string, string>> | undefined,
     private readonly remote: string,
-    readonly body: StreamedBody,
-    readonly logger: Logger | undefined,
+    body: StreamedBody,
+    logger: Logger | undefined,
     /** The uWS upgrade context, on the WebSocket path. */
     private readonly context: unknown,
-  ) {}
+  ) {
+    super(method, path, query, body, logger);
+  }
 
   get canUpgrade(): boolean {
     return this.context !== undefined;
-  }
-
-  get bodyUnread(): boolean {
-    return this.body.expected && this.body.unread;
   }
 
   header(name: string): string | undefined {
@@ -91,12 +84,6 @@ export class UwsExchange implements Exchange {
     return this.remote;
   }
 
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(new AbortedError());
-    return this.controller.signal;
-  }
-
   cork(fn: () => void): void {
     if (this.res === undefined) return;
     this.res.cork(fn);
@@ -117,16 +104,10 @@ export class UwsExchange implements Exchange {
     });
   }
 
-  startBody(): void {
-    this.body.attach();
-  }
-
-  /** The client went away (or the server gave up on this request). */
-  abort(reason: Error = new AbortedError()): void {
+  /** Also wakes a streamed reply waiting for `onWritable`. */
+  override abort(reason?: Error): void {
     if (this.aborted) return;
-    this.aborted = true;
-    this.body.abort();
-    this.controller?.abort(reason);
+    super.abort(reason);
     const wake = this.wake;
     this.wake = undefined;
     wake?.();

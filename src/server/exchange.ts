@@ -1,0 +1,57 @@
+/**
+ * What every reactor's `Exchange` shares: the abort state, the lazily made
+ * `AbortSignal`, and the body. A reactor adds how it reads headers and writes.
+ */
+import type { Logger } from 'pino';
+import type { Reply } from '../reply/reply.js';
+import type { WsAccept } from '../ws/filter.js';
+import { AbortedError, type StreamedBody } from './body.js';
+import type { Exchange } from './reactor.js';
+
+export abstract class BaseExchange implements Exchange {
+  aborted = false;
+  status = 0;
+  deadline = 0;
+  tracked = false;
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly query: string,
+    readonly body: StreamedBody,
+    readonly logger: Logger | undefined,
+  ) {}
+
+  abstract readonly canUpgrade: boolean;
+  abstract header(name: string): string | undefined;
+  abstract headers(): Readonly<Record<string, string>>;
+  abstract remoteAddress(): string;
+  abstract cork(fn: () => void): void;
+  abstract respond(reply: Reply, close: boolean): void | Promise<void>;
+  abstract onAbort(fn: () => void): void;
+  abstract upgrade(accept: WsAccept): void;
+
+  get bodyUnread(): boolean {
+    return this.body.expected && this.body.unread;
+  }
+
+  /** Made on first use: most requests never read it. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(new AbortedError());
+    return this.controller.signal;
+  }
+
+  startBody(): void {
+    this.body.attach();
+  }
+
+  /** The client went away (or the server gave up on this request). */
+  abort(reason: Error = new AbortedError()): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.body.abort();
+    this.controller?.abort(reason);
+  }
+}
