@@ -36,6 +36,11 @@ export type { WsHandler, WsOptions, SendResult, Parsed, CloseInfo } from './ws/i
 // Broadcast channel
 export { channel, Sender, Receiver, SendError, LaggedError, ClosedError, EmptyError, RecvError } from './broadcast/index.js';
 export type { ChannelOptions } from './broadcast/index.js';
+export type { Backplane, BackplaneLink } from './broadcast/backplane.js';
+
+// Scale-out
+export { workers } from './workers/pool.js';
+export type { WorkerInfo, WorkersOptions, WorkerPool, PoolMode } from './workers/pool.js';
 
 // Tasks
 export {

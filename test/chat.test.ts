@@ -27,18 +27,18 @@ describe('examples/chat', () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<title>weft chat</title>');
-    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 0 });
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 0, worker: 0 });
   });
 
   it('welcomes with id, name, room, users and history; others hear join and leave', async () => {
     const alice = await connectWs(url('/chat/room1?name=alice'));
     const w = await alice.next((m) => m.type === 'welcome');
     expect(w).toMatchObject({ type: 'welcome', name: 'alice', room: 'room1', users: ['alice'], history: [] });
-    expect(typeof w.id).toBe('number');
+    expect(typeof w.id).toBe('string');
     const bob = await connectWs(url('/chat/room1?name=bob'));
     expect(await bob.next((m) => m.type === 'welcome')).toMatchObject({ users: ['alice', 'bob'] });
     expect(await alice.next((m) => m.type === 'join')).toEqual({ type: 'join', name: 'bob' });
-    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 2 });
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 2, worker: 0 });
     bob.ws.close();
     expect(await alice.next((m) => m.type === 'leave')).toEqual({ type: 'leave', name: 'bob' });
     expect(bob.inbox.some((m) => m.type === 'join')).toBe(false); // the joiner does not hear its own join
@@ -54,7 +54,7 @@ describe('examples/chat', () => {
     const mb = await b.next(isMsg);
     expect(ma).toMatchObject({ type: 'message', from: 'a', text: 'hello r2' });
     expect(mb).toEqual(ma);
-    expect(typeof ma.id).toBe('number');
+    expect(typeof ma.id).toBe('string');
     expect(typeof ma.ts).toBe('number');
     await new Promise((r) => setTimeout(r, 50));
     expect(other.inbox.some(isMsg)).toBe(false);

@@ -1,12 +1,13 @@
 /**
  * The chat demo: warp's `path("chat").and(ws())` with a broadcast channel,
- * done properly. One broadcast channel per room with native fan-out (uWS
- * writes each event to every socket in the room in C++), one spawned task per
- * connection.
+ * done properly. One named broadcast channel per room with native fan-out
+ * (uWS writes each event to every socket in the room in C++), one spawned
+ * task per connection. Rooms span the workers of `WORKERS=n` and, with
+ * `REDIS_URL`, every instance: no sticky sessions.
  *
  * Protocol (clients depend on it):
  *   GET /                       the chat page
- *   GET /health                 {"status":"ok","connections":N}
+ *   GET /health                 {"status":"ok","connections":N,"worker":K}  N: this worker's open chat sockets
  *   WS  /chat?name=NAME         room "lobby"
  *   WS  /chat/ROOM?name=NAME    ROOM = [a-z0-9-]{1,32}; NAME = [A-Za-z0-9_-]{1,32}, missing -> guest-N;
  *                               anything else -> HTTP 400 before any upgrade
@@ -17,10 +18,15 @@
  *   client -> server  {"type":"message","text":"1..2000 chars"}
  *   Frames over 64 KiB close the socket; more than 20 messages/s sustained (burst 40) closes it with 1008.
  */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { RedisBackplane } from '../../src/redis/index.js';
 import {
+  type Backplane,
   type Filter,
   InvalidPath,
+  type Receiver,
   type Reply,
   type Sender,
   type WsSocket,
@@ -37,7 +43,8 @@ import { PAGE } from './page.js';
 
 export interface MessageEvent {
   type: 'message';
-  id: number;
+  /** Unique across instances: `<instance>-m<n>`. */
+  id: string;
   from: string;
   text: string;
   ts: number;
@@ -76,51 +83,159 @@ class TokenBucket {
   }
 }
 
-class Room {
-  readonly users = new Map<number, string>();
-  readonly history: MessageEvent[] = [];
-  readonly tx: Sender<RoomEvent>;
+/** Who is in each room: this instance's view of every instance's members. */
+interface Members {
+  add(room: string, key: string, name: string): Promise<void>;
+  remove(room: string, key: string): Promise<void>;
+  names(room: string): Promise<string[]>;
+}
 
-  constructor(readonly name: string) {
-    const [tx, rx] = channel<RoomEvent>(256);
-    rx.unsubscribe(); // the sockets receive natively; no JS receiver needed
+/**
+ * Members without Redis: a replicated map kept in step over the named channel
+ * `chat:members`, which spans the workers of a `workers()` pool (and is just
+ * local in a single process). A worker that starts says hello; the others
+ * answer with their own members, and forget those of the worker it replaces.
+ */
+class LocalMembers implements Members {
+  private readonly rooms = new Map<string, Map<string, string>>();
+  private readonly mine = new Map<string, Map<string, string>>();
+  private readonly tx: Sender<MemberOp>;
+
+  constructor(private readonly worker: number) {
+    const [tx, rx] = channel<MemberOp>(4096, { name: 'chat:members' });
+    this.tx = tx;
+    void this.follow(rx);
+    tx.send({ op: 'hello', worker });
+  }
+
+  private async follow(rx: Receiver<MemberOp>): Promise<void> {
+    for await (const m of rx) {
+      if (m.op === 'hello') {
+        if (m.worker === this.worker) continue;
+        for (const members of this.rooms.values()) for (const k of members.keys()) if (k.startsWith(`${m.worker}:`)) members.delete(k);
+        for (const [room, members] of this.mine) for (const [key, name] of members) this.tx.send({ op: 'add', room, key, name });
+      } else if (m.op === 'add') this.map(this.rooms, m.room).set(m.key, m.name);
+      else this.rooms.get(m.room)?.delete(m.key);
+    }
+  }
+
+  private map(of: Map<string, Map<string, string>>, room: string): Map<string, string> {
+    let r = of.get(room);
+    if (!r) of.set(room, (r = new Map()));
+    return r;
+  }
+
+  async add(room: string, key: string, name: string): Promise<void> {
+    this.map(this.mine, room).set(key, name);
+    this.map(this.rooms, room).set(key, name); // now, not when the echo arrives: the welcome lists the joiner
+    this.tx.send({ op: 'add', room, key, name });
+  }
+
+  async remove(room: string, key: string): Promise<void> {
+    this.mine.get(room)?.delete(key);
+    this.rooms.get(room)?.delete(key);
+    this.tx.send({ op: 'remove', room, key });
+  }
+
+  async names(room: string): Promise<string[]> {
+    return [...(this.rooms.get(room)?.values() ?? [])];
+  }
+}
+
+type MemberOp =
+  | { op: 'hello'; worker: number }
+  | { op: 'add'; room: string; key: string; name: string }
+  | { op: 'remove'; room: string; key: string };
+
+/** Members in Redis (weft/redis presence): they span instances, and a dead instance's members leave. */
+class RedisMembers implements Members {
+  constructor(private readonly backplane: RedisBackplane) {}
+  add(room: string, key: string, name: string): Promise<void> {
+    return this.backplane.presence(`chat:${room}`).add(key, name);
+  }
+  remove(room: string, key: string): Promise<void> {
+    return this.backplane.presence(`chat:${room}`).remove(key);
+  }
+  async names(room: string): Promise<string[]> {
+    return (await this.backplane.presence(`chat:${room}`).members()).map((m) => m.data);
+  }
+}
+
+class Room {
+  readonly tx: Sender<RoomEvent>;
+  sessions = 0;
+
+  constructor(
+    readonly name: string,
+    backplane: Backplane | undefined,
+  ) {
+    // Named: the room spans every worker, and every instance through Redis. Sockets receive
+    // natively; history is the last 50 messages (in Redis with a backplane, else in memory).
+    const [tx, rx] = channel<RoomEvent>(256, { name: `chat:room:${name}`, backplane, history: HISTORY * 4 });
+    rx.unsubscribe();
     this.tx = tx;
   }
 
-  /** Publish to every socket in the room (none yet is fine). */
-  publish(ev: RoomEvent): void {
-    if (this.tx.socketCount > 0 || this.tx.receiverCount > 0) this.tx.send(ev);
+  async history(): Promise<MessageEvent[]> {
+    const events = await this.tx.history();
+    return events.filter((e): e is MessageEvent => e.type === 'message').slice(-HISTORY);
   }
+}
 
-  remember(ev: MessageEvent): void {
-    this.history.push(ev);
-    if (this.history.length > HISTORY) this.history.shift();
-  }
+export interface ChatOptions {
+  /** The Redis backplane that joins instances into one chat. */
+  backplane?: RedisBackplane;
+  /** This worker's id (for /health and member keys). @default 0 */
+  worker?: number;
+  logger?: Logger;
 }
 
 /** The chat state and routes. `connections` counts open chat sockets. */
 export class Chat {
   private readonly rooms = new Map<string, Room>();
+  private readonly members: Members;
+  private readonly instance = randomBytes(4).toString('hex');
+  private readonly worker: number;
   private nextConn = 0;
   private nextGuest = 0;
   private nextMessage = 0;
   connections = 0;
 
+  constructor(private readonly options: ChatOptions = {}) {
+    this.worker = options.worker ?? 0;
+    const bp = options.backplane;
+    this.members = bp ? new RedisMembers(bp) : new LocalMembers(this.worker);
+    // Members of a crashed instance: whoever notices tells their rooms they left.
+    bp?.onExpired((name, gone) => {
+      if (!name.startsWith('chat:')) return;
+      const room = name.slice(5);
+      const [tx] = channel<RoomEvent>(1, { name: `chat:room:${room}`, backplane: bp });
+      for (const m of gone) tx.send({ type: 'leave', name: m.data });
+      tx.close();
+    });
+  }
+
   private room(name: string): Room {
     let r = this.rooms.get(name);
-    if (!r) this.rooms.set(name, (r = new Room(name)));
+    if (!r) this.rooms.set(name, (r = new Room(name, this.options.backplane)));
     return r;
   }
 
   /** One connection's task: welcome, join, relay messages, leave. */
   private async session(socket: WsSocket, roomName: string, name: string): Promise<void> {
     const room = this.room(roomName);
-    const id = ++this.nextConn;
-    room.users.set(id, name);
+    room.sessions++;
+    const id = `${this.instance}-${++this.nextConn}`;
+    const key = `${this.worker}:${id}`;
     this.connections++;
     try {
-      socket.sendJson({ type: 'welcome', id, name, room: room.name, users: [...room.users.values()], history: room.history });
-      room.publish({ type: 'join', name }); // before subscribing: the others hear it, not the joiner
+      await this.members.add(room.name, key, name).catch((err: unknown) => this.log(err));
+      const [users, history] = await Promise.all([
+        this.members.names(room.name).catch((err: unknown) => (this.log(err), [name])),
+        room.history().catch((err: unknown) => (this.log(err), [])),
+      ]);
+      socket.sendJson({ type: 'welcome', id, name, room: room.name, users, history });
+      room.tx.send({ type: 'join', name }); // before subscribing: the others hear it, not the joiner
       socket.subscribe(room.tx);
       const bucket = new TokenBucket(RATE.perSecond, RATE.burst);
       for await (const m of socket.messages(ClientFrame)) {
@@ -133,19 +248,22 @@ export class Chat {
           socket.sendJson({ type: 'error', message: detail ? `${detail.path.join('.') || 'frame'}: ${detail.message}` : m.error.message });
           continue;
         }
-        const ev: MessageEvent = { type: 'message', id: ++this.nextMessage, from: name, text: m.data.text, ts: Date.now() };
-        room.remember(ev);
-        room.publish(ev);
+        const ev: MessageEvent = { type: 'message', id: `${this.instance}-m${++this.nextMessage}`, from: name, text: m.data.text, ts: Date.now() };
+        room.tx.send(ev);
       }
     } finally {
-      room.users.delete(id);
       this.connections--;
-      room.publish({ type: 'leave', name });
-      if (room.users.size === 0) {
+      void this.members.remove(room.name, key).catch((err: unknown) => this.log(err));
+      room.tx.send({ type: 'leave', name });
+      if (--room.sessions === 0) {
         this.rooms.delete(room.name);
         room.tx.close();
       }
     }
+  }
+
+  private log(err: unknown): void {
+    this.options.logger?.warn({ err }, 'chat: shared state unavailable; serving from what this instance knows');
   }
 
   /** All routes: the page, health, and the chat socket. */
@@ -169,7 +287,7 @@ export class Chat {
       .map(() => reply.html(PAGE));
     const health = get()
       .and(path('health'))
-      .map(() => reply.json({ status: 'ok', connections: this.connections }));
+      .map(() => reply.json({ status: 'ok', connections: this.connections, worker: this.worker }));
     return page.or(health).or(socket);
   }
 }

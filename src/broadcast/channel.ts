@@ -37,8 +37,22 @@
  * C++. A socket whose send buffer is over its `maxBackpressure` is handled by
  * its `backpressure` policy (closed with 1008 by default) and never buffers
  * without bound.
+ *
+ * ## Named channels
+ *
+ * `channel(capacity, { name })` spans every worker of a `workers()` pool, and
+ * with `{ name, backplane: redis(url) }` every process on every machine that
+ * opens the same name. A value sent anywhere reaches local receivers and
+ * attached sockets here exactly as a local send does. Each sender's order is
+ * kept; values lost on the way (a backplane outage, a full buffer) show up as
+ * `LaggedError(n)` at receivers and as `onLag(n)` for applications whose
+ * sockets are attached natively. `send` returns the local count and never
+ * throws `SendError` for want of local receivers: others may be listening.
  */
+import sjson from 'secure-json-parse';
+import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 import { ClosedError, EmptyError, LaggedError, SendError } from './errors.js';
+import { workerBus } from '../workers/bus.js';
 
 /** Where native subscribers live: a uWS app, or the test harness's hub. */
 export interface TopicHub {
@@ -48,15 +62,34 @@ export interface TopicHub {
 
 export interface ChannelOptions<T> {
   /**
-   * How a value is encoded once for attached WebSockets.
+   * How a value is encoded once for attached WebSockets (and, with `decode`,
+   * for the backplane).
    * @default strings as text, Uint8Array as binary, anything else as JSON text
    */
   encode?: (value: T) => string | Uint8Array;
+  /** With `encode`: how a value from the backplane is decoded. Without both, values cross as JSON. */
+  decode?: (data: string | Uint8Array) => T;
+  /** Name the channel to span threads, processes and machines (with `backplane`). */
+  name?: string;
+  /**
+   * What carries a named channel beyond this thread.
+   * @default the worker bus inside a `workers()` pool, else none
+   */
+  backplane?: Backplane;
+  /** Keep the last N values for `tx.history()` (in Redis with `weft/redis`, else in memory). */
+  history?: number;
+  /** Values of a named channel lost on the way (n of them); for sockets attached natively. */
+  onLag?: (n: number) => void;
+}
+
+/** A hole in a named channel's stream: `n` values lost before the next one. */
+class Gap {
+  constructor(readonly n: number) {}
 }
 
 interface Slot<T> {
   seq: number;
-  value: T | undefined;
+  value: T | Gap | undefined;
   /** Receivers that still have to read this slot. */
   rem: number;
 }
@@ -80,12 +113,85 @@ class Shared<T> {
   readonly hubs = new Set<TopicHub>();
   readonly topic = `weft:broadcast:${nextChannelId++}`;
   readonly registry = new FinalizationRegistry<Cursor>((c) => this.release(c));
+  /** Named channels: the backplane link, this instance's origin and next sequence number. */
+  named = false;
+  link: BackplaneLink | undefined;
+  readonly origin = originId();
+  wireSeq = 0;
+  readonly gaps = new GapTracker();
+  /** Values lost on the way to this channel instance, in total. */
+  lagged = 0;
+  /** In-memory history when the backplane keeps none. */
+  readonly recent: T[] = [];
 
   constructor(
     readonly capacity: number,
     readonly encode: (value: T) => string | Uint8Array,
+    readonly options: ChannelOptions<T>,
   ) {
     this.slots = Array.from({ length: capacity }, () => ({ seq: -1, value: undefined, rem: 0 }));
+  }
+
+  /** Deliver to local receivers and attached sockets; how many will see it. */
+  deliver(value: T | Gap, frame?: string | Uint8Array): number {
+    let sockets = 0;
+    if (!(value instanceof Gap)) for (const hub of this.hubs) sockets += hub.subscribers(this.topic);
+    if (this.receivers > 0) {
+      const seq = this.head++;
+      const slot = this.slots[seq % this.capacity] as Slot<T>;
+      slot.seq = seq;
+      slot.value = value;
+      slot.rem = this.receivers;
+      this.wake();
+    }
+    if (sockets > 0) {
+      const data = frame ?? this.encode(value as T);
+      const binary = typeof data !== 'string';
+      for (const hub of this.hubs) if (hub.subscribers(this.topic) > 0) hub.publish(this.topic, data, binary);
+    }
+    const keep = this.options.history ?? 0;
+    if (keep > 0 && !(value instanceof Gap)) {
+      this.recent.push(value);
+      if (this.recent.length > keep) this.recent.shift();
+    }
+    return this.receivers + sockets;
+  }
+
+  /** Put a value on the backplane. */
+  publish(value: T): void {
+    const o = this.options;
+    const data = o.decode ? this.encode(value) : JSON.stringify(value);
+    (this.link as BackplaneLink).publish(wrap(this.origin, this.wireSeq++, data));
+  }
+
+  /** A message from the backplane. */
+  arrive(message: string): void {
+    if (this.closed) return;
+    const env = unwrap(message);
+    if (env === undefined || env.origin === this.origin) return; // not ours to read, or our own echo
+    const missed = this.gaps.see(env.origin, env.seq);
+    if (missed < 0) return;
+    if (missed > 0) this.lag(missed);
+    let value: T;
+    try {
+      const o = this.options;
+      value = o.decode ? o.decode(env.data) : (sjson.parse(String(env.data)) as T);
+    } catch {
+      this.lag(1); // undecodable: as good as lost
+      return;
+    }
+    // The default JSON wire form of an object is already its socket frame.
+    const frame =
+      !this.options.decode && !this.options.encode && typeof value !== 'string' && !(value instanceof Uint8Array)
+        ? (env.data as string)
+        : undefined;
+    this.deliver(value, frame);
+  }
+
+  lag(n: number): void {
+    this.lagged += n;
+    this.options.onLag?.(n);
+    if (this.receivers > 0) this.deliver(new Gap(n));
   }
 
   /** Oldest sequence number still kept. */
@@ -128,28 +234,18 @@ export class Sender<T> {
    * many will see it (receivers plus sockets). That is not a promise of
    * delivery: a receiver may lag past it, a socket may close first.
    * Throws `SendError` (carrying the value) when there is nobody to see it,
-   * and a plain `Error` after `close()`.
+   * and a plain `Error` after `close()`. A named channel publishes the value
+   * for every other instance and returns the local count, zero included.
    */
   send(value: T): number {
     const sh = this.shared;
     if (!this.open || sh.closed) throw new Error('send on a closed channel');
-    let sockets = 0;
-    for (const hub of sh.hubs) sockets += hub.subscribers(sh.topic);
-    if (sh.receivers === 0 && sockets === 0) throw new SendError(value);
-    if (sh.receivers > 0) {
-      const seq = sh.head++;
-      const slot = sh.slots[seq % sh.capacity] as Slot<T>;
-      slot.seq = seq;
-      slot.value = value;
-      slot.rem = sh.receivers;
-      sh.wake();
+    if (sh.named) {
+      if (sh.link) sh.publish(value);
+      return sh.deliver(value);
     }
-    if (sockets > 0) {
-      const data = sh.encode(value);
-      const binary = typeof data !== 'string';
-      for (const hub of sh.hubs) if (hub.subscribers(sh.topic) > 0) hub.publish(sh.topic, data, binary);
-    }
-    return sh.receivers + sockets;
+    if (sh.receivers === 0 && this.socketCount === 0) throw new SendError(value);
+    return sh.deliver(value);
   }
 
   /** A new receiver that sees values sent from now on. */
@@ -182,8 +278,44 @@ export class Sender<T> {
     this.open = false;
     if (--this.shared.senders === 0) {
       this.shared.closed = true;
+      this.shared.link?.close();
       this.shared.wake();
     }
+  }
+
+  /** The channel's name, if it has one. */
+  get name(): string | undefined {
+    return this.shared.options.name;
+  }
+
+  /** Values of a named channel lost on the way here, in total (see `onLag`). */
+  get lagged(): number {
+    return this.shared.lagged;
+  }
+
+  /**
+   * The last values sent on the channel (up to the `history` option), oldest
+   * first: from the backplane where it keeps them (Redis), else the values
+   * this instance has seen.
+   */
+  async history(): Promise<T[]> {
+    const sh = this.shared;
+    const n = sh.options.history ?? 0;
+    if (n <= 0) return [];
+    if (sh.link?.history) {
+      const out: T[] = [];
+      for (const m of await sh.link.history(n)) {
+        const env = unwrap(m);
+        if (!env) continue;
+        try {
+          out.push(sh.options.decode ? sh.options.decode(env.data) : (sjson.parse(String(env.data)) as T));
+        } catch {
+          // an entry that does not decode is skipped
+        }
+      }
+      return out;
+    }
+    return [...sh.recent];
   }
 
   get isClosed(): boolean {
@@ -242,9 +374,10 @@ export class Receiver<T> implements AsyncIterable<T> {
     if (c.next < sh.head) {
       const seq = c.next++;
       const slot = sh.slots[seq % sh.capacity] as Slot<T>;
-      const value = slot.value as T;
+      const value = slot.value;
       sh.consume(seq);
-      return value;
+      if (value instanceof Gap) throw new LaggedError(value.n);
+      return value as T;
     }
     if (sh.closed) throw new ClosedError();
     throw new EmptyError();
@@ -310,8 +443,19 @@ export function channel<T>(capacity: number, options: ChannelOptions<T> = {}): [
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 24) {
     throw new RangeError(`channel capacity must be an integer from 1 to ${2 ** 24}, got ${capacity}`);
   }
-  const shared = new Shared<T>(capacity, options.encode ?? defaultEncode);
+  if (options.decode && !options.encode) throw new TypeError('channel: decode needs encode');
+  const shared = new Shared<T>(capacity, options.encode ?? defaultEncode, options);
   shared.receivers = 0;
+  if (options.name !== undefined) {
+    if (typeof options.name !== 'string' || options.name.length === 0 || options.name.length > 200) {
+      throw new RangeError('channel name must be a string of 1 to 200 characters');
+    }
+    const backplane = options.backplane ?? workerBus();
+    shared.named = true;
+    shared.link = backplane?.open(options.name, (m) => shared.arrive(m), { history: options.history });
+  } else if (options.backplane) {
+    throw new TypeError('channel: a backplane needs a name');
+  }
   const tx = new Sender(shared);
   const rx = new Receiver(shared, 0);
   return [tx, rx];

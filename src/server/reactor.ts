@@ -112,7 +112,8 @@ export interface Reactor {
   /** Open WebSocket connections. */
   readonly connections: number;
   /** Bind; resolves with the bound port. Rejects with `ListenError` when the port is taken. */
-  listen(host: string, port: number): Promise<number>;
+  /** Bind; `shared`: the workers of a pool share the port (SO_REUSEPORT on uws, the cluster primary on node). */
+  listen(host: string, port: number, shared: boolean): Promise<number>;
   /** Stop accepting connections; idle kept-alive connections may be closed. */
   stopAccepting(): void;
   /** Send a close frame with `code` to every open WebSocket. */

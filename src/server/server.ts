@@ -7,7 +7,6 @@
  * upgrade decision and the connection tasks. Reactors (`./uws/`, `./node/`)
  * own sockets and bytes; see `./reactor.ts` for the seam.
  */
-import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
 import type { Needs } from '../filters/context.js';
@@ -31,6 +30,9 @@ import {
   resolveLimits,
 } from './reactor.js';
 import { createReactor } from './select.js';
+import { defaultLogger } from './log.js';
+import { liveServers, poolContext } from '../workers/bus.js';
+import { probePort } from '../workers/pool.js';
 
 export interface ServeOptions {
   /**
@@ -65,6 +67,8 @@ export interface ServeOptions {
    * @default 30000
    */
   handlerTimeoutMs?: number;
+  /** Runs once the server has closed (before a signal's exit): close what the routes use (a Redis backplane, a pool). */
+  onClose?: () => unknown;
 }
 
 export interface ListenOptions {
@@ -82,11 +86,6 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
-/** `pino()`, loaded only when no logger was given. */
-function defaultLogger(): Logger {
-  const pino = createRequire(import.meta.url)('pino') as (opts?: object) => Logger;
-  return pino();
-}
 
 const REACTORS: readonly ReactorChoice[] = ['auto', 'uws', 'node'];
 
@@ -165,12 +164,21 @@ export class Server implements ReactorHost {
       throw new RangeError(`weft: port must be an integer from 0 to 65535, got ${port}`);
     }
     this.listening = true;
+    const pool = poolContext();
     try {
-      this.boundPort = await this.reactorImpl.listen(host, port);
+      if (pool && pool.mode === 'threads' && this.reactor.name !== 'uws') {
+        throw new Error("weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor");
+      }
+      // In a pool every worker binds the pool's port; the first checks nobody else holds it.
+      const want = pool && port === 0 && pool.port > 0 ? pool.port : port;
+      if (pool?.probe && want !== 0) await probePort(host, want);
+      this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined);
+      if (pool && pool.port === 0) pool.port = this.boundPort;
     } catch (err) {
       this.listening = false;
       throw err;
     }
+    liveServers.add(this);
     this.logger?.info({ host, port: this.boundPort, reactor: this.reactor.name }, 'weft listening');
     return this;
   }
@@ -188,6 +196,7 @@ export class Server implements ReactorHost {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.closing = true;
+    liveServers.delete(this);
     this.reactorImpl.stopAccepting();
     if (this.inflight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -208,6 +217,11 @@ export class Server implements ReactorHost {
     if (this.onSignal) {
       process.off('SIGTERM', this.onSignal);
       process.off('SIGINT', this.onSignal);
+    }
+    try {
+      await this.opts.onClose?.();
+    } catch (err) {
+      this.logger?.error({ err }, 'onClose failed');
     }
     this.logger?.info('weft closed');
   }

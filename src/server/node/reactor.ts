@@ -92,12 +92,13 @@ export class NodeReactor implements Reactor {
     return this.sockets.size;
   }
 
-  listen(host: string, port: number): Promise<number> {
+  listen(host: string, port: number, shared: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = () => reject(new ListenError(host, port));
       this.server.once('error', onError);
-      // exclusive: a second server on the port fails instead of sharing it.
-      this.server.listen({ host, port, exclusive: true }, () => {
+      // exclusive: a second server on the port fails instead of sharing it; a cluster
+      // worker of a pool (shared) binds through the primary, which hands out connections.
+      this.server.listen({ host, port, exclusive: !shared }, () => {
         this.server.off('error', onError);
         const addr = this.server.address();
         resolve(typeof addr === 'object' && addr !== null ? addr.port : port);

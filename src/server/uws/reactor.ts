@@ -89,9 +89,9 @@ export class UwsReactor implements Reactor {
     return this.sockets?.size ?? 0;
   }
 
-  listen(host: string, port: number): Promise<number> {
+  listen(host: string, port: number, shared: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, EXCLUSIVE_PORT, (ls) => {
+      this.app.listen(host, port, shared ? 0 : EXCLUSIVE_PORT, (ls) => {
         if (!ls) {
           reject(new ListenError(host, port));
           return;
