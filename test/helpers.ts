@@ -140,9 +140,9 @@ export function memoryLogger(): { logger: Logger; lines: Record<string, unknown>
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `check` until it is true (or fail after `timeoutMs`). */
-export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await delay(10);
   }

@@ -310,7 +310,10 @@ export class RedisBackplane implements Backplane {
     }
     this.closed = true;
     this.up = false;
-    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+    // QUIT where the connection is up (it flushes what was sent); never wait on a Redis that is gone.
+    const quit = (c: Redis) =>
+      c.status === 'ready' ? Promise.race([c.quit(), new Promise((r) => setTimeout(r, 1000).unref())]) : undefined;
+    await Promise.allSettled([quit(this.pub), quit(this.sub)]);
     this.pub.disconnect();
     this.sub.disconnect();
   }
