@@ -19,6 +19,7 @@ const SERVER_FILES = [
   'test/chat.browser.test.ts',
   'test/contract.test.ts',
   'test/todos.test.ts',
+  'test/scale.test.ts',
 ];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.

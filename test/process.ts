@@ -8,39 +8,73 @@ export interface Child {
   lines: Record<string, unknown>[];
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Wait for a log line matching `pred` (lines already logged count). */
+  line(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export async function startExample(script: string, env: Record<string, string> = {}): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+export interface StartOptions {
+  /** Arguments before the script (default: `--import tsx`). */
+  command?: string[];
+  /** The log message that means "listening" (its `port` field is the port). @default 'weft listening' */
+  ready?: string;
+}
+
+export async function startExample(script: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Child> {
+  const argv = options.command ?? [process.execPath, '--import', 'tsx'];
+  const proc = spawn(argv[0] as string, [...argv.slice(1), script], {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
+  const listeners = new Set<() => void>();
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   const exited = once(proc, 'exit').then(([code]) => code as number | null);
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl = buf.indexOf('\n');
-      while (nl !== -1) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const obj = JSON.parse(line) as Record<string, unknown>;
-          lines.push(obj);
-          if (obj.msg === 'weft listening') resolve(obj.port as number);
-        } catch {
-          // not JSON: ignore
-        }
-        nl = buf.indexOf('\n');
+  let buf = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl = buf.indexOf('\n');
+    while (nl !== -1) {
+      const text = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        lines.push(JSON.parse(text) as Record<string, unknown>);
+        for (const l of [...listeners]) l();
+      } catch {
+        // not JSON: ignore
       }
-    });
-    void exited.then((code) => reject(new Error(`${script} exited (${code}) before listening:\n${stderr}`)));
-    setTimeout(() => reject(new Error(`${script} did not start in time:\n${stderr}`)), 20_000);
+      nl = buf.indexOf('\n');
+    }
   });
-  return { proc, port, lines, exited };
+  const line = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const found = lines.find(pred);
+        if (!found) return;
+        cleanup();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${script}: no such log line in ${timeoutMs} ms; stderr:\n${stderr}\nlast lines: ${JSON.stringify(lines.slice(-5))}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      check();
+    });
+  const ready = options.ready ?? 'weft listening';
+  const port = await Promise.race([
+    line((l) => l.msg === ready).then((l) => l.port as number),
+    exited.then((code) => {
+      throw new Error(`${script} exited (${code}) before listening:\n${stderr}`);
+    }),
+  ]);
+  return { proc, port, lines, exited, stderr: () => stderr, line };
 }

@@ -170,8 +170,9 @@ export class Server implements ReactorHost {
         throw new Error("weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor");
       }
       // In a pool every worker binds the pool's port; the first checks nobody else holds it.
-      const want = pool && port === 0 && pool.port > 0 ? pool.port : port;
-      if (pool?.probe && want !== 0) await probePort(host, want);
+      let want = pool?.mode === 'threads' && port === 0 && pool.port > 0 ? pool.port : port;
+      // uWS shares only a port it was given: the first worker picks a free one for port 0.
+      if (pool?.probe) want = await probePort(host, want);
       this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined);
       if (pool && pool.port === 0) pool.port = this.boundPort;
     } catch (err) {

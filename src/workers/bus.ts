@@ -112,4 +112,4 @@ function processBus(): Backplane {
 }
 
 /** @internal servers listening in this thread: a pool drains them on the primary's word */
-export const liveServers = new Set<{ close(): Promise<void>; readonly port: number }>();
+export const liveServers = new Set<{ close(options?: { timeoutMs?: number }): Promise<void>; readonly port: number }>();

@@ -132,8 +132,15 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
       setImmediate(() => process.exit(0));
     });
   };
-  if (mode === 'threads') parentPort?.on('message', onMessage);
-  else {
+  if (mode === 'threads') {
+    parentPort?.on('message', onMessage);
+    // A thread cannot die with its uWS loop open (the exit hangs or aborts the process):
+    // on an uncaught exception it reports, closes its servers at once, and exits.
+    process.on('uncaughtException', (err) => {
+      post({ weft: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      void Promise.allSettled([...liveServers].map((s) => s.close({ timeoutMs: 0 }))).then(() => setImmediate(() => process.exit(1)));
+    });
+  } else {
     process.on('message', onMessage);
     // The primary drives shutdown; a terminal's Ctrl-C reaches the whole group.
     process.on('SIGINT', () => {});
@@ -334,11 +341,17 @@ function tsxFor(entry: string): string | undefined {
   }
 }
 
-/** @internal fail with `ListenError` when another process holds the port (shared ports would hide it). */
-export function probePort(host: string, port: number): Promise<void> {
+/**
+ * @internal fail with `ListenError` when another process holds the port (a
+ * shared port would hide it); for port 0, a free port.
+ */
+export function probePort(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', () => reject(new ListenError(host, port)));
-    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve()));
+    srv.listen({ host, port, exclusive: true }, () => {
+      const bound = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(bound));
+    });
   });
 }
