@@ -14,14 +14,19 @@ if ! [ -f "$ROOT/etc/debian_version" ] || ! grep -q '^13' "$ROOT/etc/debian_vers
   rm -rf "$ROOT"
   debootstrap --variant=minbase trixie "$ROOT"
 fi
-rm -rf "$ROOT/work/weft"
-mkdir -p "$ROOT/work/weft"
-tar --exclude=./.git --exclude=./test-artifacts -cf - . | tar -xf - -C "$ROOT/work/weft"
-install -m 0755 "$NODE_BIN" "$ROOT/usr/local/bin/node"
 cleanup() { umount "$ROOT/proc" 2>/dev/null || true; umount "$ROOT/dev" 2>/dev/null || true; }
 trap cleanup EXIT
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev" || mount --bind /dev "$ROOT/dev"
+# The scale-out tests start a real redis-server (Debian's package) inside the root too.
+if ! [ -x "$ROOT/usr/bin/redis-server" ]; then
+  cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+  chroot "$ROOT" /bin/sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server' >/dev/null
+fi
+rm -rf "$ROOT/work/weft"
+mkdir -p "$ROOT/work/weft"
+tar --exclude=./.git --exclude=./test-artifacts -cf - . | tar -xf - -C "$ROOT/work/weft"
+install -m 0755 "$NODE_BIN" "$ROOT/usr/local/bin/node"
 status=0
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root CI="${CI:-}" \
   WEFT_BROWSER=0 WEFT_EXPECT_AUTO=uws WEFT_TEST_REACTORS=uws,node \

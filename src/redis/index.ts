@@ -87,7 +87,7 @@ export class RedisBackplane implements Backplane {
   private readonly buffer: Pending[] = [];
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
   private up = false;
-  private wasUp = false;
+  private outage = false;
   private closed = false;
   /** Presence entries added here: re-added if this instance was taken for dead during an outage. */
   private readonly mine = new Map<string, Map<string, string>>();
@@ -110,15 +110,17 @@ export class RedisBackplane implements Backplane {
     this.pub.on('error', (err) => this.down(err));
     this.pub.on('close', () => this.down());
     this.sub.on('error', (err) => this.logger?.debug({ err }, 'weft/redis: subscriber connection error'));
+    this.sub.on('ready', () => this.ready());
+    this.sub.on('close', () => this.down());
     this.sub.on(this.sharded ? 'smessage' : 'message', (ch: string, m: string) => {
       const hs = this.handlers.get(ch);
       if (hs) for (const h of hs) h(m);
     });
   }
 
-  /** Whether the publishing connection is up. */
+  /** Whether both connections are up (publishing, and subscribed again after an outage). */
   get connected(): boolean {
-    return this.up;
+    return this.up && this.sub.status === 'ready';
   }
 
   open(name: string, onMessage: (message: string) => void, options: { history?: number } = {}): BackplaneLink {
@@ -194,19 +196,26 @@ export class RedisBackplane implements Backplane {
     this.stats.buffered = this.buffer.length;
   }
 
+  /** Either connection is ready: publish what waited; once both are, the outage is over. */
   private ready(): void {
     if (this.closed) return;
-    const outage = this.wasUp && !this.up;
-    this.up = true;
-    this.wasUp = true;
-    if (outage) this.logger?.info({ buffered: this.buffer.length, dropped: this.stats.dropped }, 'weft/redis: reconnected');
-    this.flush();
-    if (this.heartbeat) this.beat();
+    if (this.pub.status === 'ready' && !this.up) {
+      this.up = true;
+      this.flush();
+      if (this.heartbeat) this.beat();
+    }
+    if (this.outage && this.connected) {
+      this.outage = false;
+      this.logger?.info({ dropped: this.stats.dropped }, 'weft/redis: reconnected');
+    }
   }
 
+  /** Either connection dropped: log the outage once, until both are back. */
   private down(err?: Error): void {
-    if (!this.up || this.closed) return;
-    this.up = false;
+    if (this.closed) return;
+    if (this.pub.status !== 'ready') this.up = false;
+    if (this.outage) return;
+    this.outage = true;
     this.logger?.warn({ err: err?.message, bufferSize: this.bufferSize }, 'weft/redis: Redis unreachable; delivering locally and buffering until it is back');
   }
 
