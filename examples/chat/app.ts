@@ -233,6 +233,7 @@ export class Chat {
       const [users, history] = await Promise.all([
         this.members.names(room.name).catch((err: unknown) => (this.log(err), [name])),
         room.history().catch((err: unknown) => (this.log(err), [])),
+        room.tx.ready(), // subscribed: what others send after the welcome reaches this socket
       ]);
       socket.sendJson({ type: 'welcome', id, name, room: room.name, users, history });
       room.tx.send({ type: 'join', name }); // before subscribing: the others hear it, not the joiner

@@ -19,6 +19,8 @@ async function start(worker: number): Promise<void> {
   const backplane = process.env.REDIS_URL
     ? redis(process.env.REDIS_URL, { logger: log, presenceTtlMs: Number(process.env.PRESENCE_TTL_MS ?? 10_000) })
     : undefined;
+  // Give Redis a moment at start; if it is down the chat serves locally and joins up when it is back.
+  if (backplane && !(await backplane.whenConnected(5000))) log.warn('Redis is not answering yet; starting anyway');
   const chat = new Chat({ backplane, worker, logger: log });
   // On shutdown leave Redis cleanly, so the other instances see this one's users go at once.
   const onClose = () => backplane?.close();

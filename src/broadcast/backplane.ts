@@ -23,6 +23,8 @@ export interface Backplane {
 export interface BackplaneLink {
   /** Hand a message on. Never throws and never waits; what cannot go is dropped and shows as lag. */
   publish(message: string): void;
+  /** Settles once messages published elsewhere reach this link (the subscription is in place). */
+  ready?: Promise<void>;
   /** The last `n` messages kept by the backplane, oldest first, if it keeps any. */
   history?(n: number): Promise<string[]>;
   /** Leave the channel. */

@@ -283,6 +283,15 @@ export class Sender<T> {
     }
   }
 
+  /**
+   * Settles once values sent elsewhere reach this instance (a named channel's
+   * subscription is in place); at once for a local channel. Await it before
+   * telling a client it has joined, so nothing sent after that is missed.
+   */
+  ready(): Promise<void> {
+    return this.shared.link?.ready ?? Promise.resolve();
+  }
+
   /** The channel's name, if it has one. */
   get name(): string | undefined {
     return this.shared.options.name;

@@ -86,6 +86,7 @@ export class RedisBackplane implements Backplane {
   private readonly ttlMs: number;
   private readonly buffer: Pending[] = [];
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  private readonly subscribing = new Map<string, Promise<void>>();
   private up = false;
   private outage = false;
   private closed = false;
@@ -130,11 +131,14 @@ export class RedisBackplane implements Backplane {
     let hs = this.handlers.get(channel);
     if (!hs) {
       this.handlers.set(channel, (hs = new Set()));
-      this.subscribe(channel, true);
+      this.subscribing.set(channel, this.subscribe(channel, true));
     }
     hs.add(onMessage);
     const set = hs;
+    // Wait for the subscription only while Redis is there to answer; during an outage there is nothing to wait for.
+    const ready = this.connected ? (this.subscribing.get(channel) ?? Promise.resolve()) : Promise.resolve();
     return {
+      ready,
       publish: (message) => this.publish({ channel, message, history, historyKey }),
       history: async (n) => {
         const rows = (await this.pub.xrevrange(historyKey, '+', '-', 'COUNT', n)) as [string, string[]][];
@@ -143,14 +147,15 @@ export class RedisBackplane implements Backplane {
       close: () => {
         if (set.delete(onMessage) && set.size === 0 && this.handlers.get(channel) === set) {
           this.handlers.delete(channel);
-          this.subscribe(channel, false);
+          this.subscribing.delete(channel);
+          void this.subscribe(channel, false);
         }
       },
     };
   }
 
-  private subscribe(channel: string, on: boolean): void {
-    if (this.closed) return;
+  private subscribe(channel: string, on: boolean): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const p = this.sharded
       ? on
         ? this.sub.ssubscribe(channel)
@@ -159,7 +164,20 @@ export class RedisBackplane implements Backplane {
         ? this.sub.subscribe(channel)
         : this.sub.unsubscribe(channel);
     // While Redis is down the command waits in the subscriber's queue; ioredis re-subscribes on reconnect.
-    p.catch((err: unknown) => this.logger?.warn({ err, channel }, 'weft/redis: subscribe failed'));
+    return p.then(
+      () => undefined,
+      (err: unknown) => this.logger?.warn({ err, channel }, 'weft/redis: subscribe failed'),
+    );
+  }
+
+  /** Resolves true once both connections are up, or false after `timeoutMs` (Redis is down: weft serves locally meanwhile). */
+  async whenConnected(timeoutMs = 5000): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (!this.connected) {
+      if (Date.now() >= end || this.closed) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
   }
 
   private publish(p: Pending): void {
@@ -202,6 +220,8 @@ export class RedisBackplane implements Backplane {
     if (this.pub.status === 'ready' && !this.up) {
       this.up = true;
       this.flush();
+      // Members added while Redis was away (or before it first answered) go in now.
+      if (this.mine.size > 0) this.restore().catch((err: unknown) => this.logger?.debug({ err }, 'weft/redis: presence restore failed'));
       if (this.heartbeat) this.beat();
     }
     if (this.outage && this.connected) {
