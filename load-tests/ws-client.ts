@@ -2,11 +2,13 @@
  * WebSocket load client (run pinned to the load core). Modes:
  *   fanout  CLIENTS SENDERS RATE SECONDS [BURST]  -> JSON { delivered, expected, rps, p50, p99, dropped }
  *           (each sender sends BURST messages at once, RATE times a second; default 1)
+ *   URL may list several servers, comma-separated: sockets (senders included) alternate between them.
  *   idle    CLIENTS HOLD_SECONDS           -> connects CLIENTS sockets, prints "ready", holds, exits
  */
 import WebSocket from 'ws';
 
-const [mode, url, ...rest] = process.argv.slice(2);
+const [mode, urlList, ...rest] = process.argv.slice(2);
+const urls = (urlList as string).split(',');
 const nums = rest.map(Number);
 
 async function openAll(n: number, onMessage?: (s: string) => void): Promise<WebSocket[]> {
@@ -15,9 +17,9 @@ async function openAll(n: number, onMessage?: (s: string) => void): Promise<WebS
     const batch = await Promise.all(
       Array.from(
         { length: Math.min(200, n - i) },
-        () =>
+        (_, j) =>
           new Promise<WebSocket>((resolve, reject) => {
-            const ws = new WebSocket(url as string, { perMessageDeflate: false });
+            const ws = new WebSocket(urls[(i + j) % urls.length] as string, { perMessageDeflate: false });
             if (onMessage) ws.on('message', (d) => onMessage(d.toString()));
             ws.on('open', () => resolve(ws));
             ws.on('error', reject);

@@ -5,6 +5,8 @@ import net from 'node:net';
 
 export interface RedisServer {
   readonly port: number;
+  /** The running redis-server's pid. */
+  readonly pid: number;
   readonly url: string;
   /** SIGKILL it (no goodbye to clients). */
   kill(): Promise<void>;
@@ -54,6 +56,9 @@ export async function startRedis(options: { bind?: string; port?: number; wrap?:
   await launch();
   const server: RedisServer = {
     port,
+    get pid() {
+      return proc?.pid ?? -1;
+    },
     url: `redis://${bind}:${port}`,
     async kill() {
       const p = proc;

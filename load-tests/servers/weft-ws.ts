@@ -1,9 +1,16 @@
-/** weft: every message a client sends is broadcast to the room through a channel with native fan-out. */
+/**
+ * weft: every message a client sends is broadcast to the room through a channel with native fan-out.
+ * REDIS_URL: the room is the named channel `room` on a Redis backplane (scale-out bench).
+ */
 import { channel, path, serve, ws } from '../../src/index.js';
+import { redis } from '../../src/redis/index.js';
 import { PORT, ready } from './common.js';
 
-const [tx, rx] = channel<string>(1024);
+const backplane = process.env.REDIS_URL ? redis(process.env.REDIS_URL, { prefix: 'bench:' }) : undefined;
+if (backplane) await backplane.whenConnected(10_000);
+const [tx, rx] = channel<string>(1024, backplane ? { name: 'room', backplane } : {});
 rx.unsubscribe();
+await tx.ready();
 const routes = path('room')
   .and(ws({ maxPayload: 16 * 1024, maxBackpressure: 4 * 1024 * 1024, idleTimeout: 0 }))
   .map((u) =>
