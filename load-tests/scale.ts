@@ -15,7 +15,7 @@
  */
 import { startRedis } from '../test/redis.js';
 import { commandCalls } from '../test/redis.js';
-import { type ServerProc, cpuMicros, median, runPinned, startServer, stopServer } from './lib.js';
+import { type ServerProc, cpuMicrosExact as cpuMicros, median, runPinned, startServer, stopServer } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 2;

@@ -50,3 +50,30 @@ try {
   app.proc.kill('SIGTERM');
   await app.exited;
 }
+
+// WORKERS=2: both workers answer on the one port, and SIGTERM drains them.
+const pool = await startExample('examples/chat/server.ts', { WORKERS: '2' }, { ready: 'weft workers listening' });
+try {
+  const http = await import('node:http');
+  const seen = new Set<number>();
+  for (let i = 0; i < 40 && seen.size < 2; i++) {
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: pool.port, path: '/health', agent: false }, (res) => {
+          let b = '';
+          res.on('data', (d: Buffer) => (b += d.toString()));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject);
+    });
+    seen.add((JSON.parse(body) as { worker: number }).worker);
+  }
+  if (seen.size !== 2) fail(`WORKERS=2: only worker(s) ${[...seen].join(',')} answered`);
+  const mode = pool.lines.find((l) => l.msg === 'weft workers listening')?.mode;
+  pool.proc.kill('SIGTERM');
+  const code = await pool.exited;
+  if (code !== 0) fail(`WORKERS=2: exit code ${code} after SIGTERM`);
+  console.log(`smoke passed on node ${process.version}: WORKERS=2 (${String(mode)}), both workers answered, drained on SIGTERM`);
+} finally {
+  if (pool.proc.exitCode === null) pool.proc.kill('SIGKILL');
+}
