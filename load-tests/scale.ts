@@ -1,7 +1,7 @@
 /**
  * The scale-out bench: WebSocket fan-out through a Redis backplane.
  *
- *   npm run bench:scale            2 interleaved rounds
+ *   npm run bench:scale            4 interleaved rounds (about 4 minutes)
  *   npm run bench:scale -- --quick 1 round
  *
  * 500 clients, 10 senders, 50 messages/s in (one per tick, and bursts of
@@ -18,7 +18,7 @@ import { commandCalls } from '../test/redis.js';
 import { type ServerProc, cpuMicrosExact as cpuMicros, median, runPinned, startServer, stopServer } from './lib.js';
 
 const quick = process.argv.includes('--quick');
-const rounds = quick ? 1 : 2;
+const rounds = quick ? 1 : 4;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 interface Result {

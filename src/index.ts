@@ -39,8 +39,8 @@ export type { ChannelOptions } from './broadcast/index.js';
 export type { Backplane, BackplaneLink } from './broadcast/backplane.js';
 
 // Scale-out
-export { workers } from './workers/pool.js';
-export type { WorkerInfo, WorkersOptions, WorkerPool, PoolMode } from './workers/pool.js';
+export { workers } from './server/workers.js';
+export type { WorkerInfo, WorkersOptions, WorkerPool, PoolMode } from './server/workers.js';
 
 // Tasks
 export {

@@ -52,7 +52,7 @@
 import sjson from 'secure-json-parse';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 import { ClosedError, EmptyError, LaggedError, SendError } from './errors.js';
-import { workerBus } from '../workers/bus.js';
+import { workerBus } from './bus.js';
 
 /** Where native subscribers live: a uWS app, or the test harness's hub. */
 export interface TopicHub {

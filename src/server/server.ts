@@ -31,8 +31,7 @@ import {
 } from './reactor.js';
 import { createReactor } from './select.js';
 import { defaultLogger } from './log.js';
-import { liveServers, poolContext } from '../workers/bus.js';
-import { probePort } from '../workers/pool.js';
+import { liveServers, poolContext, probePort } from './workers.js';
 
 export interface ServeOptions {
   /**

@@ -1,38 +1,19 @@
 /**
- * What a worker of a `workers()` pool knows about the pool, and the worker
- * bus: the backplane named channels use by default inside a pool. Threads
- * talk through `BroadcastChannel`; processes (cluster) through the primary,
- * which relays each message to the other workers.
+ * The worker bus: the backplane named channels use by default inside a
+ * `workers()` pool. Threads talk through `BroadcastChannel`; processes
+ * (cluster) through the primary, which relays each message to the other
+ * workers.
  */
 import cluster from 'node:cluster';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { Backplane, BackplaneLink } from '../broadcast/backplane.js';
+import type { PoolMode } from '../server/workers.js';
+import type { Backplane, BackplaneLink } from './backplane.js';
 
-export type PoolMode = 'threads' | 'processes';
-
-/** @internal this worker's place in its pool */
-export interface PoolContext {
-  id: number;
-  count: number;
-  mode: PoolMode;
-  /** The port the pool serves, once known (a worker asked for port 0 gets it). */
-  port: number;
-  /** The first worker of a thread pool checks that the port is free before sharing it. */
-  probe: boolean;
-}
-
-let context: PoolContext | undefined;
 let bus: Backplane | undefined;
 
-/** @internal */
-export function poolContext(): PoolContext | undefined {
-  return context;
-}
-
-/** @internal called by `workers()` in a worker */
-export function enterPool(ctx: PoolContext): void {
-  context = ctx;
-  bus = ctx.mode === 'threads' ? threadBus() : processBus();
+/** @internal called by `workers()` in a worker: named channels without a backplane use the bus. */
+export function joinBus(mode: PoolMode): void {
+  bus = mode === 'threads' ? threadBus() : processBus();
 }
 
 /** The worker bus inside a pool; `undefined` elsewhere. */
@@ -111,5 +92,3 @@ function processBus(): Backplane {
   };
 }
 
-/** @internal servers listening in this thread: a pool drains them on the primary's word */
-export const liveServers = new Set<{ close(options?: { timeoutMs?: number }): Promise<void>; readonly port: number }>();

@@ -20,13 +20,35 @@ import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { defaultLogger } from '../server/log.js';
-import type { ReactorChoice } from '../server/reactor.js';
-import { loadBinding } from '../server/uws/binding.js';
-import { ListenError } from '../server/errors.js';
-import { enterPool, isBusMessage, liveServers, type PoolMode } from './bus.js';
+import { isBusMessage, joinBus } from '../broadcast/bus.js';
+import { ListenError } from './errors.js';
+import { defaultLogger } from './log.js';
+import type { ReactorChoice } from './reactor.js';
+import { loadBinding } from './uws/binding.js';
 
-export type { PoolMode } from './bus.js';
+/** Threads (uws: one App per thread on a shared port) or processes (node:cluster). */
+export type PoolMode = 'threads' | 'processes';
+
+/** @internal this worker's place in its pool */
+export interface PoolContext {
+  id: number;
+  count: number;
+  mode: PoolMode;
+  /** The port the pool serves, once known (a worker asked for port 0 gets it). */
+  port: number;
+  /** The first worker of a thread pool checks that the port is free before sharing it. */
+  probe: boolean;
+}
+
+let context: PoolContext | undefined;
+
+/** @internal */
+export function poolContext(): PoolContext | undefined {
+  return context;
+}
+
+/** @internal servers listening in this thread: a pool drains them on the primary's word */
+export const liveServers = new Set<{ close(options?: { timeoutMs?: number }): Promise<void>; readonly port: number }>();
 
 /** What `start` is told: its worker id (0..count-1) and the pool's size. */
 export interface WorkerInfo {
@@ -118,16 +140,17 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
     mode === 'threads'
       ? (workerData as WorkerData).weft
       : (JSON.parse(process.env.WEFT_WORKER as string) as WorkerData['weft']);
-  enterPool({ id: d.id, count: d.count, mode, port: d.port, probe: d.probe });
+  context = { id: d.id, count: d.count, mode, port: d.port, probe: d.probe };
+  joinBus(mode);
   const post = (m: FromWorker) => (mode === 'threads' ? parentPort?.postMessage(m) : process.send?.(m));
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= Promise.allSettled([...liveServers].map((s) => s.close())).then(() => {
+  const close = (timeoutMs?: number) =>
+    (closing ??= Promise.allSettled([...liveServers].map((s) => s.close({ timeoutMs }))).then(() => {
       post({ weft: 'closed' });
     }));
   const onMessage = (m: ToWorker) => {
     if (m?.weft !== 'drain') return;
-    void close().then(() => {
+    void close(m.timeoutMs).then(() => {
       // a thread whose uWS loop is still open must not exit: every server is closed by now
       setImmediate(() => process.exit(0));
     });
@@ -156,7 +179,7 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
   }
   const port = [...liveServers][0]?.port ?? d.port;
   post({ weft: 'ready', port });
-  return { primary: false, id: d.id, count: d.count, mode, port, close };
+  return { primary: false, id: d.id, count: d.count, mode, port, close: () => close() };
 }
 
 /** One running worker, thread or process. */
