@@ -29,7 +29,7 @@ tar --exclude=./.git --exclude=./test-artifacts -cf - . | tar -xf - -C "$ROOT/wo
 install -m 0755 "$NODE_BIN" "$ROOT/usr/local/bin/node"
 status=0
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root CI="${CI:-}" \
-  WEFT_BROWSER=0 WEFT_EXPECT_AUTO=uws WEFT_TEST_REACTORS=uws,node \
+  WEFT_BROWSER=0 WEFT_NETNS=0 WEFT_EXPECT_AUTO=uws WEFT_TEST_REACTORS=uws,node \
   /bin/sh -c 'cd /work/weft && node --version && node node_modules/vitest/vitest.mjs run "$@"' sh "$@" || status=$?
 mkdir -p test-artifacts
 cp "$ROOT/work/weft/test-artifacts/vitest.json" test-artifacts/vitest-node24-trixie.json 2>/dev/null || true

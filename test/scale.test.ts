@@ -167,6 +167,7 @@ describe(`the chat across instances through Redis on ${REACTOR}`, () => {
       expect(new Set(msgs.map((m) => m.id)).size).toBe(400); // ids unique across instances
     }
     // One more from each side, each after the other arrived: the newest history is causal.
+    await delay(200); // the 40-message burst emptied the senders' rate-limit buckets (20/s refill)
     (senders[9] as Client).send({ type: 'message', text: 'tail-b' });
     await ann.next((m) => isMsg(m) && m.text === 'tail-b');
     (senders[0] as Client).send({ type: 'message', text: 'tail-a' });
