@@ -7,11 +7,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, startExample } from './process.js';
+import { type RedisServer, startRedis } from './redis.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let app: Child;
 let browser: Browser;
+let redis: RedisServer | undefined;
+const instances: Child[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -27,43 +30,61 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   app?.proc.kill('SIGKILL');
+  for (const i of instances) i.proc.kill('SIGKILL');
+  await redis?.stop();
 });
+
+/** Alice on `baseA`, Bob on `baseB`: join, see each other, chat both ways, leave. */
+async function converse(baseA: string, baseB: string, room: string, screenshot?: string): Promise<void> {
+  const alice = await browser.newPage({ viewport: { width: 900, height: 560 } });
+  const bob = await browser.newPage({ viewport: { width: 900, height: 560 } });
+  for (const [page, name, base] of [
+    [alice, 'alice', baseA],
+    [bob, 'bob', baseB],
+  ] as const) {
+    await page.goto(base);
+    await page.fill('#name', name);
+    await page.fill('#room', room);
+    await page.click('#connect');
+    await page.waitForSelector(`#status:has-text("connected as ${name}")`);
+  }
+  await alice.waitForSelector('#users li:has-text("bob")');
+  await alice.waitForSelector('#log li.notice:has-text("bob joined")');
+
+  await alice.fill('#text', 'hi bob, this is alice');
+  await alice.press('#text', 'Enter');
+  await bob.waitForSelector('#log li.message:has-text("hi bob, this is alice")');
+  await bob.fill('#text', 'hello alice!');
+  await bob.click('#sendBtn');
+  await alice.waitForSelector('#log li.message:has-text("hello alice!")');
+
+  const aliceLog = await alice.locator('#log li.message').allTextContents();
+  expect(aliceLog.join('\n')).toMatch(/alice.*hi bob, this is alice[\s\S]*bob.*hello alice!/);
+  expect(await bob.locator('#users li').allTextContents()).toEqual(['alice', 'bob']);
+
+  if (screenshot) {
+    mkdirSync('test-artifacts', { recursive: true });
+    await alice.screenshot({ path: screenshot });
+    expect(existsSync(screenshot)).toBe(true);
+  }
+
+  await bob.click('#connect'); // leave
+  await alice.waitForSelector('#log li.notice:has-text("bob left")');
+  expect(await alice.locator('#users li').allTextContents()).toEqual(['alice']);
+  await alice.close();
+  await bob.close();
+}
 
 describe('chat in a real browser', () => {
   it('two pages join the same room and chat with each other', async () => {
-    const base = `http://127.0.0.1:${app.port}/`;
-    const alice = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    const bob = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    for (const [page, name] of [
-      [alice, 'alice'],
-      [bob, 'bob'],
-    ] as const) {
-      await page.goto(base);
-      await page.fill('#name', name);
-      await page.fill('#room', 'browsers');
-      await page.click('#connect');
-      await page.waitForSelector(`#status:has-text("connected as ${name}")`);
-    }
-    await alice.waitForSelector('#users li:has-text("bob")');
-    await alice.waitForSelector('#log li.notice:has-text("bob joined")');
+    await converse(`http://127.0.0.1:${app.port}/`, `http://127.0.0.1:${app.port}/`, 'browsers', 'test-artifacts/chat-browser.png');
+  });
 
-    await alice.fill('#text', 'hi bob, this is alice');
-    await alice.press('#text', 'Enter');
-    await bob.waitForSelector('#log li.message:has-text("hi bob, this is alice")');
-    await bob.fill('#text', 'hello alice!');
-    await bob.click('#sendBtn');
-    await alice.waitForSelector('#log li.message:has-text("hello alice!")');
-
-    const aliceLog = await alice.locator('#log li.message').allTextContents();
-    expect(aliceLog.join('\n')).toMatch(/alice.*hi bob, this is alice[\s\S]*bob.*hello alice!/);
-    expect(await bob.locator('#users li').allTextContents()).toEqual(['alice', 'bob']);
-
-    mkdirSync('test-artifacts', { recursive: true });
-    await alice.screenshot({ path: 'test-artifacts/chat-browser.png' });
-    expect(existsSync('test-artifacts/chat-browser.png')).toBe(true);
-
-    await bob.click('#connect'); // leave
-    await alice.waitForSelector('#log li.notice:has-text("bob left")');
-    expect(await alice.locator('#users li').allTextContents()).toEqual(['alice']);
+  it('two tabs on two instances joined by Redis are one chat', async () => {
+    redis = await startRedis();
+    const env = { REDIS_URL: redis.url };
+    const [a, b] = await Promise.all([startExample('examples/chat/server.ts', env), startExample('examples/chat/server.ts', env)]);
+    instances.push(a, b);
+    await converse(`http://127.0.0.1:${a.port}/`, `http://127.0.0.1:${b.port}/`, 'two-instances');
   });
 });
