@@ -110,6 +110,14 @@ describe(`workers(n, start) on ${REACTOR}`, () => {
     expect(await workerIds(pool.port)).toEqual(new Set([0, 1]));
   });
 
+  it('a pool of one survives its only worker crashing: the primary stays up and replaces it', async () => {
+    const pool = await start(POOL, { WORKERS: '1' }, 'weft workers listening');
+    await getFresh(pool.port, '/crash');
+    await pool.line((l) => l.msg === 'worker replaced');
+    expect(JSON.parse((await getFresh(pool.port, '/health')).body)).toMatchObject({ worker: 0 });
+    expect(pool.proc.exitCode).toBeNull();
+  });
+
   it('a second pool on a busy port fails with ListenError instead of sharing it', async () => {
     const first = await start(POOL, {}, 'weft workers listening');
     const second = startExample(POOL, { PORT: String(first.port) }, { ready: 'weft workers listening' });

@@ -169,8 +169,10 @@ export class Server implements ReactorHost {
         throw new Error("weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor");
       }
       // In a pool every worker binds the pool's port; the first checks nobody else holds it.
-      let want = pool?.mode === 'threads' && port === 0 && pool.port > 0 ? pool.port : port;
-      // uWS shares only a port it was given: the first worker picks a free one for port 0.
+      // Port 0 in a pool: the first worker picks a free port and every other (and every
+      // replacement) binds that one, so the port outlives any worker. uWS shares only a
+      // port it was given; a cluster primary keys its shared handles by the port asked for.
+      let want = pool && port === 0 && pool.port > 0 ? pool.port : port;
       if (pool?.probe) want = await probePort(host, want);
       this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined);
       if (pool && pool.port === 0) pool.port = this.boundPort;

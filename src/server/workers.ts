@@ -196,6 +196,7 @@ class Primary implements WorkerPool {
   private readonly logger: Logger | undefined;
   private draining: Promise<void> | undefined;
   private readonly exits = new Map<number, () => void>();
+  private readonly pending = new Set<NodeJS.Timeout>();
   private readonly restarts: number[];
   private readonly entry: string;
   private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
@@ -272,7 +273,7 @@ class Primary implements WorkerPool {
         }
         this.replace(id, code);
       };
-      this.handles[id] = this.mode === 'threads' ? this.thread(id, probe, onMessage, onExit) : this.process(id, onMessage, onExit);
+      this.handles[id] = this.mode === 'threads' ? this.thread(id, probe, onMessage, onExit) : this.process(id, probe, onMessage, onExit);
     });
   }
 
@@ -280,16 +281,22 @@ class Primary implements WorkerPool {
     const n = ++this.restarts[id]!;
     const delay = Math.min(5000, 100 * 2 ** Math.min(n - 1, 6));
     this.logger?.error({ worker: id, code, restart: n, delayMs: delay }, 'worker exited; replacing it');
-    setTimeout(() => {
+    // Not unref'd: with every worker gone, this timer is what keeps the primary alive.
+    const t = setTimeout(() => {
+      this.pending.delete(t);
       if (this.draining) return;
       this.spawn(id, false).then(
         () => {
           this.logger?.info({ worker: id }, 'worker replaced');
           setTimeout(() => (this.restarts[id] = 0), 30_000).unref();
         },
-        (err: unknown) => this.logger?.error({ worker: id, err }, 'replacement worker failed'),
+        (err: unknown) => {
+          this.logger?.error({ worker: id, err }, 'replacement worker failed');
+          if (!this.draining) this.replace(id, null); // keep trying, backing off
+        },
       );
-    }, delay).unref();
+    }, delay);
+    this.pending.add(t);
   }
 
   private thread(id: number, probe: boolean, onMessage: (m: unknown) => void, onExit: (code: number) => void): Handle {
@@ -301,9 +308,14 @@ class Primary implements WorkerPool {
     return { send: (m) => w.postMessage(m), kill: () => void w.terminate() };
   }
 
-  private process(id: number, onMessage: (m: unknown) => void, onExit: (code: number | null) => void): Handle & { relay(m: unknown): void } {
+  private process(
+    id: number,
+    probe: boolean,
+    onMessage: (m: unknown) => void,
+    onExit: (code: number | null) => void,
+  ): Handle & { relay(m: unknown): void } {
     cluster.setupPrimary({ exec: this.entry, args: process.argv.slice(2) });
-    const env = { WEFT_WORKER: JSON.stringify({ id, count: this.count, port: this.port, probe: false, entry: this.entry, tsx: undefined }) };
+    const env = { WEFT_WORKER: JSON.stringify({ id, count: this.count, port: this.port, probe, entry: this.entry, tsx: undefined }) };
     const w: ClusterWorker = cluster.fork(env);
     w.on('message', onMessage);
     w.on('error', (err) => this.logger?.debug({ worker: id, err }, 'worker channel error'));
@@ -326,6 +338,8 @@ class Primary implements WorkerPool {
 
   private async drain(): Promise<void> {
     const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
     await Promise.all(
       this.handles.map((h, id) => {
         if (!h) return undefined;
