@@ -283,6 +283,7 @@ export class RedisBackplane implements Backplane {
         .zadd(instances, 0, this.instance)
         .zrange(instances, '0', '-1')
         .exec();
+      if (this.closed) return;
       const added = Number(res?.[1]?.[1] ?? 0);
       if (added === 1) await this.restore();
       const others = ((res?.[2]?.[1] as string[] | undefined) ?? []).filter((i) => i !== this.instance);
@@ -294,6 +295,7 @@ export class RedisBackplane implements Backplane {
 
   /** This instance was taken for dead (a long outage): put its members back. */
   private async restore(): Promise<void> {
+    if (this.closed) return;
     const rooms = `${this.prefix}rooms:${this.instance}`;
     const m = this.pub.multi();
     let n = 0;
@@ -327,9 +329,10 @@ export class RedisBackplane implements Backplane {
   /** Close both connections. Channels opened on it stop hearing other instances. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closed = true; // first: a heartbeat in flight must not put members back after they left
     if (this.heartbeat) clearInterval(this.heartbeat);
     // Leave presence sets cleanly, so others need not wait for the heartbeat to lapse.
-    if (this.up && this.mine.size > 0) {
+    if (this.pub.status === 'ready' && this.mine.size > 0) {
       const m = this.pub.multi();
       for (const [name, members] of this.mine) {
         for (const id of members.keys()) m.hdel(`${this.prefix}presence:${name}`, `${this.instance}|${id}`);
@@ -337,7 +340,6 @@ export class RedisBackplane implements Backplane {
       m.del(`${this.prefix}alive:${this.instance}`, `${this.prefix}rooms:${this.instance}`).zrem(`${this.prefix}instances`, this.instance);
       await m.exec().catch(() => undefined);
     }
-    this.closed = true;
     this.up = false;
     // QUIT where the connection is up (it flushes what was sent); never wait on a Redis that is gone.
     const quit = (c: Redis) =>
