@@ -27,6 +27,10 @@ export async function startExample(script: string, env: Record<string, string> =
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test process that ends without its cleanup must not leave servers behind.
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
+  proc.once('exit', () => process.off('exit', reap));
   const lines: Record<string, unknown>[] = [];
   const listeners = new Set<() => void>();
   let stderr = '';

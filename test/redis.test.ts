@@ -238,8 +238,8 @@ describe('weft/redis backplane', () => {
 
   it('presence spans instances; a silent instance’s members are reported once, to one survivor', async () => {
     const p = await proxy(server.port);
-    const [a, b] = pair({ presenceTtlMs: 1500 }, p.url);
-    const c = redis(server.url, { prefix: prefixOf(a), presenceTtlMs: 1500 });
+    const [a, b] = pair({ presenceTtlMs: 3000 }, p.url);
+    const c = redis(server.url, { prefix: prefixOf(a), presenceTtlMs: 3000 });
     open.push(c);
     const expired: string[] = [];
     b.onExpired((name, members) => expired.push(...members.map((m) => `${name}/${m.data}`)));
@@ -253,7 +253,7 @@ describe('weft/redis backplane', () => {
     await a.presence('room').remove('2');
     expect((await c.presence('room').members()).map((m) => m.data).sort()).toEqual(['ann', 'cat']);
     p.cut(); // A falls silent (as if SIGKILLed)
-    await until(() => expired.length > 0, 10_000);
+    await until(() => expired.length > 0, 20_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(expired).toEqual(['room/ann']);
     expect((await b.presence('room').members()).map((m) => m.data)).toEqual(['cat']);

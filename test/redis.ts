@@ -44,7 +44,12 @@ export async function startRedis(options: { bind?: string; port?: number; wrap?:
   const launch = async () => {
     const args = ['--port', String(port), '--bind', bind, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
     const argv = [...(options.wrap ?? []), bin, ...args];
-    proc = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = child;
+    // A test process that ends without its afterAll (a crash, a killed run) must not leave Redis behind.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 10_000;
