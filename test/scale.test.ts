@@ -68,15 +68,7 @@ describe(`workers(n, start) on ${REACTOR}`, () => {
     expect(await workerIds(pool.port)).toEqual(new Set([0, 1]));
     // Sockets until both workers hold some; then every message reaches every socket.
     const url = `ws://127.0.0.1:${pool.port}/ws`;
-    for (let i = 0; i < 40; i++) {
-      await connect(url);
-      if (i < 3) continue;
-      const counts = await perWorker(pool.port);
-      if (counts[0]! > 0 && counts[1]! > 0) break;
-    }
-    const counts = await perWorker(pool.port);
-    expect(counts[0]! + counts[1]!).toBe(clients.length);
-    expect(Math.min(counts[0]!, counts[1]!)).toBeGreaterThan(0);
+    await spreadOverWorkers(pool.port, () => connect(url));
     for (const [i, c] of clients.entries()) c.send(`m${i}`);
     const all = clients.map((_, i) => `m${i}`).sort();
     for (const c of clients) await until(() => c.inbox.length === clients.length);
@@ -125,6 +117,19 @@ describe(`workers(n, start) on ${REACTOR}`, () => {
     expect(await workerIds(first.port)).toEqual(new Set([0, 1]));
   });
 });
+
+/** Open sockets (`open(i)`) until both workers hold some; every socket is counted by one worker. */
+async function spreadOverWorkers(port: number, open: (i: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    await open(i);
+    if (i < 3) continue;
+    const counts = await perWorker(port);
+    if (counts[0]! > 0 && counts[1]! > 0) break;
+  }
+  const counts = await perWorker(port);
+  expect(counts[0]! + counts[1]!).toBe(clients.length);
+  expect(Math.min(counts[0]!, counts[1]!)).toBeGreaterThan(0);
+}
 
 async function perWorker(port: number): Promise<Record<number, number>> {
   const counts: Record<number, number> = {};
@@ -254,16 +259,10 @@ describe(`the chat with WORKERS=2 on ${REACTOR}`, () => {
   it('clients spread over both workers are one room: users, messages, /health per worker', async () => {
     const chat = await start(CHAT, { WORKERS: '2' }, 'weft workers listening');
     const url = `ws://127.0.0.1:${chat.port}/chat?name=`;
-    for (let i = 0; i < 40; i++) {
+    await spreadOverWorkers(chat.port, async (i) => {
       const c = await connect(`${url}u${i}`);
       await c.next((m) => m.type === 'welcome');
-      if (i < 3) continue;
-      const counts = await perWorker(chat.port);
-      if (counts[0]! > 0 && counts[1]! > 0) break;
-    }
-    const counts = await perWorker(chat.port);
-    expect(counts[0]! + counts[1]!).toBe(clients.length);
-    expect(Math.min(counts[0]!, counts[1]!)).toBeGreaterThan(0);
+    });
     const h = JSON.parse((await getFresh(chat.port, '/health')).body) as Record<string, unknown>;
     expect(h).toEqual({ status: 'ok', connections: expect.any(Number), worker: expect.any(Number) });
     const last = await connect(`${url}last`);

@@ -121,8 +121,9 @@ class Shared<T> {
   readonly gaps = new GapTracker();
   /** Values lost on the way to this channel instance, in total. */
   lagged = 0;
-  /** In-memory history when the backplane keeps none. */
+  /** In-memory history (the last `keep` values) when the backplane keeps none. */
   readonly recent: T[] = [];
+  keep = 0;
 
   constructor(
     readonly capacity: number,
@@ -149,10 +150,9 @@ class Shared<T> {
       const binary = typeof data !== 'string';
       for (const hub of this.hubs) if (hub.subscribers(this.topic) > 0) hub.publish(this.topic, data, binary);
     }
-    const keep = this.options.history ?? 0;
-    if (keep > 0 && !(value instanceof Gap)) {
+    if (this.keep > 0 && !(value instanceof Gap)) {
       this.recent.push(value);
-      if (this.recent.length > keep) this.recent.shift();
+      if (this.recent.length > this.keep) this.recent.shift();
     }
     return this.receivers + sockets;
   }
@@ -174,8 +174,7 @@ class Shared<T> {
     if (missed > 0) this.lag(missed);
     let value: T;
     try {
-      const o = this.options;
-      value = o.decode ? o.decode(env.data) : (sjson.parse(String(env.data)) as T);
+      value = this.decode(env.data);
     } catch {
       this.lag(1); // undecodable: as good as lost
       return;
@@ -186,6 +185,11 @@ class Shared<T> {
         ? (env.data as string)
         : undefined;
     this.deliver(value, frame);
+  }
+
+  /** A value from its wire form: `decode`, else JSON (prototype poisoning refused). */
+  decode(data: string | Uint8Array): T {
+    return this.options.decode ? this.options.decode(data) : (sjson.parse(String(data)) as T);
   }
 
   lag(n: number): void {
@@ -317,7 +321,7 @@ export class Sender<T> {
         const env = unwrap(m);
         if (!env) continue;
         try {
-          out.push(sh.options.decode ? sh.options.decode(env.data) : (sjson.parse(String(env.data)) as T));
+          out.push(sh.decode(env.data));
         } catch {
           // an entry that does not decode is skipped
         }
@@ -462,8 +466,12 @@ export function channel<T>(capacity: number, options: ChannelOptions<T> = {}): [
     const backplane = options.backplane ?? workerBus();
     shared.named = true;
     shared.link = backplane?.open(options.name, (m) => shared.arrive(m), { history: options.history });
+    // Keep history in memory only where the backplane keeps none.
+    if (!shared.link?.history) shared.keep = options.history ?? 0;
   } else if (options.backplane) {
     throw new TypeError('channel: a backplane needs a name');
+  } else {
+    shared.keep = options.history ?? 0;
   }
   const tx = new Sender(shared);
   const rx = new Receiver(shared, 0);

@@ -65,9 +65,9 @@ export interface BackplaneStats {
   dropped: number;
 }
 
-interface Pending {
+/** Where one link publishes (made once per link, not per message). */
+interface Target {
   channel: string;
-  message: string;
   history: number;
   historyKey: string;
 }
@@ -84,7 +84,7 @@ export class RedisBackplane implements Backplane {
   private readonly sharded: boolean;
   private readonly logger: Logger | undefined;
   private readonly ttlMs: number;
-  private readonly buffer: Pending[] = [];
+  private readonly buffer: { target: Target; message: string }[] = [];
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
   private readonly subscribing = new Map<string, Promise<void>>();
   private up = false;
@@ -127,7 +127,7 @@ export class RedisBackplane implements Backplane {
   open(name: string, onMessage: (message: string) => void, options: { history?: number } = {}): BackplaneLink {
     const channel = this.prefix + name;
     const historyKey = `${this.prefix}history:${name}`;
-    const history = options.history ?? 0;
+    const target: Target = { channel, history: options.history ?? 0, historyKey };
     let hs = this.handlers.get(channel);
     if (!hs) {
       this.handlers.set(channel, (hs = new Set()));
@@ -139,7 +139,7 @@ export class RedisBackplane implements Backplane {
     const ready = this.connected ? (this.subscribing.get(channel) ?? Promise.resolve()) : Promise.resolve();
     return {
       ready,
-      publish: (message) => this.publish({ channel, message, history, historyKey }),
+      publish: (message) => this.publish(target, message),
       history: async (n) => {
         const rows = (await this.pub.xrevrange(historyKey, '+', '-', 'COUNT', n)) as [string, string[]][];
         return rows.reverse().map(([, fields]) => fields[1] ?? '');
@@ -180,10 +180,10 @@ export class RedisBackplane implements Backplane {
     return true;
   }
 
-  private publish(p: Pending): void {
+  private publish(target: Target, message: string): void {
     if (this.closed) return;
     if (!this.up || this.buffer.length > 0) {
-      this.buffer.push(p);
+      this.buffer.push({ target, message });
       if (this.buffer.length > this.bufferSize) {
         this.buffer.shift();
         this.stats.dropped++;
@@ -192,25 +192,30 @@ export class RedisBackplane implements Backplane {
       if (this.up) this.flush();
       return;
     }
-    this.send(p);
+    this.send(target, message);
   }
 
-  private send(p: Pending): void {
+  /** A publish that failed in flight is lost; the receivers elsewhere see the gap as lag. */
+  private readonly lost = (err: unknown) => this.logger?.debug({ err }, 'weft/redis: a publish was lost');
+
+  private send(t: Target, message: string): void {
     this.stats.published++;
-    const fail = (err: unknown) => this.logger?.debug({ err }, 'weft/redis: a publish was lost');
-    if (p.history > 0) {
+    if (t.history > 0) {
       this.pub
         .pipeline()
-        .xadd(p.historyKey, 'MAXLEN', '~', p.history, '*', 'm', p.message)
-        [this.sharded ? 'spublish' : 'publish'](p.channel, p.message)
+        .xadd(t.historyKey, 'MAXLEN', '~', t.history, '*', 'm', message)
+        [this.sharded ? 'spublish' : 'publish'](t.channel, message)
         .exec()
-        .catch(fail);
-    } else if (this.sharded) this.pub.spublish(p.channel, p.message).catch(fail);
-    else this.pub.publish(p.channel, p.message).catch(fail);
+        .catch(this.lost);
+    } else if (this.sharded) this.pub.spublish(t.channel, message).catch(this.lost);
+    else this.pub.publish(t.channel, message).catch(this.lost);
   }
 
   private flush(): void {
-    while (this.up && this.buffer.length > 0) this.send(this.buffer.shift() as Pending);
+    while (this.up && this.buffer.length > 0) {
+      const p = this.buffer.shift() as { target: Target; message: string };
+      this.send(p.target, p.message);
+    }
     this.stats.buffered = this.buffer.length;
   }
 

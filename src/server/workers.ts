@@ -20,7 +20,7 @@ import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { isBusMessage, joinBus } from '../broadcast/bus.js';
+import { type BusMessage, isBusMessage, joinBus } from '../broadcast/bus.js';
 import { ListenError } from './errors.js';
 import { defaultLogger } from './log.js';
 import type { ReactorChoice } from './reactor.js';
@@ -160,7 +160,7 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
     // A thread cannot die with its uWS loop open (the exit hangs or aborts the process):
     // on an uncaught exception it reports, closes its servers at once, and exits.
     process.on('uncaughtException', (err) => {
-      post({ weft: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      post({ weft: 'failed', message: errorText(err) });
       void Promise.allSettled([...liveServers].map((s) => s.close({ timeoutMs: 0 }))).then(() => setImmediate(() => process.exit(1)));
     });
   } else {
@@ -173,7 +173,7 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
   try {
     await start({ id: d.id, count: d.count });
   } catch (err) {
-    post({ weft: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    post({ weft: 'failed', message: errorText(err) });
     setImmediate(() => process.exit(1));
     return new Promise<never>(() => {});
   }
@@ -182,9 +182,15 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
   return { primary: false, id: d.id, count: d.count, mode, port, close: () => close() };
 }
 
+function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
 /** One running worker, thread or process. */
 interface Handle {
   send(m: ToWorker): void;
+  /** Hand on a worker-bus message from another worker (processes; threads share a BroadcastChannel). */
+  relay(m: BusMessage): void;
   kill(): void;
 }
 
@@ -244,7 +250,7 @@ class Primary implements WorkerPool {
       let ready = false;
       const onMessage = (m: unknown) => {
         if (isBusMessage(m)) {
-          for (const [i, h] of this.handles.entries()) if (i !== id) (h as { relay?: (x: unknown) => void })?.relay?.(m);
+          for (const [i, h] of this.handles.entries()) if (i !== id) h?.relay(m);
           return;
         }
         const msg = m as FromWorker;
@@ -305,7 +311,7 @@ class Primary implements WorkerPool {
     w.on('message', onMessage);
     w.on('error', (err) => this.logger?.error({ worker: id, err }, 'worker error'));
     w.on('exit', onExit);
-    return { send: (m) => w.postMessage(m), kill: () => void w.terminate() };
+    return { send: (m) => w.postMessage(m), relay: () => {}, kill: () => void w.terminate() };
   }
 
   private process(
@@ -313,7 +319,7 @@ class Primary implements WorkerPool {
     probe: boolean,
     onMessage: (m: unknown) => void,
     onExit: (code: number | null) => void,
-  ): Handle & { relay(m: unknown): void } {
+  ): Handle {
     cluster.setupPrimary({ exec: this.entry, args: process.argv.slice(2) });
     const env = { WEFT_WORKER: JSON.stringify({ id, count: this.count, port: this.port, probe, entry: this.entry, tsx: undefined }) };
     const w: ClusterWorker = cluster.fork(env);
@@ -325,7 +331,7 @@ class Primary implements WorkerPool {
         if (w.isConnected()) w.send(m);
       },
       relay: (m) => {
-        if (w.isConnected()) w.send(m as never);
+        if (w.isConnected()) w.send(m);
       },
       kill: () => w.process.kill('SIGKILL'),
     };
