@@ -20,6 +20,7 @@ const SERVER_FILES = [
   'test/contract.test.ts',
   'test/todos.test.ts',
   'test/scale.test.ts',
+  'test/observability.test.ts',
 ];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.

@@ -27,6 +27,7 @@ export { log } from './filters/log.js';
 export { compression } from './filters/compression.js';
 export type { CompressionOptions } from './filters/compression.js';
 export type { LogInfo } from './filters/log.js';
+export { requestId, logger } from './filters/request-id.js';
 export { BodyTooLargeError } from './filters/context.js';
 
 // WebSockets
@@ -91,5 +92,11 @@ export type { Issue, Reject } from './reply/rejection.js';
 export { serve, Server } from './server/server.js';
 export type { ServeOptions, ListenOptions, CloseOptions } from './server/server.js';
 export { ListenError, TimeoutError } from './server/errors.js';
+
+// Observability (Prometheus metrics are in 'weft/metrics')
+export { health } from './server/health.js';
+export type { HealthOptions } from './server/health.js';
+export type { MetricsSink, ObservedServer, WsCounters } from './server/observe.js';
+export type { RequestMessage, TaskMessage, WsMessage } from './server/tracing.js';
 export type { ReactorChoice, ReactorInfo, Limits } from './server/reactor.js';
 export { NativeBindingError } from './server/uws/binding.js';

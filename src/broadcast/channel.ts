@@ -53,6 +53,7 @@ import sjson from 'secure-json-parse';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 import { ClosedError, EmptyError, LaggedError, SendError } from './errors.js';
 import { workerBus } from './bus.js';
+import { runtimeCounters } from '../server/observe.js';
 
 /** Where native subscribers live: a uWS app, or the test harness's hub. */
 export interface TopicHub {
@@ -194,6 +195,7 @@ class Shared<T> {
 
   lag(n: number): void {
     this.lagged += n;
+    runtimeCounters.channelLagged += n;
     this.options.onLag?.(n);
     if (this.receivers > 0) this.deliver(new Gap(n));
   }
@@ -382,6 +384,7 @@ export class Receiver<T> implements AsyncIterable<T> {
     if (c.next < oldest) {
       const skipped = oldest - c.next;
       c.next = oldest;
+      runtimeCounters.channelLagged += skipped;
       throw new LaggedError(skipped);
     }
     if (c.next < sh.head) {

@@ -4,6 +4,8 @@
  * filters never see a reactor's own objects. Everything here is a plain copy made before any `await`.
  */
 import type { Logger } from 'pino';
+import type { Rejection } from '../reply/rejection.js';
+import { type Trail, templateOf } from './template.js';
 
 /** A readable request body. `take` may be called once per request. */
 export interface BodySource {
@@ -35,6 +37,8 @@ export interface RequestSource {
   /** Fires when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger | undefined;
+  /** The request's id: the client's `x-request-id` when it sent a sane one, else generated. */
+  readonly requestId: string;
 }
 
 /** What request parts a filter tree reads; the server copies only these. */
@@ -47,9 +51,29 @@ export interface Needs {
   readonly query: boolean;
   /** Options of every ws() filter in the tree (the server configures uWS from them). */
   readonly ws: ReadonlySet<object>;
+  /** Every `health()` filter in the tree: they answer for themselves while the server drains. */
+  readonly health: ReadonlySet<DrainResponder>;
 }
 
-export const NO_NEEDS: Needs = { headers: new Set(), allHeaders: false, body: false, remote: false, query: false, ws: new Set() };
+/** Something that answers its own requests while the server drains (a health route). */
+export interface DrainResponder {
+  /** The reply for `path` while draining, or `undefined` when the path is not its own. */
+  drainingReply(path: string): import('../reply/reply.js').Reply | undefined;
+}
+
+export const NO_NEEDS: Needs = {
+  headers: new Set(),
+  allHeaders: false,
+  body: false,
+  remote: false,
+  query: false,
+  ws: new Set(),
+  health: new Set(),
+};
+
+function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
+  return a.size === 0 ? b : b.size === 0 ? a : new Set([...a, ...b]);
+}
 
 export function mergeNeeds(a: Needs, b: Needs): Needs {
   if (a === NO_NEEDS) return b;
@@ -60,7 +84,8 @@ export function mergeNeeds(a: Needs, b: Needs): Needs {
     body: a.body || b.body,
     remote: a.remote || b.remote,
     query: a.query || b.query,
-    ws: a.ws.size === 0 ? b.ws : b.ws.size === 0 ? a.ws : new Set([...a.ws, ...b.ws]),
+    ws: union(a.ws, b.ws),
+    health: union(a.health, b.health),
   };
 }
 
@@ -77,6 +102,15 @@ const INVALID = null;
 export class Ctx {
   pos = 0;
   bodyTaken = false;
+  /** The path fragments matched so far (`or` restores it with `pos`). */
+  route: Trail | undefined = undefined;
+  /** The rejection that decided the answer (unrecovered, or handed to `recover`). */
+  rejection: Rejection | undefined = undefined;
+  /** What a filter threw (the answer is a 500). */
+  error: unknown = undefined;
+  /** Where the highest-status rejection past a path match happened, and its status. */
+  private rejectedAt: Trail | undefined = undefined;
+  private rejectedStatus = 0;
   private raw: string[] | undefined;
   private decoded: (string | null)[] | undefined;
 
@@ -113,6 +147,29 @@ export class Ctx {
       }
     });
     return this.decoded;
+  }
+
+  /** A branch of `or` rejected: remember where, if it is the most telling rejection so far (a 400 on a matched path). */
+  noteRejection(r: Rejection): void {
+    if (r.rank < 2) return; // 404 / 405: nothing matched there
+    const status = r.status;
+    if (status > this.rejectedStatus) {
+      this.rejectedStatus = status;
+      this.rejectedAt = this.route;
+    }
+  }
+
+  /**
+   * The route template for metrics and tracing: the matched path template,
+   * or `unmatched` when the answer came from a 404 / 405 rejection.
+   */
+  routeTemplate(): string {
+    const r = this.rejection;
+    if (r !== undefined) {
+      if (r.rank < 2) return 'unmatched';
+      return templateOf(this.rejectedAt ?? this.route, false);
+    }
+    return templateOf(this.route, this.pos < this.rawSegments().length);
   }
 
   /** The rest of the path after the consumed segments, without a leading slash. */

@@ -18,20 +18,26 @@ export function runBranches(
   prior: Rejection | undefined,
 ): Step {
   let rej = prior;
+  const route = ctx.route;
   for (; i < list.length; i++) {
     ctx.pos = pos;
+    ctx.route = route;
     const x = (list[i] as FilterImpl<unknown[]>).run(ctx);
     if (x instanceof Promise) {
       const next = i + 1;
       const seen = rej;
-      return x.then((v: Out) =>
-        Array.isArray(v) ? v : runBranches(ctx, list, next, pos, seen ? combine(seen, v) : v),
-      );
+      return x.then((v: Out) => {
+        if (Array.isArray(v)) return v;
+        ctx.noteRejection(v);
+        return runBranches(ctx, list, next, pos, seen ? combine(seen, v) : v);
+      });
     }
     if (Array.isArray(x)) return x;
+    ctx.noteRejection(x);
     rej = rej ? combine(rej, x) : x;
   }
   ctx.pos = pos;
+  ctx.route = route;
   return rej as Rejection;
 }
 

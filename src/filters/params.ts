@@ -13,6 +13,13 @@ export interface Param<T> {
   readonly [paramBrand]: T;
   /** A short name used in docs and errors, e.g. `int`. */
   readonly name: string;
+  /** The name given with `as`, if any: the placeholder in route templates and OpenAPI (`{id}`). */
+  readonly label: string | undefined;
+  /**
+   * The same param, named: `path('todos', int.as('id'))` has the route
+   * template `/todos/{id}` (an unnamed param shows its type: `/todos/{int}`).
+   */
+  as(label: string): Param<T>;
 }
 
 /** `..` in warp's `path!`: accept whatever segments remain, extract nothing. */
@@ -24,13 +31,23 @@ export interface Rest {
 export const NO_MATCH: unique symbol = Symbol('no match');
 
 /** @internal */
-export class ParamImpl<T> {
+export class ParamImpl<T> implements Param<T> {
   declare readonly [paramBrand]: T;
   constructor(
     readonly name: string,
     readonly parse: (segment: string) => T | typeof NO_MATCH,
+    readonly label: string | undefined = undefined,
   ) {}
+
+  as(label: string): Param<T> {
+    if (!LABEL.test(label)) {
+      throw new TypeError(`param.as(${JSON.stringify(label)}): a param name is a letter or _ followed by letters, digits or _`);
+    }
+    return new ParamImpl(this.name, this.parse, label);
+  }
 }
+
+const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const INT = /^[+-]?\d+$/;
 const UINT = /^\d+$/;

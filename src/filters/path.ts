@@ -10,6 +10,7 @@ import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rej
 import type { Ctx } from './context.js';
 import { type Check, type Filter, FilterImpl, type Out } from './filter.js';
 import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
+import { Fragment, REST_FRAGMENT, type TemplatePart } from './template.js';
 
 /** A part of `path(...)`: a static segment, a param, or `rest`. */
 export type PathPart = string | Param<unknown> | Rest;
@@ -29,29 +30,33 @@ function badEncoding(): Rejection {
 
 type Compiled = string | ParamImpl<unknown>;
 
-function compile(parts: readonly PathPart[]): { segs: Compiled[]; open: boolean } {
+function compile(parts: readonly PathPart[]): { segs: Compiled[]; open: boolean; frag: Fragment | undefined } {
   const segs: Compiled[] = [];
+  const tpl: TemplatePart[] = [];
   let open = false;
   parts.forEach((p, i) => {
     if (p === rest) {
       if (i !== parts.length - 1) throw new TypeError('path: `rest` must be the last part');
       open = true;
+      tpl.push({ kind: 'rest' });
     } else if (typeof p === 'string') {
       if (p === '' || p.includes('/')) {
         throw new TypeError(`path: static segment ${JSON.stringify(p)} must be non-empty and contain no "/"`);
       }
       segs.push(p);
+      tpl.push({ kind: 'static', value: p });
     } else if (p instanceof ParamImpl) {
       segs.push(p as ParamImpl<unknown>);
+      tpl.push({ kind: 'param', label: p.label ?? p.name });
     } else {
       throw new TypeError('path: parts must be strings, params (str, int, ...) or rest');
     }
   });
-  return { segs, open };
+  return { segs, open, frag: tpl.length > 0 ? new Fragment(tpl) : undefined };
 }
 
 function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPart[], exact: boolean): Filter<T> {
-  const { segs, open } = compile(parts);
+  const { segs, open, frag } = compile(parts);
   const end = exact && !open;
   const leading: Check[] = [];
   let pure = true;
@@ -85,6 +90,7 @@ function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPa
     }
     if (end && pos !== all.length) return NOT_FOUND;
     ctx.pos = open ? all.length : pos;
+    if (frag !== undefined) ctx.route = { frag, prev: ctx.route };
     return values ?? [];
   };
   return new FilterImpl<T>(kind, run, { leading, pure: pure && (end || !open) });
@@ -115,6 +121,7 @@ function tail(): Filter<[string]> {
   return new FilterImpl<[string]>('path.tail', (ctx) => {
     const t = ctx.remaining();
     ctx.pos = ctx.rawSegments().length;
+    ctx.route = { frag: REST_FRAGMENT, prev: ctx.route };
     return [t];
   });
 }

@@ -1,7 +1,13 @@
 import { Rejection } from '../reply/rejection.js';
+import type { Ctx } from './context.js';
 import { type Accepted, type Filter, FilterImpl, type Out, type Step, isThenable, afterRun } from './filter.js';
 
-const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
+/** The value `fn` recovered with, as an output; a reply made from rejection `v` is labelled by it (metrics, tracing). */
+function wrap(value: unknown, v: Rejection, ctx: Ctx): Out {
+  if (value instanceof Rejection) return value;
+  ctx.rejection = v;
+  return [value];
+}
 
 /**
  * `a.recover(fn)`: turn a rejection into a reply. Returning a `Rejection`
@@ -11,11 +17,12 @@ export function recoverFilter<T extends unknown[], R>(
   a: FilterImpl<T>,
   fn: (rejection: Rejection) => R | Promise<R>,
 ): Filter<[T[0] | Accepted<R>]> {
-  const apply = (v: Out): Step => {
+  const apply = (v: Out, ctx: Ctx): Step => {
     if (Array.isArray(v)) return v;
+    ctx.noteRejection(v);
     const r = fn(v);
-    if (isThenable(r)) return Promise.resolve(r).then(wrap);
-    return wrap(r);
+    if (isThenable(r)) return Promise.resolve(r).then((x) => wrap(x, v, ctx));
+    return wrap(r, v, ctx);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
   return new FilterImpl<[T[0] | Accepted<R>]>('recover', run, { needs: a.needs });

@@ -6,13 +6,14 @@ import type { Logger } from 'pino';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/filter.js';
 import { AbortedError, type StreamedBody } from './body.js';
-import type { Exchange } from './reactor.js';
+import type { Exchange, RequestObservation } from './reactor.js';
 
 export abstract class BaseExchange implements Exchange {
   aborted = false;
   status = 0;
   deadline = 0;
   tracked = false;
+  obs: RequestObservation | undefined = undefined;
   private controller: AbortController | undefined;
 
   constructor(
@@ -21,6 +22,7 @@ export abstract class BaseExchange implements Exchange {
     readonly query: string,
     readonly body: StreamedBody,
     readonly logger: Logger | undefined,
+    readonly requestId: string,
   ) {}
 
   abstract readonly canUpgrade: boolean;

@@ -11,7 +11,9 @@
  */
 import type { Logger } from 'pino';
 import type { TopicHub } from '../broadcast/channel.js';
-import type { Needs, RequestSource } from '../filters/context.js';
+import type { Ctx, Needs, RequestSource } from '../filters/context.js';
+import type { WsCounters } from './observe.js';
+import type { RequestMessage, RequestSpan } from './tracing.js';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/filter.js';
 import type { Transport, WsSocket } from '../ws/socket.js';
@@ -64,6 +66,8 @@ export function resolveLimits(l: Limits = {}): ResolvedLimits {
 export interface Exchange extends RequestSource {
   /** Status written, for the access log; 0 until a reply is written. */
   status: number;
+  /** Set by the Server: what it records about the request (timing, route, spans). */
+  obs: RequestObservation | undefined;
   /** The client left, or the Server gave up on the request. */
   readonly aborted: boolean;
   /** Set by the Server: in its in-flight set. */
@@ -88,16 +92,34 @@ export interface Exchange extends RequestSource {
   upgrade(accept: WsAccept): void;
 }
 
+/** What the Server records about one request while it runs. */
+export interface RequestObservation {
+  /** `performance.now()` when it arrived. */
+  readonly t0: number;
+  readonly ctx: Ctx;
+  span: RequestSpan | undefined;
+  message: RequestMessage | undefined;
+  /** Counted and logged (once). */
+  completed: boolean;
+}
+
 /** What the Server offers a reactor. */
 export interface ReactorHost {
   readonly logger: Logger | undefined;
   readonly limits: ResolvedLimits;
   /** What the filter tree reads: copy only this. */
   readonly needs: Needs;
-  /** Draining: answer new requests with `drainingReply`, closing the connection. */
+  /** Draining: answer new requests with `drainingReply(path)`, closing the connection. */
   readonly closing: boolean;
-  /** The cached 503 for requests that arrive while draining. */
-  readonly drainingReply: Reply;
+  /** The 503 for a request that arrives while draining (a health route answers its own). */
+  drainingReply(path: string): Reply;
+  /** WebSocket message counts (the reactor's sockets and hubs add to them). */
+  readonly wsCounters: WsCounters;
+  /**
+   * The reactor answered a request itself, before any filter ran (a framing
+   * 400, 414, 431, a draining 503): count and log it.
+   */
+  early(method: string, path: string, status: number, requestId: string): void;
   /** Run the filters for one request and answer it. */
   handle(ex: Exchange): void;
   /** A WebSocket opened: make its socket and spawn its task (see `src/ws/open.ts`). */

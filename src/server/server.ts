@@ -9,12 +9,12 @@
  */
 import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
-import type { Needs } from '../filters/context.js';
+import { Ctx, type Needs } from '../filters/context.js';
 import { fixedProblem } from '../reply/problem.js';
 import type { Reply, Replyable } from '../reply/reply.js';
 import { TaskSet } from '../task/spawn.js';
 import { WsAccept } from '../ws/filter.js';
-import { openConnection } from '../ws/open.js';
+import { type SpawnTask, openConnection } from '../ws/open.js';
 import type { WsSocket } from '../ws/socket.js';
 import type { Transport } from '../ws/transport.js';
 import { TimeoutError } from './errors.js';
@@ -24,12 +24,28 @@ import {
   type Limits,
   type Reactor,
   type ReactorChoice,
+  type RequestObservation,
   type ReactorHost,
   type ReactorInfo,
   type ResolvedLimits,
   resolveLimits,
 } from './reactor.js';
 import { createReactor } from './select.js';
+import { type MetricsSink, WsCounters, methodLabel } from './observe.js';
+import {
+  type RequestMessage,
+  type WsMessage,
+  endRequestSpan,
+  isTraced,
+  otelTracer,
+  publishDone,
+  requestChannel,
+  startRequestSpan,
+  watchTracer,
+  withContext,
+  wsChannel,
+} from './tracing.js';
+import type { Tracer } from '@opentelemetry/api';
 import { defaultLogger } from './log.js';
 import { liveServers, poolContext, probePort } from './workers.js';
 
@@ -68,6 +84,11 @@ export interface ServeOptions {
   handlerTimeoutMs?: number;
   /** Runs once the server has closed (before a signal's exit): close what the routes use (a Redis backplane, a pool). */
   onClose?: () => unknown;
+  /**
+   * Where request and WebSocket metrics go: `metrics()` from `weft/metrics`
+   * (Prometheus), or your own `MetricsSink`.
+   */
+  metrics?: MetricsSink;
 }
 
 export interface ListenOptions {
@@ -101,8 +122,12 @@ export class Server implements ReactorHost {
   readonly logger: Logger | undefined;
   readonly limits: ResolvedLimits;
   readonly needs: Needs;
-  readonly drainingReply: Reply = fixedProblem(503, 'The server is shutting down');
+  readonly wsCounters = new WsCounters();
   closing = false;
+  private readonly draining: Reply = fixedProblem(503, 'The server is shutting down');
+  private readonly metrics: MetricsSink | undefined;
+  /** Something records each request's outcome: its start time is taken. */
+  private readonly observed: boolean;
   private readonly filter: FilterImpl<unknown[]>;
   private readonly logRequests: boolean;
   private readonly reactorImpl: Reactor;
@@ -126,7 +151,11 @@ export class Server implements ReactorHost {
     this.handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
     if (!(this.handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
     this.tasks = new TaskSet(this.logger, 'websocket');
+    this.metrics = opts.metrics;
+    this.observed = this.logRequests || this.metrics !== undefined;
     this.reactorImpl = createReactor(reactorChoice(opts.reactor), this);
+    this.metrics?.attach(this);
+    watchTracer();
     if (opts.signals) {
       this.onSignal = (sig) => this.signal(sig);
       process.on('SIGTERM', this.onSignal);
@@ -152,6 +181,16 @@ export class Server implements ReactorHost {
   /** Open WebSocket connections. */
   get connections(): number {
     return this.reactorImpl.connections;
+  }
+
+  /** WebSocket message counts (for a metrics collector). */
+  get ws(): WsCounters {
+    return this.wsCounters;
+  }
+
+  /** True once `close()` started: readiness answers 503 `draining`. */
+  get isDraining(): boolean {
+    return this.closing;
   }
 
   /** Bind and start serving. Rejects with `ListenError` when the port is taken. */
@@ -239,16 +278,52 @@ export class Server implements ReactorHost {
 
   /** @internal a reactor's WebSocket opened: its socket, with the handler running as a task. */
   openSocket(transport: Transport, accept: WsAccept, remote: string): WsSocket {
-    return openConnection(transport, accept, remote, (fn) => this.tasks.spawn(fn), this.logger);
+    const spawnTask: SpawnTask = (fn) => this.tasks.spawn(fn);
+    if (!isTraced(wsChannel)) return openConnection(transport, accept, remote, spawnTask, this.logger, this.wsCounters);
+    const message: WsMessage = { remote, protocol: accept.protocol };
+    const socket = wsChannel.start.runStores(message, () =>
+      openConnection(transport, accept, remote, spawnTask, this.logger, this.wsCounters),
+    );
+    wsChannel.end.publish(message);
+    void socket.closed().then((info) => {
+      message.code = info.code;
+      message.reason = info.reason;
+      publishDone(wsChannel, message);
+    });
+    return socket;
+  }
+
+  /** @internal the 503 for a request arriving while draining; a health route answers its own. */
+  drainingReply(path: string): Reply {
+    for (const h of this.needs.health) {
+      const r = h.drainingReply(path);
+      if (r !== undefined) return r;
+    }
+    return this.draining;
+  }
+
+  /** @internal the reactor answered before any filter ran. */
+  early(method: string, path: string, status: number, requestId: string): void {
+    this.metrics?.request(methodLabel(method), 'unmatched', status, 0);
+    if (this.logRequests) this.logger?.info({ reqId: requestId, method, path, route: 'unmatched', status, ms: 0 }, 'request');
   }
 
   /** @internal one request from the reactor. */
   handle(ex: Exchange): void {
-    const t0 = this.logRequests ? performance.now() : 0;
-    const out = settle(this.filter, ex);
+    const ctx = new Ctx(ex);
+    const tracer = otelTracer();
+    const traced = isTraced(requestChannel);
+    let out: Reply | Promise<Reply>;
+    if (!this.observed && tracer === undefined && !traced) {
+      out = settle(this.filter, ctx);
+    } else {
+      const obs: RequestObservation = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
+      ex.obs = obs;
+      out = this.traceRun(ex, obs, tracer, traced);
+    }
     if (!(out instanceof Promise)) {
       if (out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) this.track(ex);
-      this.finish(ex, out, t0);
+      this.finish(ex, out);
       return;
     }
     this.track(ex);
@@ -256,10 +331,29 @@ export class Server implements ReactorHost {
     out.then(
       (reply) => {
         if (ex.aborted) return; // never answer (or upgrade) a request whose client left
-        ex.cork(() => this.finish(ex, reply, t0));
+        ex.cork(() => this.finish(ex, reply));
       },
       (err: unknown) => this.logger?.error({ err }, 'weft internal error'),
     );
+  }
+
+  /** Run the filters inside the request's span and the `weft:request` channel's stores. */
+  private traceRun(ex: Exchange, obs: RequestObservation, tracer: Tracer | undefined, traced: boolean): Reply | Promise<Reply> {
+    let run = () => settle(this.filter, obs.ctx);
+    if (tracer !== undefined) {
+      const span = startRequestSpan(tracer, ex);
+      obs.span = span;
+      const inner = run;
+      run = () => withContext(span.context, inner);
+    }
+    if (!traced) return run();
+    const message: RequestMessage = { method: ex.method, path: ex.path, requestId: ex.requestId };
+    obs.message = message;
+    try {
+      return requestChannel.start.runStores(message, run);
+    } finally {
+      requestChannel.end.publish(message);
+    }
   }
 
   private track(ex: Exchange): void {
@@ -272,36 +366,53 @@ export class Server implements ReactorHost {
     ex.onAbort(() => {
       ex.abort();
       this.done(ex);
-      if (this.logRequests) this.logger?.info({ method: ex.method, path: ex.path, aborted: true }, 'request aborted');
+      // The client left: 499 (nginx's "client closed request") unless a streamed response had started.
+      this.complete(ex, ex.status === 0 ? 499 : ex.status, true);
     });
   }
 
-  private finish(ex: Exchange, reply: Reply, t0: number): void {
+  private finish(ex: Exchange, reply: Reply): void {
     if (reply instanceof WsAccept) {
       if (ex.canUpgrade && !this.closing) {
         ex.upgrade(reply);
         this.done(ex);
-        this.log(ex, t0);
+        this.complete(ex, 101, false);
         return;
       }
-      reply = this.closing ? this.drainingReply : fixedProblem(400, 'Not a WebSocket upgrade request');
+      reply = this.closing ? this.drainingReply(ex.path) : fixedProblem(400, 'Not a WebSocket upgrade request');
     }
     const p = ex.respond(reply, this.closing || ex.bodyUnread);
     if (p === undefined) {
       this.done(ex);
-      this.log(ex, t0);
+      this.complete(ex, ex.status, false);
     } else {
       void p.then(() => {
         this.done(ex);
-        this.log(ex, t0);
+        this.complete(ex, ex.status, false);
       });
     }
   }
 
-  private log(ex: Exchange, t0: number): void {
-    if (!this.logRequests || ex.aborted) return;
-    const ms = Math.round((performance.now() - t0) * 1000) / 1000;
-    this.logger?.info({ method: ex.method, path: ex.path, status: ex.status, ms }, 'request');
+  /** The request is over (answered, abandoned, or timed out): count it, log it, end its span. Once. */
+  private complete(ex: Exchange, status: number, aborted: boolean): void {
+    const obs = ex.obs;
+    if (obs === undefined || obs.completed || obs.t0 === 0) return;
+    obs.completed = true;
+    const route = obs.ctx.routeTemplate();
+    const seconds = (performance.now() - obs.t0) / 1000;
+    this.metrics?.request(methodLabel(ex.method), route, status, seconds);
+    if (this.logRequests) {
+      const line = { reqId: ex.requestId, method: ex.method, path: ex.path, route, status, ms: Math.round(seconds * 1e6) / 1000 };
+      if (aborted) this.logger?.info({ ...line, aborted: true }, 'request aborted');
+      else this.logger?.info(line, 'request');
+    }
+    const error = obs.ctx.error;
+    if (obs.message !== undefined) {
+      obs.message.route = route;
+      obs.message.status = status;
+      publishDone(requestChannel, obs.message, error);
+    }
+    if (obs.span !== undefined) endRequestSpan(obs.span, ex.method, route, status, error);
   }
 
   /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
@@ -311,9 +422,10 @@ export class Server implements ReactorHost {
       if (ex.deadline > now || ex.status !== 0 || ex.aborted) continue;
       ex.abort(new TimeoutError(this.handlerTimeoutMs));
       const reply = fixedProblem(503, `The handler did not answer within ${this.handlerTimeoutMs} ms`);
-      this.logger?.warn({ method: ex.method, path: ex.path, timeoutMs: this.handlerTimeoutMs }, 'handler timed out');
+      this.logger?.warn({ reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.handlerTimeoutMs }, 'handler timed out');
       ex.cork(() => void ex.respond(reply, true));
       this.done(ex);
+      this.complete(ex, 503, false);
     }
   }
 

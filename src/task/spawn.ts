@@ -12,6 +12,25 @@
  * lazily, and the error goes to the `onError` hook (the server logs it).
  */
 import type { Logger } from 'pino';
+import { runtimeCounters, taskListeners } from '../server/observe.js';
+import {
+  type RequestSpan,
+  type TaskMessage,
+  endTaskSpan,
+  isTraced,
+  otelTracer,
+  publishDone,
+  startTaskSpan,
+  taskChannel,
+  withContext,
+} from '../server/tracing.js';
+
+/** What a task records for metrics and tracing (only when someone listens). */
+interface TaskTrace {
+  readonly t0: number;
+  readonly message: TaskMessage | undefined;
+  readonly span: RequestSpan | undefined;
+}
 
 /** Thrown by awaiting a handle whose task was aborted. */
 export class TaskAbortedError extends Error {
@@ -46,6 +65,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
   private own: Outcome<T> | undefined;
   private doneHooks: ((own: Outcome<T>) => void)[] | undefined;
   private finishedPromise: Promise<void> | undefined;
+  private trace: TaskTrace | undefined;
 
   /** @internal use `spawn` */
   constructor(fn: (signal: AbortSignal) => T | PromiseLike<T>, private readonly opts: SpawnOptions = {}) {
@@ -54,9 +74,34 @@ export class JoinHandle<T> implements PromiseLike<T> {
       if (parent.aborted) this.abortReason = { reason: parent.reason };
       else parent.addEventListener('abort', () => this.abort(parent.reason), { once: true });
     }
+    runtimeCounters.tasksActive++;
+    const traced = isTraced(taskChannel);
+    const t0 = taskListeners.size > 0 || traced ? performance.now() : 0;
+    const tracer = otelTracer();
+    let invoke = () => (fn.length === 0 ? (fn as () => T | PromiseLike<T>)() : fn(this.signal));
+    if (t0 > 0 || tracer !== undefined) {
+      const name = opts.name ?? 'task';
+      const span = tracer !== undefined ? startTaskSpan(tracer, name) : undefined;
+      const message: TaskMessage | undefined = traced ? { name } : undefined;
+      this.trace = { t0, message, span };
+      if (span !== undefined) {
+        const inner = invoke;
+        invoke = () => withContext(span.context, inner);
+      }
+      if (message !== undefined) {
+        const inner = invoke;
+        invoke = () => {
+          try {
+            return taskChannel.start.runStores(message, inner);
+          } finally {
+            taskChannel.end.publish(message);
+          }
+        };
+      }
+    }
     let r: T | PromiseLike<T>;
     try {
-      r = fn.length === 0 ? (fn as () => T | PromiseLike<T>)() : fn(this.signal);
+      r = invoke();
     } catch (error) {
       this.fnSettled({ ok: false, error });
       return;
@@ -114,6 +159,21 @@ export class JoinHandle<T> implements PromiseLike<T> {
 
   private fnSettled(o: Outcome<T>): void {
     this.own = o;
+    runtimeCounters.tasksActive--;
+    const tr = this.trace;
+    if (tr !== undefined) {
+      this.trace = undefined;
+      const error = o.ok ? undefined : o.error;
+      if (tr.t0 > 0 && taskListeners.size > 0) {
+        const seconds = (performance.now() - tr.t0) / 1000;
+        for (const l of taskListeners) l(this.opts.name ?? 'task', seconds, !o.ok);
+      }
+      if (tr.message !== undefined) {
+        if (o.ok) tr.message.result = o.value;
+        publishDone(taskChannel, tr.message, error);
+      }
+      if (tr.span !== undefined) endTaskSpan(tr.span, error);
+    }
     this.settle(o);
     const hooks = this.doneHooks;
     this.doneHooks = undefined;

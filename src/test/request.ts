@@ -17,6 +17,7 @@ import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { settle } from '../server/pipeline.js';
 import { bodiless } from '../server/status.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../server/request-id.js';
 
 class BufferBody implements BodySource {
   constructor(
@@ -36,6 +37,7 @@ class BufferBody implements BodySource {
 
 class TestSource implements RequestSource {
   private readonly controller = new AbortController();
+  readonly requestId: string;
   constructor(
     readonly method: string,
     readonly path: string,
@@ -44,7 +46,9 @@ class TestSource implements RequestSource {
     private readonly remote: string,
     readonly body: BodySource,
     readonly logger: Logger | undefined,
-  ) {}
+  ) {
+    this.requestId = requestIdFrom(all[REQUEST_ID_HEADER]);
+  }
   header(name: string): string | undefined {
     return this.all[name];
   }
@@ -66,6 +70,8 @@ export interface TestResponse {
   readonly headers: Readonly<Record<string, string>>;
   readonly rawHeaders: readonly (readonly [string, string])[];
   readonly body: Uint8Array;
+  /** The route template metrics and tracing label this request with (`/todos/{id}`, or `unmatched`). */
+  readonly route: string;
   text(): string;
   json(): unknown;
 }
@@ -156,12 +162,14 @@ export class RequestBuilder {
   /** Run a reply filter through the server's pipeline and collect the response. */
   async reply(filter: Filter<[Replyable]>): Promise<TestResponse> {
     const src = this.source();
-    return toTestResponse(await settle(impl(filter) as never, src), src.method);
+    const ctx = new Ctx(src);
+    const r = await settle(impl(filter) as never, ctx);
+    return toTestResponse(r.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate());
   }
 }
 
 /** @internal collect a Reply as the wire would carry it (no body for HEAD, 204, 304). */
-export async function toTestResponse(r: Reply, method: string): Promise<TestResponse> {
+export async function toTestResponse(r: Reply, method: string, route = ''): Promise<TestResponse> {
   let bytes: Uint8Array;
   if (bodiless(r.statusCode) || method === 'HEAD' || r.body === null) bytes = new Uint8Array(0);
   else if (typeof r.body === 'string') bytes = encoder.encode(r.body);
@@ -175,6 +183,7 @@ export async function toTestResponse(r: Reply, method: string): Promise<TestResp
     headers,
     rawHeaders: r.headers,
     body: bytes,
+    route,
     text,
     json: () => JSON.parse(text()) as unknown,
   };

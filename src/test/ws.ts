@@ -13,6 +13,9 @@ import { WsAccept } from '../ws/filter.js';
 import { Message } from '../ws/message.js';
 import { openConnection } from '../ws/open.js';
 import type { CloseInfo, SendResult, Transport, WsSocket } from '../ws/socket.js';
+import { Ctx } from '../filters/context.js';
+import { REQUEST_ID_HEADER } from '../server/request-id.js';
+import { WsCounters } from '../server/observe.js';
 import { RequestBuilder, type TestResponse, toTestResponse } from './request.js';
 
 /** The handshake was answered with an HTTP response instead of an upgrade. */
@@ -182,14 +185,15 @@ export class WsRequestBuilder extends RequestBuilder {
    */
   async handshake(filter: Filter<[Replyable]>): Promise<WsClient> {
     const src = this.source();
-    const reply = await settle(impl(filter) as never, src);
+    const ctx = new Ctx(src);
+    const reply = await settle(impl(filter) as never, ctx);
     if (!(reply instanceof WsAccept)) {
-      throw new HandshakeRejected(await toTestResponse(reply, src.method));
+      throw new HandshakeRejected(await toTestResponse(reply.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate()));
     }
     const client = new WsClient();
     const transport = new MemoryTransport(client);
     const spawnTask = (fn: (signal: AbortSignal) => void | Promise<void>) => spawn(fn, { logger: this.logTo, name: 'websocket' });
-    const socket = openConnection(transport, reply, src.remoteAddress(), spawnTask, this.logTo);
+    const socket = openConnection(transport, reply, src.remoteAddress(), spawnTask, this.logTo, new WsCounters());
     transport.socket = socket;
     client.server = socket;
     return client;

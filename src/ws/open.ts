@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { JoinHandle } from '../task/spawn.js';
+import type { WsCounters } from '../server/observe.js';
 import type { WsAccept } from './filter.js';
 import { type Transport, WsSocket } from './socket.js';
 
@@ -22,9 +23,10 @@ export function openConnection(
   remote: string,
   spawnTask: SpawnTask,
   logger: Logger | undefined,
+  counters: WsCounters,
 ): WsSocket {
   const { options, handler } = accept;
-  const socket = new WsSocket(transport, remote, accept.protocol, options.maxQueued, options.maxPayload);
+  const socket = new WsSocket(transport, remote, accept.protocol, options.maxQueued, options.maxPayload, counters);
   // A handler that does not take `signal` does not pay for one.
   const task = spawnTask(handler.length >= 2 ? (signal) => handler(socket, signal) : () => handler(socket, NEVER));
   socket.onCloseHook = () => task.abort('socket closed');

@@ -11,6 +11,7 @@ import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../filters/util.js';
 import { Message } from './message.js';
 import type { SendResult, Transport } from './transport.js';
+import type { WsCounters } from '../server/observe.js';
 
 export type { SendResult, Transport } from './transport.js';
 
@@ -55,6 +56,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     readonly protocol: string,
     private readonly maxQueued: number,
     private readonly maxPayload: number,
+    private readonly counters: WsCounters,
   ) {}
 
   /** True once the socket is closed (by either side). */
@@ -75,10 +77,14 @@ export class WsSocket implements AsyncIterableIterator<Message> {
   send(data: string | Uint8Array): SendResult {
     if (this.closeInfo) {
       this.dropped++;
+      this.counters.dropped++;
       return 'dropped';
     }
     const r = this.transport.send(data, typeof data !== 'string');
-    if (r === 'dropped') this.dropped++;
+    if (r === 'dropped') {
+      this.dropped++;
+      this.counters.dropped++;
+    } else this.counters.out++;
     return r;
   }
 
@@ -176,6 +182,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
   /** @internal a frame arrived (already copied). */
   receive(m: Message): void {
     if (this.closeInfo) return;
+    this.counters.in++;
     if (m.byteLength > this.maxPayload) {
       this.transport.end(1009, 'message too big');
       return;
@@ -188,6 +195,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     const q = (this.queue ??= []);
     if (q.length >= this.maxQueued) {
       this.dropped++;
+      this.counters.dropped++;
       this.transport.end(1008, 'too many unread messages');
       return;
     }

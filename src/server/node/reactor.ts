@@ -21,6 +21,7 @@ import { ListenError } from '../errors.js';
 import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
 import { NodeChunks, NodeExchange } from './request.js';
 import { writeRaw } from './write.js';
+import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../request-id.js';
 import { NodeSockets } from './websocket.js';
 
 type WsModule = typeof import('ws');
@@ -54,14 +55,14 @@ export class NodeReactor implements Reactor {
   private readonly ws: WsModule | undefined;
   private readonly sockets: NodeSockets;
   private readonly wss = new Map<string, WebSocketServer>();
-  private readonly pendingAccept = new WeakMap<IncomingMessage, WsAccept>();
+  private readonly pendingAccept = new WeakMap<IncomingMessage, { accept: WsAccept; requestId: string }>();
 
   constructor(private readonly host: ReactorHost) {
     const needsWs = host.needs.ws.size > 0;
     this.ws = needsWs ? (require('ws') as WsModule) : undefined;
     const wsVersion = (require('ws/package.json') as { version: string }).version;
     this.info = { name: 'node', detail: `node:http (node ${process.version}) + ws ${wsVersion}` };
-    this.sockets = new NodeSockets(host.logger);
+    this.sockets = new NodeSockets(host.logger, host.wsCounters);
     this.server = createServer(
       {
         maxHeaderSize: host.limits.maxHeadBytes,
@@ -127,19 +128,27 @@ export class NodeReactor implements Reactor {
       socket.destroy();
       return;
     }
-    const ex = { method: 'GET', status: 0 };
-    void writeRaw(socket, ex, parseErrorReply(err.code));
+    // The head did not parse: no method or path to report.
+    const ex = { method: 'GET', status: 0, requestId: newRequestId() };
+    const reply = parseErrorReply(err.code);
+    void writeRaw(socket, ex, reply);
+    this.host.early('', '', reply.statusCode, ex.requestId);
   }
 
   private request(req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex | undefined, head: Buffer | undefined): void {
     const host = this.host;
-    const early = (reply: Reply) => {
-      const ex = new NodeExchange(req, res, req.method ?? 'GET', '/', '', NO_BODY, host.logger, socket, head, undefined);
-      void ex.respond(reply, true);
-    };
-    if (host.closing) return early(host.drainingReply);
-    if (req.httpVersionMajor !== 1) return early(fixedProblem(505, 'Only HTTP/1.x is served here'));
+    const method = req.method ?? 'GET';
     const url = req.url ?? '/';
+    const sent = req.headers[REQUEST_ID_HEADER];
+    const rid = requestIdFrom(typeof sent === 'string' ? sent : undefined);
+    const early = (reply: Reply) => {
+      const ex = new NodeExchange(req, res, method, '/', '', NO_BODY, host.logger, rid, socket, head, undefined);
+      void ex.respond(reply, true);
+      const q = url.indexOf('?');
+      host.early(method, q === -1 ? url : url.slice(0, q), reply.statusCode, rid);
+    };
+    if (host.closing) return early(host.drainingReply(url.split('?', 1)[0] as string));
+    if (req.httpVersionMajor !== 1) return early(fixedProblem(505, 'Only HTTP/1.x is served here'));
     const limits = host.limits;
     if (url.length > limits.maxUrlBytes) return early(fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
     if (req.rawHeaders.length > 2 * limits.maxHeaders) return early(fixedProblem(431, `More than ${limits.maxHeaders} header lines`));
@@ -165,7 +174,7 @@ export class NodeReactor implements Reactor {
       if (expected || contentLength !== undefined) body = new StreamedBody(new NodeChunks(req), contentLength, expected);
     }
     const upgrader = socket !== undefined ? (ex: NodeExchange, accept: WsAccept) => this.upgrade(ex, accept) : undefined;
-    host.handle(new NodeExchange(req, res, req.method ?? 'GET', path, query, body, host.logger, socket, head, upgrader));
+    host.handle(new NodeExchange(req, res, method, path, query, body, host.logger, rid, socket, head, upgrader));
   }
 
   private serverFor(o: ResolvedWsOptions): WebSocketServer {
@@ -178,11 +187,13 @@ export class NodeReactor implements Reactor {
         clientTracking: false,
         maxPayload: o.maxPayload,
         perMessageDeflate: o.compression,
-        handleProtocols: (_offered, req) => this.pendingAccept.get(req)?.protocol || false,
+        handleProtocols: (_offered, req) => this.pendingAccept.get(req)?.accept.protocol || false,
       });
       wss.on('headers', (headers: string[], req: IncomingMessage) => {
-        const accept = this.pendingAccept.get(req);
-        if (accept) for (const [n, v] of accept.headers) headers.push(`${n}: ${v}`);
+        const pending = this.pendingAccept.get(req);
+        if (pending === undefined) return;
+        for (const [n, v] of pending.accept.headers) headers.push(`${n}: ${v}`);
+        headers.push(`${REQUEST_ID_HEADER}: ${pending.requestId}`);
       });
       this.wss.set(key, wss);
     }
@@ -192,7 +203,7 @@ export class NodeReactor implements Reactor {
   private upgrade(ex: NodeExchange, accept: WsAccept): void {
     const { req, socket, head } = ex;
     if (socket === undefined || head === undefined) return;
-    this.pendingAccept.set(req, accept);
+    this.pendingAccept.set(req, { accept, requestId: ex.requestId });
     const remote = ex.remoteAddress();
     this.serverFor(accept.options).handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingAccept.delete(req);

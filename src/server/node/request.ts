@@ -45,12 +45,13 @@ export class NodeExchange extends BaseExchange {
     query: string,
     body: StreamedBody,
     logger: Logger | undefined,
+    requestId: string,
     /** On the upgrade path: the socket and first bytes, and how to upgrade. */
     readonly socket: Duplex | undefined,
     readonly head: Buffer | undefined,
     private readonly upgrader: Upgrader | undefined,
   ) {
-    super(method, path, query, body, logger);
+    super(method, path, query, body, logger, requestId);
   }
 
   get canUpgrade(): boolean {

@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Sender, TopicHub } from '../../broadcast/channel.js';
+import type { WsCounters } from '../observe.js';
 import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsSocket } from '../../ws/socket.js';
@@ -87,8 +88,10 @@ export class NodeTransport implements Transport {
     if (this.closed || this.ws.readyState !== OPEN) return false;
     if (!this.room()) {
       if (this.socket) this.socket.dropped++;
+      this.hub.counters.dropped++;
       return false;
     }
+    this.hub.counters.out++;
     if (!this.raw) {
       this.ws.send(data, { binary });
       return true;
@@ -147,6 +150,7 @@ export class NodeTransport implements Transport {
 
 /** Topic fan-out in JavaScript: encode once, frame once, coalesce per tick. */
 export class NodeHub implements TopicHub {
+  constructor(readonly counters: WsCounters) {}
   private readonly topics = new Map<string, Set<NodeTransport>>();
   private readonly memberships = new Map<NodeTransport, Set<string>>();
   private dirtyList: NodeTransport[] = [];
@@ -209,11 +213,16 @@ export class NodeHub implements TopicHub {
 
 /** Open sockets: idle sweep, close on shutdown. */
 export class NodeSockets {
-  readonly hub = new NodeHub();
+  readonly hub: NodeHub;
   private readonly open = new Set<NodeTransport>();
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly logger: Logger | undefined) {}
+  constructor(
+    private readonly logger: Logger | undefined,
+    counters: WsCounters,
+  ) {
+    this.hub = new NodeHub(counters);
+  }
 
   get size(): number {
     return this.open.size;

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Chunk, Reply } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../status.js';
 import type { NodeExchange } from './request.js';
+import { REQUEST_ID_HEADER } from '../request-id.js';
 
 const encoder = new TextEncoder();
 
@@ -31,8 +32,10 @@ export function writeReply(res: ServerResponse, ex: NodeExchange, reply: Reply, 
   const streamed = !(body === null || typeof body === 'string' || body instanceof Uint8Array);
   const noBody = bodiless(code);
   const withLength = !noBody && !streamed;
-  const headers = flat(reply, (withLength ? 2 : 0) + (close ? 2 : 0));
+  const headers = flat(reply, 2 + (withLength ? 2 : 0) + (close ? 2 : 0));
   let n = reply.headers.length * 2;
+  headers[n++] = REQUEST_ID_HEADER;
+  headers[n++] = ex.requestId;
   if (withLength) {
     headers[n++] = 'content-length';
     headers[n++] = String(body === null ? 0 : byteLength(body as string | Uint8Array));
@@ -99,13 +102,14 @@ async function collect(body: AsyncIterable<Chunk>): Promise<Uint8Array> {
 }
 
 /** A complete HTTP/1.1 response on a raw socket, then close (an upgrade request the filters did not accept). */
-export async function writeRaw(socket: Duplex, ex: { method: string; status: number }, reply: Reply): Promise<void> {
+export async function writeRaw(socket: Duplex, ex: { method: string; status: number; requestId: string }, reply: Reply): Promise<void> {
   ex.status = reply.statusCode;
   let body = reply.body;
   if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) body = await collect(body);
   const bytes = body === null || bodiless(reply.statusCode) ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
   let head = `HTTP/1.1 ${statusLine(reply.statusCode)}\r\n`;
   for (const [n, v] of reply.headers) head += `${n}: ${v}\r\n`;
+  head += `${REQUEST_ID_HEADER}: ${ex.requestId}\r\n`;
   if (!bodiless(reply.statusCode)) head += `content-length: ${bytes.byteLength}\r\n`;
   head += 'connection: close\r\n\r\n';
   if (!socket.writable) return;

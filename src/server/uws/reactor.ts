@@ -18,6 +18,7 @@ import { NO_BODY, StreamedBody } from '../body.js';
 import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
 import { ListenError } from '../errors.js';
 import { statusLine } from '../status.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../request-id.js';
 import { type App, type Binding, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, uwsHeadCap } from './binding.js';
 import { UwsChunks, UwsExchange } from './request.js';
 import { UwsSockets } from './websocket.js';
@@ -118,22 +119,23 @@ export class UwsReactor implements Reactor {
   /** One request; `context` is set on the WebSocket upgrade path. */
   private request(res: HttpResponse, req: HttpRequest, context: unknown): void {
     const host = this.host;
-    if (host.closing) {
-      reject(res, host.drainingReply);
-      return;
-    }
     // Read first: uWS's getMethod() lowercases the method in place.
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
+    const rid = requestIdFrom(req.getHeader(REQUEST_ID_HEADER));
+    if (host.closing) {
+      reject(host, res, method, path, rid, host.drainingReply(path));
+      return;
+    }
     const needs = host.needs;
     const limits = host.limits;
     const rawQuery = req.getQuery();
     if (path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) > limits.maxUrlBytes) {
-      reject(res, fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
+      reject(host, res, method, path, rid, fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
       return;
     }
     if (this.measureHead && headTooLarge(req, method, path, rawQuery, limits.maxHeadBytes)) {
-      reject(res, fixedProblem(431, 'The request head is too large'));
+      reject(host, res, method, path, rid, fixedProblem(431, 'The request head is too large'));
       return;
     }
     // uWS frames the body by the first Content-Length and does not reject a second
@@ -141,12 +143,12 @@ export class UwsReactor implements Reactor {
     const cl = req.getHeader('content-length');
     const te = req.getHeader('transfer-encoding');
     if (cl !== '' && (te !== '' || countHeader(req, 'content-length') > 1)) {
-      reject(res, fixedProblem(400, te !== '' ? 'Content-Length with Transfer-Encoding' : 'More than one Content-Length header'));
+      reject(host, res, method, path, rid, fixedProblem(400, te !== '' ? 'Content-Length with Transfer-Encoding' : 'More than one Content-Length header'));
       return;
     }
     // uWS decodes only plain `chunked`; anything else would be read as a body-less request.
     if (te !== '' && te.trim().toLowerCase() !== 'chunked') {
-      reject(res, fixedProblem(400, 'Unsupported Transfer-Encoding (only "chunked" is accepted)'));
+      reject(host, res, method, path, rid, fixedProblem(400, 'Unsupported Transfer-Encoding (only "chunked" is accepted)'));
       return;
     }
     const query = needs.query ? (rawQuery ?? '') : '';
@@ -172,7 +174,7 @@ export class UwsReactor implements Reactor {
       let contentLength: number | undefined;
       if (cl) {
         if (!DIGITS.test(cl)) {
-          reject(res, fixedProblem(400, 'Invalid Content-Length header'));
+          reject(host, res, method, path, rid, fixedProblem(400, 'Invalid Content-Length header'));
           return;
         }
         contentLength = Number(cl);
@@ -180,7 +182,7 @@ export class UwsReactor implements Reactor {
       const expected = (contentLength ?? 0) > 0 || te !== '';
       body = expected || contentLength !== undefined ? new StreamedBody(new UwsChunks(res), contentLength, expected) : NO_BODY;
     }
-    host.handle(new UwsExchange(res, method, path, query, this.names, values, all, remote, body, host.logger, context));
+    host.handle(new UwsExchange(res, method, path, query, this.names, values, all, remote, body, host.logger, rid, context));
   }
 }
 
@@ -190,8 +192,10 @@ const NO_HUB = {
 };
 
 /** Answer with a problem before any filter ran, and close the connection. */
-function reject(res: HttpResponse, reply: Reply): void {
+function reject(host: ReactorHost, res: HttpResponse, method: string, path: string, rid: string, reply: Reply): void {
   res.writeStatus(statusLine(reply.statusCode));
   for (const [n, v] of reply.headers) res.writeHeader(n, v);
+  res.writeHeader(REQUEST_ID_HEADER, rid);
   res.end(reply.body as string, true);
+  host.early(method, path, reply.statusCode, rid);
 }

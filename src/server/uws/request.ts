@@ -11,6 +11,7 @@ import type { ChunkSource, StreamedBody } from '../body.js';
 import { BaseExchange } from '../exchange.js';
 import type { HttpResponse } from './binding.js';
 import { writeReply } from './write.js';
+import { REQUEST_ID_HEADER } from '../request-id.js';
 
 /** What uWS keeps for each WebSocket connection. */
 export interface ConnData {
@@ -51,10 +52,11 @@ export class UwsExchange extends BaseExchange {
     private readonly remote: string,
     body: StreamedBody,
     logger: Logger | undefined,
+    requestId: string,
     /** The uWS upgrade context, on the WebSocket path. */
     private readonly context: unknown,
   ) {
-    super(method, path, query, body, logger);
+    super(method, path, query, body, logger, requestId);
   }
 
   get canUpgrade(): boolean {
@@ -116,10 +118,9 @@ export class UwsExchange extends BaseExchange {
   upgrade(accept: WsAccept): void {
     const res = this.res;
     if (res === undefined) return;
-    if (accept.headers.length > 0) {
-      res.writeStatus('101 Switching Protocols');
-      for (const [n, v] of accept.headers) res.writeHeader(n, v);
-    }
+    res.writeStatus('101 Switching Protocols');
+    for (const [n, v] of accept.headers) res.writeHeader(n, v);
+    res.writeHeader(REQUEST_ID_HEADER, this.requestId);
     const data: ConnData = { accept, remote: this.remote };
     res.upgrade(data, this.header('sec-websocket-key') ?? '', accept.protocol, this.header('sec-websocket-extensions') ?? '', this.context as never);
     this.res = undefined;

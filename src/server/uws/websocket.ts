@@ -11,6 +11,7 @@ import type { WsSocket } from '../../ws/socket.js';
 import type { SendResult, Transport } from '../../ws/transport.js';
 import { Message } from '../../ws/message.js';
 import type { ReactorHost } from '../reactor.js';
+import type { WsCounters } from '../observe.js';
 import type { App, HttpRequest, HttpResponse, WebSocket } from './binding.js';
 import type { ConnData } from './request.js';
 
@@ -22,8 +23,13 @@ const SEND_RESULT: readonly SendResult[] = ['queued', 'sent', 'dropped'];
 
 /** Native publish through the app. */
 export class UwsHub implements TopicHub {
-  constructor(private readonly app: App) {}
+  constructor(
+    private readonly app: App,
+    private readonly counters: WsCounters,
+  ) {}
   publish(topic: string, data: string | Uint8Array, binary: boolean): void {
+    // uWS writes in C++ and skips sockets over their backpressure limit without saying which: counted as sent.
+    this.counters.out += this.app.numSubscribers(topic);
     this.app.publish(topic, data, binary, false);
   }
   subscribers(topic: string): number {
@@ -106,7 +112,7 @@ export class UwsSockets {
     options: ResolvedWsOptions[],
     upgrade: (res: HttpResponse, req: HttpRequest, context: unknown) => void,
   ) {
-    this.hub = new UwsHub(app);
+    this.hub = new UwsHub(app, host.wsCounters);
     app.ws<ConnData>('/*', {
       ...settingsFor(uws, options, host.logger),
       upgrade: upgrade as never,

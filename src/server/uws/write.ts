@@ -10,8 +10,9 @@ import type { Chunk, Reply } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../status.js';
 import type { HttpResponse } from './binding.js';
 import type { UwsExchange } from './request.js';
+import { REQUEST_ID_HEADER } from '../request-id.js';
 
-function writeHead(res: HttpResponse, reply: Reply): void {
+function writeHead(res: HttpResponse, reply: Reply, requestId: string): void {
   // uWS writes "200 OK" itself when no status was written: one call fewer on the hot path.
   if (reply.statusCode !== 200) res.writeStatus(statusLine(reply.statusCode));
   const hs = reply.headers;
@@ -19,6 +20,7 @@ function writeHead(res: HttpResponse, reply: Reply): void {
     const h = hs[i] as readonly [string, string];
     res.writeHeader(h[0], h[1]);
   }
+  res.writeHeader(REQUEST_ID_HEADER, requestId);
 }
 
 // endWithoutBody() takes optional (length, close) arguments, but in uWS 20.30
@@ -34,7 +36,7 @@ export function writeReply(res: HttpResponse, ex: UwsExchange, reply: Reply, clo
   const body = reply.body;
   const code = reply.statusCode;
   ex.status = code;
-  writeHead(res, reply);
+  writeHead(res, reply, ex.requestId);
   const isHead = ex.method === 'HEAD';
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
     if (bodiless(code)) {
