@@ -28,6 +28,9 @@ describe('filter types', () => {
     expectTypeOf(path('static', rest)).toEqualTypeOf<Filter<[]>>();
     expectTypeOf(path(uuid)).toEqualTypeOf<Filter<[string]>>();
     expectTypeOf(path('n', param(z.coerce.number().int()))).toEqualTypeOf<Filter<[number]>>();
+    // Naming a param for route templates keeps its type.
+    expectTypeOf(path('todos', int.as('id'))).toEqualTypeOf<Filter<[number]>>();
+    expectTypeOf(path(uuid.as('user'), 'posts', str.as('slug'))).toEqualTypeOf<Filter<[string, string]>>();
   });
 
   it('and() concatenates tuples and empty tuples vanish', () => {

@@ -45,7 +45,7 @@ import {
   withContext,
   wsChannel,
 } from './tracing.js';
-import type { Tracer } from '@opentelemetry/api';
+import type { Context, Tracer } from '@opentelemetry/api';
 import { defaultLogger } from './log.js';
 import { liveServers, poolContext, probePort } from './workers.js';
 
@@ -136,6 +136,8 @@ export class Server implements ReactorHost {
   private boundPort = -1;
   private closed: Promise<void> | undefined;
   private readonly inflight = new Set<Exchange>();
+  /** The span context of upgrade requests, until their connection opens (OpenTelemetry only). */
+  private readonly upgradeSpans = new WeakMap<WsAccept, Context>();
   private drainedWaiter: (() => void) | undefined;
   private readonly handlerTimeoutMs: number;
   private sweeper: NodeJS.Timeout | undefined;
@@ -153,9 +155,9 @@ export class Server implements ReactorHost {
     this.tasks = new TaskSet(this.logger, 'websocket');
     this.metrics = opts.metrics;
     this.observed = this.logRequests || this.metrics !== undefined;
+    watchTracer(); // before the reactor: it reads the trace headers only when an SDK is registered
     this.reactorImpl = createReactor(reactorChoice(opts.reactor), this);
     this.metrics?.attach(this);
-    watchTracer();
     if (opts.signals) {
       this.onSignal = (sig) => this.signal(sig);
       process.on('SIGTERM', this.onSignal);
@@ -278,6 +280,12 @@ export class Server implements ReactorHost {
 
   /** @internal a reactor's WebSocket opened: its socket, with the handler running as a task. */
   openSocket(transport: Transport, accept: WsAccept, remote: string): WsSocket {
+    const parent = this.upgradeSpans.get(accept);
+    if (parent !== undefined) {
+      // The connection's task span is a child of the upgrade request's span.
+      this.upgradeSpans.delete(accept);
+      return withContext(parent, () => this.openSocket(transport, accept, remote));
+    }
     const spawnTask: SpawnTask = (fn) => this.tasks.spawn(fn);
     if (!isTraced(wsChannel)) return openConnection(transport, accept, remote, spawnTask, this.logger, this.wsCounters);
     const message: WsMessage = { remote, protocol: accept.protocol };
@@ -374,6 +382,7 @@ export class Server implements ReactorHost {
   private finish(ex: Exchange, reply: Reply): void {
     if (reply instanceof WsAccept) {
       if (ex.canUpgrade && !this.closing) {
+        if (ex.obs?.span !== undefined) this.upgradeSpans.set(reply, ex.obs.span.context);
         ex.upgrade(reply);
         this.done(ex);
         this.complete(ex, 101, false);

@@ -113,6 +113,9 @@ export function watchTracer(): void {
   watching ??= setInterval(lookUp, 1000).unref();
 }
 
+/** What the W3C propagator reads. */
+export const TRACE_HEADERS: readonly string[] = ['traceparent', 'tracestate'];
+
 const getter: TextMapGetter<RequestSource> = {
   get: (carrier, key) => carrier.header(key),
   keys: (carrier) => Object.keys(carrier.headers()),

@@ -19,6 +19,7 @@ import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
 import { ListenError } from '../errors.js';
 import { statusLine } from '../status.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../request-id.js';
+import { TRACE_HEADERS, otelTracer } from '../tracing.js';
 import { type App, type Binding, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, uwsHeadCap } from './binding.js';
 import { UwsChunks, UwsExchange } from './request.js';
 import { UwsSockets } from './websocket.js';
@@ -69,8 +70,10 @@ export class UwsReactor implements Reactor {
     }
     const needs = host.needs;
     this.names = [...needs.headers];
-    // The framing headers are read on every request (their checks run before the filters).
-    for (const h of ['content-length', 'transfer-encoding']) if (!this.names.includes(h)) this.names.push(h);
+    // The framing headers are read on every request (their checks run before the filters);
+    // the W3C trace headers when an OpenTelemetry SDK was registered before the server was made.
+    const always = ['content-length', 'transfer-encoding', ...(otelTracer() !== undefined ? TRACE_HEADERS : [])];
+    for (const h of always) if (!this.names.includes(h)) this.names.push(h);
     this.clIndex = this.names.indexOf('content-length');
     this.teIndex = this.names.indexOf('transfer-encoding');
     this.app = binding.uws.App() as unknown as App;
