@@ -78,6 +78,29 @@ describe(`workers(n, start) on ${REACTOR}`, () => {
     expect(froms).toEqual(new Set([0, 1]));
   });
 
+  it('one scrape of /metrics shows the whole pool: requests and sockets of every worker, summed', async () => {
+    const pool = await start(POOL, {}, 'weft workers listening');
+    const sample = (text: string, re: RegExp) => Number(re.exec(text)?.[1]);
+    const healthCount = /^http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} (\d+)$/m;
+    // Sockets on both workers: a scrape that saw one worker would count only its own.
+    await spreadOverWorkers(pool.port, () => connect(`ws://127.0.0.1:${pool.port}/ws`));
+    const before = sample((await getFresh(pool.port, '/metrics')).body, healthCount);
+    const seen = new Set<number>();
+    let n = 0;
+    while (seen.size < 2 || n < 20) {
+      seen.add((JSON.parse((await getFresh(pool.port, '/health')).body) as { worker: number }).worker);
+      n++;
+    }
+    // Every scrape, whichever worker answers it, has all of them.
+    for (let i = 0; i < 4; i++) {
+      const text = (await getFresh(pool.port, '/metrics')).body;
+      expect(sample(text, healthCount)).toBe(before + n);
+      expect(sample(text, /^weft_ws_connections (\d+)$/m)).toBe(clients.length);
+      expect(sample(text, /^weft_tasks_active (\d+)$/m)).toBeGreaterThanOrEqual(clients.length);
+      expect(text).toMatch(/^process_cpu_user_seconds_total \S+$/m);
+    }
+  });
+
   it('SIGTERM to the primary drains every worker: 1001 to every socket, exit 0', async () => {
     const pool = await start(POOL, {}, 'weft workers listening');
     const url = `ws://127.0.0.1:${pool.port}/ws`;
