@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, connectWs, handshakeStatus } from './wsclient.js';
 import { type Child, startExample } from './process.js';
+import { until } from './helpers.js';
 
 let app: Child;
 let base: string;
@@ -28,6 +29,37 @@ describe('examples/chat', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<title>weft chat</title>');
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 0, worker: 0 });
+  });
+
+  it('GET /metrics shows sockets, messages, tasks and latency that move as clients come and go; /health/live is 200', async () => {
+    const metric = async (re: RegExp) => Number(re.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? Number.NaN);
+    const conns = /^weft_ws_connections (\d+)$/m;
+    const msgsIn = /^weft_ws_messages_total\{direction="in"\} (\d+)$/m;
+    const msgsOut = /^weft_ws_messages_total\{direction="out"\} (\d+)$/m;
+    const tasks = /^weft_tasks_active (\d+)$/m;
+    const upgrades = /^http_request_duration_seconds_count\{method="GET",route="\/chat\/\{str\}",status_code="101"\} (\d+)$/m;
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const in0 = await metric(msgsIn);
+    const out0 = await metric(msgsOut);
+    const tasks0 = await metric(tasks);
+    const up0 = (await metric(upgrades)) || 0;
+    const a = await join('/chat/metrics-room?name=a');
+    const b = await join('/chat/metrics-room?name=b');
+    expect(await metric(conns)).toBe(2);
+    expect(await metric(tasks)).toBe(tasks0 + 2);
+    expect(await metric(upgrades)).toBe(up0 + 2);
+    for (let i = 0; i < 5; i++) a.send({ type: 'message', text: `m${i}` });
+    await until(() => b.inbox.filter(isMsg).length === 5);
+    expect(await metric(msgsIn)).toBe(in0 + 5);
+    // Each message reached both sockets (plus welcomes and the join).
+    expect(await metric(msgsOut)).toBeGreaterThanOrEqual(out0 + 10);
+    a.ws.close();
+    b.ws.close();
+    await until(async () => (await metric(conns)) === 0);
+    expect(await metric(tasks)).toBe(tasks0);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^http_request_duration_seconds_bucket\{method="GET",route="\/health",status_code="200",le="0\.005"\} \d+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m);
   });
 
   it('welcomes with id, name, room, users and history; others hear join and leave', async () => {

@@ -159,4 +159,14 @@ describe('examples/todos shutdown', () => {
     child.proc.kill('SIGINT');
     expect(await child.exited).toBe(0);
   });
+
+  it('serves /metrics by route template, and health', async () => {
+    await fetch(`${base}/todos/12345`, { method: 'PUT', headers: json, body: JSON.stringify(todo(12345)) });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^http_request_duration_seconds_count\{method="PUT",route="\/todos\/\{id\}",status_code="404"\} \d+$/m);
+    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/todos",status_code="200"\} \d+$/m);
+    expect(text).not.toContain('12345');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+  });
 });

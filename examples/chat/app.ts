@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { RedisBackplane } from '../../src/redis/index.js';
+import type { Metrics } from '../../src/metrics/index.js';
 import {
   type Backplane,
   type Filter,
@@ -32,6 +33,7 @@ import {
   type WsSocket,
   channel,
   get,
+  health,
   path,
   query,
   reject,
@@ -188,6 +190,8 @@ export interface ChatOptions {
   /** This worker's id (for /health and member keys). @default 0 */
   worker?: number;
   logger?: Logger;
+  /** Prometheus metrics, served at GET /metrics (pass the same to `serve`). */
+  metrics?: Metrics;
 }
 
 /** The chat state and routes. `connections` counts open chat sockets. */
@@ -267,7 +271,7 @@ export class Chat {
     this.options.logger?.warn({ err }, 'chat: shared state unavailable; serving from what this instance knows');
   }
 
-  /** All routes: the page, health, and the chat socket. */
+  /** All routes: the page, health (/health readiness, /health/live), /metrics, and the chat socket. */
   routes(): Filter<[Reply]> {
     const roomName = path('chat')
       .map(() => 'lobby')
@@ -286,9 +290,9 @@ export class Chat {
     const page = get()
       .and(path())
       .map(() => reply.html(PAGE));
-    const health = get()
-      .and(path('health'))
-      .map(() => reply.json({ status: 'ok', connections: this.connections, worker: this.worker }));
-    return page.or(health).or(socket);
+    const probes = health({ info: () => ({ connections: this.connections, worker: this.worker }) });
+    const m = this.options.metrics;
+    const routes = page.or(probes).or(socket);
+    return m ? path('metrics').and(m.route()).or(routes) : routes;
   }
 }

@@ -54,7 +54,7 @@ export function todoRoutes(db: Map<number, Todo> = new Map()) {
       return reply.json(todo).status(201).header('location', `/todos/${todo.id}`);
     });
 
-  const update = path('todos', uint)
+  const update = path('todos', uint.as('id'))
     .and(put())
     .and(body.json(Todo, LIMIT))
     .map((id, todo) => {
@@ -63,7 +63,7 @@ export function todoRoutes(db: Map<number, Todo> = new Map()) {
       return reply.json({ ...todo, id });
     });
 
-  const remove = path('todos', uint)
+  const remove = path('todos', uint.as('id'))
     .and(del())
     .and(admin)
     .map((id) => (db.delete(id) ? reply.empty(204) : problem(404, 'Not Found', `todo ${id} does not exist`)));
