@@ -16,9 +16,10 @@ export interface ServerProc {
   pid: number;
 }
 
-/** Start `servers/<name>.ts` pinned to `core`; resolves once it printed its port. */
+/** Start `servers/<name>.ts` (or the script at an absolute path) pinned to `core`; resolves once it printed its port. */
 export async function startServer(name: string, env: Record<string, string> = {}, core = '0'): Promise<ServerProc> {
-  const proc = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', join(here, 'servers', `${name}.ts`)], {
+  const file = name.startsWith('/') ? name : join(here, 'servers', `${name}.ts`);
+  const proc = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', file], {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,9 +1,33 @@
-/** weft: the HTTP bench routes; ROUTES=n puts n-1 routes before /hello/:name. */
+/**
+ * weft: the HTTP bench routes; ROUTES=n puts n-1 routes before /hello/:name.
+ * OBS (the observability bench): `metrics` attaches weft/metrics and serves
+ * /metrics; `dc` adds a subscriber to the weft:request tracing channel;
+ * `sdk` registers a real OpenTelemetry SDK (spans batched to an exporter
+ * that drops them) before the server is made.
+ */
 import { z } from 'zod';
 import { type Filter, type Reply, body, get, path, post, reply, serve, str } from '../../src/index.js';
 import { JSON_BODY, PORT, ROUTES, ready } from './common.js';
 
 const Person = z.object({ name: z.string().min(1).max(64), age: z.number().int().min(0).max(150) });
+const OBS = process.env.OBS ?? 'none';
+
+if (OBS === 'sdk') {
+  const { context, propagation, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const drop = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: async () => {} };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop as never)] }));
+}
+if (OBS === 'dc') {
+  const dc = await import('node:diagnostics_channel');
+  let n = 0;
+  const count = () => void n++;
+  dc.tracingChannel('weft:request').subscribe({ start: count, end: count, asyncStart: count, asyncEnd: count, error: count });
+}
 
 let routes: Filter<[Reply]> = get()
   .and(path('json'))
@@ -12,5 +36,12 @@ let routes: Filter<[Reply]> = get()
 for (let i = 1; i < ROUTES; i++) routes = routes.or(get().and(path(`r${i}`, str)).map((s) => reply.text(s)));
 routes = routes.or(get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`)));
 
-const server = await serve(routes, { logger: false }).listen({ port: PORT });
+let m: import('../../src/metrics/index.js').Metrics | undefined;
+if (OBS !== 'none') {
+  const { metrics } = await import('../../src/metrics/index.js');
+  m = metrics();
+  routes = path('metrics').and(m.route()).or(routes);
+}
+
+const server = await serve(routes, { logger: false, metrics: m }).listen({ port: PORT });
 ready(server.port);

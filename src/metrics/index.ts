@@ -82,7 +82,7 @@ interface Series {
 class FastHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly series = new Map<string, Series>();
+  private readonly all = new Map<string, Series>();
 
   constructor(
     readonly name: string,
@@ -94,13 +94,19 @@ class FastHistogram {
     }
   }
 
-  /** Add one observation to the series `key` (made from `labels()` the first time). */
-  observe(key: string, labels: () => Record<string, string | number>, value: number): void {
-    let s = this.series.get(key);
+  /** The series with these labels (made on first use). */
+  series(labels: Record<string, string | number>): Series {
+    const key = JSON.stringify(labels);
+    let s = this.all.get(key);
     if (s === undefined) {
-      s = { labels: labels(), counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0 };
-      this.series.set(key, s);
+      s = { labels, counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0 };
+      this.all.set(key, s);
     }
+    return s;
+  }
+
+  /** Add one observation to a series. */
+  add(s: Series, value: number): void {
     const b = this.bounds;
     for (let i = 0; i < b.length; i++) {
       if (value <= (b[i] as number)) {
@@ -115,7 +121,7 @@ class FastHistogram {
   /** What `registry.metrics()` / `getMetricsAsJSON()` read: prom-client's histogram shape, labels flattened. */
   get(): MetricJson {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.all.values()) {
       let acc = 0;
       this.bounds.forEach((le, i) => {
         acc += s.counts[i] as number;
@@ -128,8 +134,13 @@ class FastHistogram {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values } as unknown as MetricJson;
   }
 
+  /** Zero every series (`registry.resetMetrics()`); series already handed out stay valid. */
   reset(): void {
-    this.series.clear();
+    for (const s of this.all.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
   }
 }
 
@@ -144,6 +155,7 @@ export class Metrics implements MetricsSink {
   private readonly tasks: FastHistogram;
   private readonly link: BackplaneLink | undefined;
   private readonly pending = new Map<string, Pending>();
+  private readonly byRoute = new Map<string, Map<string, Map<number, Series>>>();
   private readonly scrapeTimeoutMs: number;
   private nextScrape = 0;
 
@@ -207,7 +219,12 @@ export class Metrics implements MetricsSink {
       },
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-    taskListeners.add((name, seconds) => this.tasks.observe(name, () => ({ name }), seconds));
+    const byName = new Map<string, Series>();
+    taskListeners.add((name, seconds) => {
+      let s = byName.get(name);
+      if (s === undefined) byName.set(name, (s = this.tasks.series({ name })));
+      this.tasks.add(s, seconds);
+    });
 
     const pool = poolContext();
     const bus = pool !== undefined && pool.count > 1 ? workerBus() : undefined;
@@ -221,7 +238,17 @@ export class Metrics implements MetricsSink {
 
   /** @internal one request's outcome */
   request(method: string, route: string, status: number, seconds: number): void {
-    this.http.observe(`${method} ${status} ${route}`, () => ({ method, route, status_code: status }), seconds);
+    // route → method → status: lookups on strings whose hashes are cached (templates and method labels are constants).
+    let byMethod = this.byRoute.get(route);
+    if (byMethod === undefined) this.byRoute.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = this.http.series({ method, route, status_code: status });
+      byStatus.set(status, series);
+    }
+    this.http.add(series, seconds);
   }
 
   /**

@@ -53,9 +53,10 @@ export type TaskListener = (name: string, seconds: number, failed: boolean) => v
 /** @internal listeners for finished tasks (a collector adds one). */
 export const taskListeners = new Set<TaskListener>();
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
+/** The standard methods, mapped to constant strings (a label then hashes once, not per request). */
+const METHODS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'].map((m) => [m, m]));
 
-/** A method as a label: any method, but only the standard ones by name (bounded cardinality). */
+/** A method as a label: the standard ones by name, any other token as `_OTHER` (bounded cardinality). */
 export function methodLabel(method: string): string {
-  return METHODS.has(method) ? method : '_OTHER';
+  return METHODS.get(method) ?? '_OTHER';
 }

@@ -327,7 +327,7 @@ export class Server implements ReactorHost {
     } else {
       const obs: RequestObservation = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
       ex.obs = obs;
-      out = this.traceRun(ex, obs, tracer, traced);
+      out = tracer === undefined && !traced ? settle(this.filter, ctx) : this.traceRun(ex, obs, tracer, traced);
     }
     if (!(out instanceof Promise)) {
       if (out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) this.track(ex);
