@@ -145,16 +145,17 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
 export type Accounted = LoadResult & { cpuUsPerReq: number; rss: number };
 
 /** Run a load and account the server's CPU over it: µs of server CPU per request. */
-async function accounted(s: ServerProc, run: () => Promise<LoadResult>): Promise<Accounted> {
-  const c0 = cpuMicros(s.pid);
+async function accounted(s: ServerProc, run: () => Promise<LoadResult>, exact = false): Promise<Accounted> {
+  const cpu = exact ? cpuMicrosExact : cpuMicros;
+  const c0 = cpu(s.pid);
   const r = await run();
-  const c1 = cpuMicros(s.pid);
+  const c1 = cpu(s.pid);
   return { ...r, cpuUsPerReq: (c1 - c0) / Math.max(1, r.requests), rss: rssMiB(s.pid) };
 }
 
 /** autocannon against a server, CPU accounted. */
-export function measure(s: ServerProc, opts: LoadOptions): Promise<Accounted> {
-  return accounted(s, () => load(opts));
+export function measure(s: ServerProc, opts: LoadOptions, exact = false): Promise<Accounted> {
+  return accounted(s, () => load(opts), exact);
 }
 
 export const median = (xs: number[]): number => {

@@ -20,7 +20,13 @@ import {
   serve,
   str,
   uuid,
+  health,
+  logger,
+  requestId,
+  type ServeOptions,
 } from '../index.js';
+import type { Logger } from 'pino';
+import { type Metrics, metrics } from '../metrics/index.js';
 
 describe('filter types', () => {
   it('path() extracts one typed value per param, in order', () => {
@@ -31,6 +37,18 @@ describe('filter types', () => {
     // Naming a param for route templates keeps its type.
     expectTypeOf(path('todos', int.as('id'))).toEqualTypeOf<Filter<[number]>>();
     expectTypeOf(path(uuid.as('user'), 'posts', str.as('slug'))).toEqualTypeOf<Filter<[string, string]>>();
+  });
+
+  it('observability filters: requestId(), logger(), health(), and the metrics exposition', () => {
+    expectTypeOf(requestId()).toEqualTypeOf<Filter<[string]>>();
+    expectTypeOf(logger()).toEqualTypeOf<Filter<[Logger]>>();
+    expectTypeOf(health()).toEqualTypeOf<Filter<[Reply]>>();
+    const m: Metrics = metrics();
+    expectTypeOf(m.route()).toEqualTypeOf<Filter<[Reply]>>();
+    expectTypeOf(path('metrics').and(header('authorization')).and(m.route())).toEqualTypeOf<Filter<[string, Reply]>>();
+    expectTypeOf(path('x').and(requestId()).and(logger()).map((id, log) => (log.info(id), id))).toEqualTypeOf<Filter<[string]>>();
+    // serve() takes the collector.
+    expectTypeOf<Metrics>().toMatchTypeOf<NonNullable<ServeOptions['metrics']>>();
   });
 
   it('and() concatenates tuples and empty tuples vanish', () => {

@@ -76,6 +76,14 @@ class StallMonitor {
   }
 }
 
+/** One monitor per window length, shared by every `health()` of the thread. */
+const monitors = new Map<number, StallMonitor>();
+function stallMonitor(windowMs: number): StallMonitor {
+  let m = monitors.get(windowMs);
+  if (m === undefined) monitors.set(windowMs, (m = new StallMonitor(windowMs)));
+  return m;
+}
+
 /**
  * Liveness and readiness routes.
  *
@@ -88,7 +96,7 @@ export function health(options: HealthOptions = {}): Filter<[Reply]> {
   if (!(maxDelay >= 0)) throw new RangeError('health: maxEventLoopDelayMs must be >= 0');
   const windowMs = options.windowMs ?? 1000;
   if (!(windowMs > 0)) throw new RangeError('health: windowMs must be > 0');
-  const monitor = maxDelay > 0 ? new StallMonitor(windowMs) : undefined;
+  const monitor = maxDelay > 0 ? stallMonitor(windowMs) : undefined;
   const info = options.info ?? (() => ({}));
 
   const live = () => reply.json({ status: 'ok' });
