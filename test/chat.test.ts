@@ -37,7 +37,7 @@ describe('examples/chat', () => {
     const msgsIn = /^weft_ws_messages_total\{direction="in"\} (\d+)$/m;
     const msgsOut = /^weft_ws_messages_total\{direction="out"\} (\d+)$/m;
     const tasks = /^weft_tasks_active (\d+)$/m;
-    const upgrades = /^http_request_duration_seconds_count\{method="GET",route="\/chat\/\{str\}",status_code="101"\} (\d+)$/m;
+    const upgrades = /^http_request_duration_seconds_count\{method="GET",route="\/chat\/\{room\}",status_code="101"\} (\d+)$/m;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const in0 = await metric(msgsIn);
     const out0 = await metric(msgsOut);

@@ -1,7 +1,7 @@
 /**
  * A newcomer's first minute, on whatever Node runs this: start the chat demo
  * (`npm start`'s script, port 0), fetch the page and /health, join the lobby
- * over a WebSocket, send one message and read it back. Prints which reactor
+ * over a WebSocket, send one message and read it back, and see the socket in /metrics. Prints which reactor
  * the demo chose (the `weft listening` line) and exits non-zero on any failure.
  * CI runs it under Node 22; `WEFT_EXPECT_AUTO` names the reactor it must pick.
  *
@@ -40,6 +40,8 @@ try {
       }
     });
   });
+  const scrape = await (await fetch(`${base}/metrics`)).text();
+  if (!/^weft_ws_connections 1$/m.test(scrape)) fail(`GET /metrics does not show the open socket: ${scrape.slice(0, 200)}`);
   ws.close();
   const warnings = app.lines.filter((l) => l.level === 40).map((l) => l.msg);
   console.log(

@@ -276,7 +276,7 @@ export class Chat {
     const roomName = path('chat')
       .map(() => 'lobby')
       .or(
-        path('chat', str).andThen((r) =>
+        path('chat', str.as('room')).andThen((r) =>
           ROOM.test(r) ? r : reject.with(new InvalidPath('room must be 1-32 characters from [a-z0-9-]')),
         ),
       );
