@@ -18,10 +18,11 @@ cleanup() { umount "$ROOT/proc" 2>/dev/null || true; umount "$ROOT/dev" 2>/dev/n
 trap cleanup EXIT
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev" || mount --bind /dev "$ROOT/dev"
-# The scale-out tests start a real redis-server (Debian's package) inside the root too.
-if ! [ -x "$ROOT/usr/bin/redis-server" ]; then
+# The scale-out tests start a real redis-server (Debian's package) inside the root too,
+# and the TLS test makes its certificate with openssl.
+if ! [ -x "$ROOT/usr/bin/redis-server" ] || ! [ -x "$ROOT/usr/bin/openssl" ]; then
   cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
-  chroot "$ROOT" /bin/sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server' >/dev/null
+  chroot "$ROOT" /bin/sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server openssl' >/dev/null
 fi
 rm -rf "$ROOT/work/weft"
 mkdir -p "$ROOT/work/weft"

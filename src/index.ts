@@ -98,5 +98,5 @@ export { health } from './server/health.js';
 export type { HealthOptions } from './server/health.js';
 export type { MetricsSink, ObservedServer, WsCounters } from './server/observe.js';
 export type { RequestMessage, TaskMessage, WsMessage } from './server/tracing.js';
-export type { ReactorChoice, ReactorInfo, Limits } from './server/reactor.js';
+export type { ReactorChoice, ReactorInfo, Limits, TlsFiles } from './server/reactor.js';
 export { NativeBindingError } from './server/uws/binding.js';

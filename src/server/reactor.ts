@@ -18,6 +18,16 @@ import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/filter.js';
 import type { Transport, WsSocket } from '../ws/socket.js';
 
+/** A certificate and key for TLS, as PEM file paths (what uWS's `SSLApp` takes). */
+export interface TlsFiles {
+  /** PEM certificate (chain) file. */
+  readonly cert: string;
+  /** PEM private key file. */
+  readonly key: string;
+  /** The key's passphrase, if it is encrypted. */
+  readonly passphrase?: string;
+}
+
 /** Which reactor to run on. `'auto'`: uws when a native build loads, else node. */
 export type ReactorChoice = 'auto' | 'uws' | 'node';
 
@@ -133,9 +143,12 @@ export interface Reactor {
   readonly hub: TopicHub;
   /** Open WebSocket connections. */
   readonly connections: number;
-  /** Bind; resolves with the bound port. Rejects with `ListenError` when the port is taken. */
-  /** Bind; `shared`: the workers of a pool share the port (SO_REUSEPORT on uws, the cluster primary on node). */
-  listen(host: string, port: number, shared: boolean): Promise<number>;
+  /**
+   * Bind; resolves with the bound port, rejects with `ListenError` when the port is taken.
+   * `shared`: the workers of a pool share the port (SO_REUSEPORT on uws, the cluster primary on node).
+   * `tls`: serve HTTPS (and `wss:`) with this certificate and key (already checked to load).
+   */
+  listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number>;
   /** Stop accepting connections; idle kept-alive connections may be closed. */
   stopAccepting(): void;
   /** Send a close frame with `code` to every open WebSocket. */

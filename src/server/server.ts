@@ -7,6 +7,8 @@
  * upgrade decision and the connection tasks. Reactors (`./uws/`, `./node/`)
  * own sockets and bytes; see `./reactor.ts` for the seam.
  */
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
 import { Ctx, type Needs } from '../filters/context.js';
@@ -28,6 +30,7 @@ import {
   type ReactorHost,
   type ReactorInfo,
   type ResolvedLimits,
+  type TlsFiles,
   resolveLimits,
 } from './reactor.js';
 import { createReactor } from './select.js';
@@ -96,6 +99,12 @@ export interface ListenOptions {
   port: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /**
+   * Serve HTTPS (and WebSockets as `wss:`) with this certificate and key, PEM
+   * file paths as uWS's `SSLApp` takes them (node:https on the node reactor).
+   * Both are loaded before binding: a bad file rejects `listen` with the reason.
+   */
+  tls?: TlsFiles;
 }
 
 export interface CloseOptions {
@@ -108,6 +117,16 @@ export interface CloseOptions {
 
 
 const REACTORS: readonly ReactorChoice[] = ['auto', 'uws', 'node'];
+
+/** Load the certificate and key now, so a bad file is a clear error and never a silent plain-text or dead listener. */
+function checkTls(tls: TlsFiles): void {
+  if (typeof tls.cert !== 'string' || typeof tls.key !== 'string') throw new TypeError('weft: tls.cert and tls.key must be PEM file paths');
+  try {
+    createSecureContext({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), passphrase: tls.passphrase });
+  } catch (err) {
+    throw new Error(`weft: the TLS certificate or key cannot be used (${(err as Error).message})`, { cause: err });
+  }
+}
 
 function reactorChoice(opt: ReactorChoice | undefined): ReactorChoice {
   const choice = opt ?? ((process.env.WEFT_REACTOR || 'auto') as ReactorChoice);
@@ -133,6 +152,7 @@ export class Server implements ReactorHost {
   private readonly reactorImpl: Reactor;
   private readonly tasks: TaskSet;
   private listening = false;
+  private tls = false;
   private boundPort = -1;
   private closed: Promise<void> | undefined;
   private readonly inflight = new Set<Exchange>();
@@ -175,6 +195,11 @@ export class Server implements ReactorHost {
     return this.boundPort;
   }
 
+  /** True when serving HTTPS (`listen({ tls })`). */
+  get secure(): boolean {
+    return this.tls;
+  }
+
   /** Requests still being handled. */
   get pending(): number {
     return this.inflight.size;
@@ -206,6 +231,7 @@ export class Server implements ReactorHost {
     this.listening = true;
     const pool = poolContext();
     try {
+      if (options.tls !== undefined) checkTls(options.tls);
       if (pool && pool.mode === 'threads' && this.reactor.name !== 'uws') {
         throw new Error("weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor");
       }
@@ -215,14 +241,15 @@ export class Server implements ReactorHost {
       // port it was given; a cluster primary keys its shared handles by the port asked for.
       let want = pool && port === 0 && pool.port > 0 ? pool.port : port;
       if (pool?.probe) want = await probePort(host, want);
-      this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined);
+      this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined, options.tls);
+      this.tls = options.tls !== undefined;
       if (pool && pool.port === 0) pool.port = this.boundPort;
     } catch (err) {
       this.listening = false;
       throw err;
     }
     liveServers.add(this);
-    this.logger?.info({ host, port: this.boundPort, reactor: this.reactor.name }, 'weft listening');
+    this.logger?.info({ host, port: this.boundPort, reactor: this.reactor.name, tls: this.tls }, 'weft listening');
     return this;
   }
 

@@ -8,7 +8,9 @@
  * accepted.
  */
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -18,7 +20,7 @@ import type { WsAccept } from '../../ws/filter.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import { NO_BODY, StreamedBody } from '../body.js';
 import { ListenError } from '../errors.js';
-import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
+import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../reactor.js';
 import { NodeChunks, NodeExchange } from './request.js';
 import { writeRaw } from './write.js';
 import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../request-id.js';
@@ -51,7 +53,8 @@ function parseErrorReply(code: string | undefined): Reply {
 
 export class NodeReactor implements Reactor {
   readonly info: ReactorInfo;
-  private readonly server: HttpServer;
+  /** Made at `listen` (`https` with TLS). */
+  private server: HttpServer | undefined;
   private readonly ws: WsModule | undefined;
   private readonly sockets: NodeSockets;
   private readonly wss = new Map<string, WebSocketServer>();
@@ -63,26 +66,33 @@ export class NodeReactor implements Reactor {
     const wsVersion = (require('ws/package.json') as { version: string }).version;
     this.info = { name: 'node', detail: `node:http (node ${process.version}) + ws ${wsVersion}` };
     this.sockets = new NodeSockets(host.logger, host.wsCounters);
-    this.server = createServer(
-      {
-        maxHeaderSize: host.limits.maxHeadBytes,
-        headersTimeout: IDLE_MS,
-        requestTimeout: REQUEST_MS,
-        keepAliveTimeout: IDLE_MS,
-        connectionsCheckingInterval: 1000,
-      },
-      (req, res) => this.request(req, res, undefined, undefined),
-    );
-    this.server.maxHeadersCount = 0; // counted by weft (431), never silently cut
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
-    if (needsWs) {
-      this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  }
+
+  /** The server: `https` with TLS, else `http`; the same limits and handlers either way. */
+  private makeServer(tls: TlsFiles | undefined): HttpServer {
+    const host = this.host;
+    const options = {
+      maxHeaderSize: host.limits.maxHeadBytes,
+      headersTimeout: IDLE_MS,
+      requestTimeout: REQUEST_MS,
+      keepAliveTimeout: IDLE_MS,
+      connectionsCheckingInterval: 1000,
+    };
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.request(req, res, undefined, undefined);
+    const server = tls
+      ? createHttpsServer({ ...options, cert: readFileSync(tls.cert), key: readFileSync(tls.key), passphrase: tls.passphrase }, onRequest)
+      : createServer(options, onRequest);
+    server.maxHeadersCount = 0; // counted by weft (431), never silently cut
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    if (this.ws !== undefined) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         // node drops its own 'error' listener from an upgraded socket: a peer that resets
         // while a rejection is written must not crash the process.
         socket.on('error', (err) => host.logger?.debug({ err }, 'upgrade socket error'));
         this.request(req, undefined, socket, head);
       });
     }
+    return server;
   }
 
   get hub() {
@@ -93,15 +103,16 @@ export class NodeReactor implements Reactor {
     return this.sockets.size;
   }
 
-  listen(host: string, port: number, shared: boolean): Promise<number> {
+  listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number> {
+    const server = (this.server = this.makeServer(tls));
     return new Promise((resolve, reject) => {
       const onError = () => reject(new ListenError(host, port));
-      this.server.once('error', onError);
+      server.once('error', onError);
       // exclusive: a second server on the port fails instead of sharing it; a cluster
       // worker of a pool (shared) binds through the primary, which hands out connections.
-      this.server.listen({ host, port, exclusive: !shared }, () => {
-        this.server.off('error', onError);
-        const addr = this.server.address();
+      server.listen({ host, port, exclusive: !shared }, () => {
+        server.off('error', onError);
+        const addr = server.address();
         resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
       });
     });
@@ -110,7 +121,7 @@ export class NodeReactor implements Reactor {
   stopAccepting(): void {
     // http.Server#close also closes idle kept-alive connections (Node >= 19); weft keeps them
     // until the deadline and answers their next request with 503 + close, as on uWS.
-    net.Server.prototype.close.call(this.server);
+    if (this.server !== undefined) net.Server.prototype.close.call(this.server);
   }
 
   closeSockets(code: number, reason: string): void {
@@ -119,8 +130,8 @@ export class NodeReactor implements Reactor {
 
   closeAll(): void {
     this.sockets.stop();
-    this.server.close(() => {}); // stops node's connection-checking timer; the listener is already closed
-    this.server.closeAllConnections();
+    this.server?.close(() => {}); // stops node's connection-checking timer; the listener is already closed
+    this.server?.closeAllConnections();
   }
 
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {

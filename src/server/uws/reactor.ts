@@ -15,7 +15,7 @@ import { fixedProblem } from '../../reply/problem.js';
 import type { Reply } from '../../reply/reply.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import { NO_BODY, StreamedBody } from '../body.js';
-import type { Reactor, ReactorHost, ReactorInfo } from '../reactor.js';
+import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../reactor.js';
 import { ListenError } from '../errors.js';
 import { statusLine } from '../status.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../request-id.js';
@@ -47,8 +47,9 @@ function headTooLarge(req: HttpRequest, method: string, path: string, query: str
 
 export class UwsReactor implements Reactor {
   readonly info: ReactorInfo;
-  private readonly app: App;
-  private readonly sockets: UwsSockets | undefined;
+  /** Made at `listen` (an `SSLApp` with TLS). */
+  private app: App | undefined;
+  private sockets: UwsSockets | undefined;
   private readonly names: string[];
   private readonly clIndex: number;
   private readonly teIndex: number;
@@ -76,13 +77,20 @@ export class UwsReactor implements Reactor {
     for (const h of always) if (!this.names.includes(h)) this.names.push(h);
     this.clIndex = this.names.indexOf('content-length');
     this.teIndex = this.names.indexOf('transfer-encoding');
-    this.app = binding.uws.App() as unknown as App;
-    this.app.any('/*', (res, req) => this.request(res, req, undefined));
+  }
+
+  /** The app: `SSLApp` (certificate and key read by uWS from their files) with TLS, else `App`. */
+  private makeApp(tls: TlsFiles | undefined): App {
+    const uws = this.binding.uws;
+    const app = (tls ? uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key, passphrase: tls.passphrase }) : uws.App()) as unknown as App;
+    app.any('/*', (res, req) => this.request(res, req, undefined));
+    const needs = this.host.needs;
     if (needs.ws.size > 0) {
-      this.sockets = new UwsSockets(binding.uws, this.app, host, [...needs.ws] as ResolvedWsOptions[], (res, req, context) =>
+      this.sockets = new UwsSockets(uws, app, this.host, [...needs.ws] as ResolvedWsOptions[], (res, req, context) =>
         this.request(res, req, context),
       );
     }
+    return app;
   }
 
   get hub() {
@@ -93,9 +101,10 @@ export class UwsReactor implements Reactor {
     return this.sockets?.size ?? 0;
   }
 
-  listen(host: string, port: number, shared: boolean): Promise<number> {
+  listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number> {
+    const app = (this.app = this.makeApp(tls));
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, shared ? 0 : EXCLUSIVE_PORT, (ls) => {
+      app.listen(host, port, shared ? 0 : EXCLUSIVE_PORT, (ls) => {
         if (!ls) {
           reject(new ListenError(host, port));
           return;
@@ -116,7 +125,7 @@ export class UwsReactor implements Reactor {
   }
 
   closeAll(): void {
-    this.app.close();
+    this.app?.close();
   }
 
   /** One request; `context` is set on the WebSocket upgrade path. */
