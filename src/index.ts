@@ -64,6 +64,7 @@ export { reply } from './reply/index.js';
 export { Reply, toReply, encodeSse } from './reply/reply.js';
 export type { ReplyBody, ReplyBuilder, Replyable, SseEvent, Chunk } from './reply/reply.js';
 export { InvalidHeaderError } from './reply/headers.js';
+export type { CookieOptions, CookieSettings } from './reply/cookies.js';
 export type { Problem } from './reply/problem.js';
 export {
   Rejection,
@@ -76,6 +77,7 @@ export {
   MissingHeader,
   InvalidHeader,
   MissingCookie,
+  InvalidCookie,
   InvalidBody,
   LengthRequired,
   PayloadTooLarge,

@@ -71,7 +71,7 @@ export function compression(options: CompressionOptions = {}): Wrapper {
     const vary = r.getHeader('vary');
     const varied = vary === undefined ? 'accept-encoding' : vary.toLowerCase().includes('accept-encoding') ? vary : `${vary}, accept-encoding`;
     if (encoding === undefined) return [r.header('vary', varied)];
-    const out = new Reply(r.statusCode, r.headers, compress(bytes, encoding));
+    const out = new Reply(r.statusCode, r.headers, compress(bytes, encoding), r.pendingCookies);
     return [out.header('content-encoding', encoding).header('vary', varied)];
   };
   return makeWrapper((inner) => {

@@ -4,6 +4,7 @@
  * filters never see a reactor's own objects. Everything here is a plain copy made before any `await`.
  */
 import type { Logger } from 'pino';
+import type { CookieKeys } from '../reply/cookies.js';
 import type { Rejection } from '../reply/rejection.js';
 import { type Trail, templateOf } from './template.js';
 
@@ -114,7 +115,11 @@ export class Ctx {
   private raw: string[] | undefined;
   private decoded: (string | null)[] | undefined;
 
-  constructor(readonly req: RequestSource) {}
+  constructor(
+    readonly req: RequestSource,
+    /** The server's cookie secrets (`serve(routes, { cookies })`), for signed cookies. */
+    readonly cookieKeys: CookieKeys | undefined = undefined,
+  ) {}
 
   /** Raw (still percent-encoded) segments; a single trailing slash is ignored. */
   rawSegments(): string[] {

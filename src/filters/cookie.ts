@@ -1,5 +1,5 @@
 /** Cookie filters: read one cookie from the `Cookie` request header. */
-import { MissingCookie, rejectWith } from '../reply/rejection.js';
+import { InvalidCookie, MissingCookie, rejectWith } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
 import { needsHeaders } from './context.js';
 import { type Filter, FilterImpl } from './filter.js';
@@ -39,9 +39,37 @@ function optional(name: string): Filter<[string | undefined]> {
   });
 }
 
+/**
+ * A cookie set with `reply.cookie(name, value, { signed: true })`: its value,
+ * once the signature verifies under one of the server's secrets. Missing is a
+ * 400 `MissingCookie`; tampered with (or signed by a retired secret) is a 400
+ * `InvalidCookie`.
+ */
+function signed(name: string): Filter<[string]> {
+  return new FilterImpl<[string]>(
+    'cookie.signed',
+    (ctx) => {
+      const raw = read(ctx, name);
+      if (raw === undefined) return rejectWith(new MissingCookie(name));
+      const keys = ctx.cookieKeys;
+      if (keys === undefined) throw new Error(`cookie.signed('${name}') needs a secret: serve(routes, { cookies: { secret } })`);
+      let text: string;
+      try {
+        text = decodeURIComponent(raw);
+      } catch {
+        return rejectWith(new InvalidCookie(name));
+      }
+      const value = keys.unsign(text);
+      return value === undefined ? rejectWith(new InvalidCookie(name)) : [value];
+    },
+    { needs: needsHeaders('cookie') },
+  );
+}
+
 export interface CookieFilters {
   (name: string): Filter<[string]>;
   optional: typeof optional;
+  signed: typeof signed;
 }
 
-export const cookie: CookieFilters = Object.assign(cookieFn, { optional });
+export const cookie: CookieFilters = Object.assign(cookieFn, { optional, signed });

@@ -150,6 +150,16 @@ export class ForbiddenOrigin extends HttpRejection {
   readonly title = 'Forbidden';
 }
 
+/** 400: a signed cookie whose signature does not verify (tampered with, or signed by a retired secret). */
+export class InvalidCookie extends HttpRejection {
+  readonly name = 'InvalidCookie';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+  constructor(readonly cookie: string) {
+    super(`Cookie "${cookie}" is not validly signed`);
+  }
+}
+
 function rankOf(reason: unknown): number {
   if (reason instanceof HttpRejection) {
     if (reason.status === 404) return 0;

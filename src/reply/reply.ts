@@ -7,6 +7,7 @@
  * Every method returns a new `Reply`. Header names and values are checked
  * when they are set (`InvalidHeaderError`), so a CR/LF never reaches the wire.
  */
+import { type CookieOptions, type PendingCookie, setCookie } from './cookies.js';
 import { checkHeader } from './headers.js';
 
 /** A chunk of a streamed body. */
@@ -38,24 +39,47 @@ export class Reply {
     readonly headers: HeaderList,
     /** The body. */
     readonly body: ReplyBody,
+    /** @internal signed cookies, signed with the server's secret when the reply is written */
+    readonly pendingCookies: readonly PendingCookie[] | undefined = undefined,
   ) {}
 
   /** A copy with another status (an integer from 200 to 599). */
   status(code: number): Reply {
-    return new Reply(checkStatus(code), this.headers, this.body);
+    return new Reply(checkStatus(code), this.headers, this.body, this.pendingCookies);
   }
 
   /** A copy with `name` set to `value`, replacing any value it had. */
   header(name: string, value: string): Reply {
     const lower = checkHeader(name, value);
     const rest = this.headers.filter(([n]) => n !== lower);
-    return new Reply(this.statusCode, [...rest, [lower, value]], this.body);
+    return new Reply(this.statusCode, [...rest, [lower, value]], this.body, this.pendingCookies);
   }
 
   /** A copy with one more `name: value` line (for `set-cookie` and the like). */
   appendHeader(name: string, value: string): Reply {
     const lower = checkHeader(name, value);
-    return new Reply(this.statusCode, [...this.headers, [lower, value]], this.body);
+    return new Reply(this.statusCode, [...this.headers, [lower, value]], this.body, this.pendingCookies);
+  }
+
+  /**
+   * A copy that sets a cookie (`Set-Cookie`, serialized by the `cookie`
+   * package; `path` defaults to `/`). `{ signed: true }` signs the value with
+   * the secret of `serve(routes, { cookies: { secret } })` when the reply is
+   * written; read it back with `cookie.signed(name)`.
+   *
+   * @example
+   * reply.json(user).cookie('session', id, { signed: true, httpOnly: true, sameSite: 'lax', maxAge: 3600 })
+   */
+  cookie(name: string, value: string, options: CookieOptions = {}): Reply {
+    const line = setCookie(name, value, options); // checks the name, value and attributes now
+    if (!options.signed) return this.appendHeader('set-cookie', line);
+    if (this.constructor !== Reply) throw new TypeError('reply.cookie: a signed cookie cannot be set on a WebSocket upgrade');
+    return new Reply(this.statusCode, this.headers, this.body, [...(this.pendingCookies ?? []), { name, value, options }]);
+  }
+
+  /** A copy that deletes cookie `name` (empty, expired); give the `path` and `domain` it was set with. */
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain'> = {}): Reply {
+    return this.appendHeader('set-cookie', setCookie(name, '', { ...options, expires: new Date(0), maxAge: 0 }));
   }
 
   /** The value of a header (the first, if repeated), or `undefined`. */

@@ -9,7 +9,8 @@ import { BodyTooLargeError, type Ctx } from '../filters/context.js';
 import type { FilterImpl, Out } from '../filters/filter.js';
 import { INTERNAL_ERROR, problemReply, rejectionReply } from '../reply/problem.js';
 import { HttpRejection, PayloadTooLarge, Rejection } from '../reply/rejection.js';
-import { type Reply, toReply } from '../reply/reply.js';
+import { Reply, toReply } from '../reply/reply.js';
+import { setCookie } from '../reply/cookies.js';
 
 function failed(err: unknown, ctx: Ctx, logger: Logger | undefined): Reply {
   if (err instanceof BodyTooLargeError) {
@@ -29,10 +30,22 @@ function settled(out: Out, ctx: Ctx, logger: Logger | undefined): Reply {
     return rejectionReply(out);
   }
   try {
-    return toReply(out[0]);
+    const r = toReply(out[0]);
+    return r.pendingCookies === undefined ? r : signCookies(r, ctx);
   } catch (err) {
     return failed(err, ctx, logger);
   }
+}
+
+/** Sign the reply's signed cookies with the server's first secret: `Set-Cookie` lines. */
+function signCookies(r: Reply, ctx: Ctx): Reply {
+  const keys = ctx.cookieKeys;
+  if (keys === undefined) {
+    throw new Error('reply.cookie(name, value, { signed: true }) needs a secret: serve(routes, { cookies: { secret } })');
+  }
+  let out = new Reply(r.statusCode, r.headers, r.body);
+  for (const c of r.pendingCookies ?? []) out = out.appendHeader('set-cookie', setCookie(c.name, keys.sign(c.value), c.options));
+  return out;
 }
 
 /** Settle `filter` for the request `ctx.req` (`ctx` then knows the route template). */

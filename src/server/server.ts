@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
 import { Ctx, type Needs } from '../filters/context.js';
 import { fixedProblem } from '../reply/problem.js';
+import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import type { Reply, Replyable } from '../reply/reply.js';
 import { TaskSet } from '../task/spawn.js';
 import { WsAccept } from '../ws/filter.js';
@@ -92,6 +93,8 @@ export interface ServeOptions {
    * (Prometheus), or your own `MetricsSink`.
    */
   metrics?: MetricsSink;
+  /** Cookie signing: `{ secret }` (a string, or a list: the first signs, all verify). */
+  cookies?: CookieSettings;
 }
 
 export interface ListenOptions {
@@ -145,6 +148,7 @@ export class Server implements ReactorHost {
   closing = false;
   private readonly draining: Reply = fixedProblem(503, 'The server is shutting down');
   private readonly metrics: MetricsSink | undefined;
+  private readonly cookieKeys: CookieKeys | undefined;
   /** Something records each request's outcome: its start time is taken. */
   private readonly observed: boolean;
   private readonly filter: FilterImpl<unknown[]>;
@@ -174,6 +178,7 @@ export class Server implements ReactorHost {
     if (!(this.handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
     this.tasks = new TaskSet(this.logger, 'websocket');
     this.metrics = opts.metrics;
+    this.cookieKeys = opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies);
     this.observed = this.logRequests || this.metrics !== undefined;
     watchTracer(); // before the reactor: it reads the trace headers only when an SDK is registered
     this.reactorImpl = createReactor(reactorChoice(opts.reactor), this);
@@ -345,7 +350,7 @@ export class Server implements ReactorHost {
 
   /** @internal one request from the reactor. */
   handle(ex: Exchange): void {
-    const ctx = new Ctx(ex);
+    const ctx = new Ctx(ex, this.cookieKeys);
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
     let out: Reply | Promise<Reply>;

@@ -18,6 +18,7 @@ import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { settle } from '../server/pipeline.js';
 import { bodiless } from '../server/status.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../server/request-id.js';
+import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 
 class BufferBody implements BodySource {
   constructor(
@@ -92,6 +93,7 @@ export class RequestBuilder {
   private b: Uint8Array = new Uint8Array(0);
   private remote = '127.0.0.1';
   private logger: Logger | undefined;
+  private keys: CookieKeys | undefined;
 
   /** The method (default `GET`). */
   method(m: string): this {
@@ -129,6 +131,16 @@ export class RequestBuilder {
     this.logger = logger;
     return this;
   }
+  /** The cookie secrets a server would have (`serve(routes, { cookies })`), for signed cookies. */
+  cookies(settings: CookieSettings): this {
+    this.keys = new CookieKeys(settings);
+    return this;
+  }
+
+  /** @internal a matching context for this request, with the cookie secrets */
+  protected context(src: RequestSource): Ctx {
+    return new Ctx(src, this.keys);
+  }
 
   /** @internal */
   protected source(): TestSource {
@@ -148,21 +160,21 @@ export class RequestBuilder {
 
   /** Run `filter` and return the tuple it extracted (`[42]`, `[]`, `[1, 'a']`). Throws the `Rejection`. */
   async filter<T extends unknown[]>(filter: Filter<T>): Promise<T> {
-    const out = await impl(filter).run(new Ctx(this.source()));
+    const out = await impl(filter).run(this.context(this.source()));
     if (out instanceof Rejection) throw out;
     return out as T;
   }
 
   /** Whether `filter` accepts this request. Thrown errors propagate. */
   async matches<T extends unknown[]>(filter: Filter<T>): Promise<boolean> {
-    const out = await impl(filter).run(new Ctx(this.source()));
+    const out = await impl(filter).run(this.context(this.source()));
     return !(out instanceof Rejection);
   }
 
   /** Run a reply filter through the server's pipeline and collect the response. */
   async reply(filter: Filter<[Replyable]>): Promise<TestResponse> {
     const src = this.source();
-    const ctx = new Ctx(src);
+    const ctx = this.context(src);
     const r = await settle(impl(filter) as never, ctx);
     return toTestResponse(r.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate());
   }

@@ -13,7 +13,6 @@ import { WsAccept } from '../ws/filter.js';
 import { Message } from '../ws/message.js';
 import { openConnection } from '../ws/open.js';
 import type { CloseInfo, SendResult, Transport, WsSocket } from '../ws/socket.js';
-import { Ctx } from '../filters/context.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import { WsCounters } from '../server/observe.js';
 import { RequestBuilder, type TestResponse, toTestResponse } from './request.js';
@@ -185,7 +184,7 @@ export class WsRequestBuilder extends RequestBuilder {
    */
   async handshake(filter: Filter<[Replyable]>): Promise<WsClient> {
     const src = this.source();
-    const ctx = new Ctx(src);
+    const ctx = this.context(src);
     const reply = await settle(impl(filter) as never, ctx);
     if (!(reply instanceof WsAccept)) {
       throw new HandshakeRejected(await toTestResponse(reply.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate()));
