@@ -24,6 +24,7 @@ const SERVER_FILES = [
   'test/otel.test.ts',
   'test/tls.test.ts',
   'test/cookies.test.ts',
+  'test/sse.test.ts',
 ];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.

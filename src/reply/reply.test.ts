@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { SseEvent } from './reply.js';
 import { any } from '../filters/any.js';
 import { request } from '../test/index.js';
 import { InvalidHeaderError } from './headers.js';
@@ -101,6 +102,52 @@ describe('reply builder', () => {
     const res = await request().reply(any().map(() => reply.sse(events())));
     expect(res.headers['content-type']).toBe('text/event-stream');
     expect(res.text()).toBe('data: one\n\nevent: done\ndata: two\n\n');
+  });
+
+  it('sse() sends a retry hint first and a keep-alive comment after each idle interval (fake timers)', async () => {
+    vi.useFakeTimers();
+    try {
+      let push: ((ev: SseEvent) => void) | undefined;
+      let ended = false;
+      async function* source(): AsyncGenerator<SseEvent> {
+        try {
+          for (;;) yield await new Promise<SseEvent>((r) => (push = r));
+        } finally {
+          ended = true;
+        }
+      }
+      const r = reply.sse(source(), { keepAliveMs: 1000, retryMs: 2500 });
+      const it = (r.body as AsyncIterable<string>)[Symbol.asyncIterator]();
+      expect((await it.next()).value).toBe('retry: 2500\n\n');
+      const idle = it.next();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect((await idle).value).toBe(': keep-alive\n\n');
+      const idle2 = it.next();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect((await idle2).value).toBe(': keep-alive\n\n');
+      // An event before the interval: no comment, and the interval starts again.
+      const ev = it.next();
+      await vi.advanceTimersByTimeAsync(400);
+      push?.({ id: '7', data: 'x' });
+      expect((await ev).value).toBe('id: 7\ndata: x\n\n');
+      // The client leaves: the source is closed.
+      const last = it.next();
+      push?.({ data: 'y' });
+      await last;
+      await it.return?.();
+      expect(ended).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('sse() with keepAliveMs 0 sends no comments', async () => {
+    async function* events() {
+      yield { data: 'one' };
+    }
+    const res = await request().reply(any().map(() => reply.sse(events(), { keepAliveMs: 0 })));
+    expect(res.text()).toBe('data: one\n\n');
+    expect(() => reply.sse(events(), { keepAliveMs: -1 })).toThrow(RangeError);
   });
 });
 

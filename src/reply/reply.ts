@@ -131,8 +131,45 @@ export function encodeSse(ev: SseEvent): string {
   return `${out}\n`;
 }
 
-async function* sseStream(events: AsyncIterable<SseEvent>): AsyncIterable<Chunk> {
-  for await (const ev of events) yield encodeSse(ev);
+/** Options of `reply.sse`. */
+export interface SseOptions {
+  /**
+   * Send a comment line (`: keep-alive`) after this many milliseconds without
+   * an event, so proxies and load balancers do not cut an idle stream. 0 disables.
+   * @default 15000
+   */
+  keepAliveMs?: number;
+  /** A `retry:` hint first: how many milliseconds the browser waits before reconnecting. */
+  retryMs?: number;
+}
+
+const KEEP_ALIVE = ': keep-alive\n\n';
+const IDLE: unique symbol = Symbol('idle');
+
+async function* sseStream(events: AsyncIterable<SseEvent>, options: SseOptions): AsyncIterable<Chunk> {
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  if (options.retryMs !== undefined) yield encodeSse({ retry: options.retryMs });
+  const it = events[Symbol.asyncIterator]();
+  try {
+    let next = it.next();
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const got =
+        keepAliveMs === 0
+          ? await next
+          : await Promise.race([next, new Promise<typeof IDLE>((resolve) => (timer = setTimeout(resolve, keepAliveMs, IDLE)))]);
+      clearTimeout(timer);
+      if (got === IDLE) {
+        yield KEEP_ALIVE; // the event is still on its way: keep waiting for the same one
+        continue;
+      }
+      if (got.done) return;
+      yield encodeSse(got.value);
+      next = it.next();
+    }
+  } finally {
+    await it.return?.();
+  }
 }
 
 export interface ReplyBuilder {
@@ -148,8 +185,13 @@ export interface ReplyBuilder {
   bytes(body: Uint8Array): Reply;
   /** A chunked body written as the iterable yields, with backpressure. */
   stream(body: AsyncIterable<Chunk>, contentType?: string): Reply;
-  /** Server-Sent Events (`text/event-stream`). */
-  sse(events: AsyncIterable<SseEvent>): Reply;
+  /**
+   * Server-Sent Events (`text/event-stream`): each event encoded as it comes,
+   * a `: keep-alive` comment after `keepAliveMs` (15 s) without one, and an
+   * optional `retry:` hint first. Read the client's `Last-Event-ID` with
+   * `lastEventId()` to resume a stream.
+   */
+  sse(events: AsyncIterable<SseEvent>, options?: SseOptions): Reply;
   /** A redirect; `status` defaults to 301 as in warp (use 302, 303, 307 or 308 as needed). */
   redirect(location: string, status?: 301 | 302 | 303 | 307 | 308): Reply;
   /** No body, just a status (e.g. `reply.empty(204)`). */
@@ -171,7 +213,10 @@ export const reply: ReplyBuilder = Object.assign(() => new Reply(200, [], null),
     const r = new Reply(200, OCTETS, body);
     return contentType === undefined ? r : r.header('content-type', contentType);
   },
-  sse: (events: AsyncIterable<SseEvent>) => new Reply(200, SSE, sseStream(events)),
+  sse: (events: AsyncIterable<SseEvent>, options: SseOptions = {}) => {
+    if (!((options.keepAliveMs ?? 0) >= 0)) throw new RangeError('reply.sse: keepAliveMs must be >= 0');
+    return new Reply(200, SSE, sseStream(events, options));
+  },
   redirect: (location: string, status: 301 | 302 | 303 | 307 | 308 = 301) => {
     if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${status}`);
     return new Reply(status, [], null).header('location', location);
