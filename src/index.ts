@@ -66,6 +66,8 @@ export { Reply, toReply, encodeSse } from './reply/reply.js';
 export type { ReplyBody, ReplyBuilder, Replyable, SseEvent, SseOptions, Chunk } from './reply/reply.js';
 export { InvalidHeaderError } from './reply/headers.js';
 export type { CookieOptions, CookieSettings } from './reply/cookies.js';
+export { secureHeaders, cspNonce } from './reply/secure-headers.js';
+export type { SecureHeadersOptions } from './reply/secure-headers.js';
 export type { Problem } from './reply/problem.js';
 export {
   Rejection,

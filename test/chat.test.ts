@@ -27,7 +27,14 @@ describe('examples/chat', () => {
   it('serves the page and health', async () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('<title>weft chat</title>');
+    // Served under a CSP whose nonce is the one on the page's script and style.
+    const nonce = /'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
+    expect(nonce).toBeDefined();
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await page.text();
+    expect(html).toContain('<title>weft chat</title>');
+    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html).toContain(`<style nonce="${nonce}">`);
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 0, worker: 0 });
   });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { type Server, body, get, path, post, reply, serve, str, ws } from '../src/index.js';
+import { type Server, body, get, path, post, reply, secureHeaders, serve, str, ws } from '../src/index.js';
 import { rawOnce } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
@@ -99,6 +99,19 @@ describe(`TLS on the ${REACTOR} reactor`, () => {
     expect(msg.toString()).toBe('echo over tls');
     client.close();
     await once(client, 'close');
+  });
+
+  it('secureHeaders() sends HSTS over TLS only', async () => {
+    const wrapped = routes.with(secureHeaders());
+    const tls = await serve(wrapped, { logger: false }).listen({ port: 0, tls: { cert, key } });
+    const plain = await serve(wrapped, { logger: false }).listen({ port: 0 });
+    servers.push(tls, plain);
+    const overTls = await request(tls.port, 'GET', '/hello/x');
+    expect(overTls.headers['strict-transport-security']).toBe('max-age=15552000; includeSubDomains');
+    expect(String(overTls.headers['content-security-policy'])).toContain('upgrade-insecure-requests');
+    const overHttp = await fetch(`http://127.0.0.1:${plain.port}/hello/x`);
+    expect(overHttp.headers.get('strict-transport-security')).toBeNull();
+    expect(overHttp.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('a plain-text request to the TLS port gets no HTTP answer', async () => {

@@ -32,16 +32,18 @@ import {
   type Sender,
   type WsSocket,
   channel,
+  cspNonce,
   get,
   health,
   path,
   query,
   reject,
   reply,
+  secureHeaders,
   str,
   ws,
 } from '../../src/index.js';
-import { PAGE } from './page.js';
+import { page } from './page.js';
 
 export interface MessageEvent {
   type: 'message';
@@ -287,12 +289,13 @@ export class Chat {
         const name = q.name ?? `guest-${++this.nextGuest}`;
         return upgrade.onUpgrade((s) => this.session(s, room, name));
       });
-    const page = get()
+    const home = get()
       .and(path())
-      .map(() => reply.html(PAGE));
+      .and(cspNonce())
+      .map((nonce) => reply.html(page(nonce)));
     const probes = health({ info: () => ({ connections: this.connections, worker: this.worker }) });
     const m = this.options.metrics;
-    const routes = page.or(probes).or(socket);
-    return m ? path('metrics').and(m.route()).or(routes) : routes;
+    const routes = home.or(probes).or(socket);
+    return (m ? path('metrics').and(m.route()).or(routes) : routes).with(secureHeaders());
   }
 }

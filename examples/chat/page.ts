@@ -1,5 +1,11 @@
-/** The chat page: plain HTML and JavaScript, no build step. */
-export const PAGE = /* html */ `<!doctype html>
+/**
+ * The chat page: plain HTML and JavaScript, no build step. Its one script and
+ * one style carry the request's CSP nonce (`secureHeaders()` sends a CSP that
+ * allows nothing inline without it).
+ */
+export const page = (nonce: string): string => PAGE.replace('<style>', `<style nonce="${nonce}">`).replace('<script>', `<script nonce="${nonce}">`);
+
+const PAGE = /* html */ `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -3,7 +3,7 @@
  * GET /metrics is Prometheus' exposition; GET /health readiness, /health/live liveness.
  */
 import { pino } from 'pino';
-import { health, path, serve } from '../../src/index.js';
+import { health, path, secureHeaders, serve } from '../../src/index.js';
 import { metrics } from '../../src/metrics/index.js';
 import { todoRoutes } from './app.js';
 
@@ -12,5 +12,5 @@ const port = Number(process.env.PORT ?? 3030);
 const host = process.env.HOST ?? '127.0.0.1';
 
 const m = metrics();
-const routes = path('metrics').and(m.route()).or(health()).or(todoRoutes());
+const routes = path('metrics').and(m.route()).or(health()).or(todoRoutes()).with(secureHeaders());
 await serve(routes, { logger, signals: true, metrics: m }).listen({ port, host });

@@ -94,6 +94,16 @@ export function needsHeaders(...names: string[]): Needs {
   return { ...NO_NEEDS, headers: new Set(names.map((n) => n.toLowerCase())) };
 }
 
+/** What the server tells every request's filters about itself. */
+export interface ServerEnv {
+  /** The cookie secrets of `serve(routes, { cookies })`. */
+  readonly cookieKeys?: CookieKeys;
+  /** The server listens with TLS (`secureHeaders` sends HSTS only then). */
+  readonly secure?: boolean;
+}
+
+const NO_ENV: ServerEnv = {};
+
 const INVALID = null;
 
 /**
@@ -115,11 +125,19 @@ export class Ctx {
   private raw: string[] | undefined;
   private decoded: (string | null)[] | undefined;
 
+  /** Set by `secureHeaders()`: this request's CSP nonce (`cspNonce()` extracts it). */
+  cspNonce: string | undefined = undefined;
+
   constructor(
     readonly req: RequestSource,
-    /** The server's cookie secrets (`serve(routes, { cookies })`), for signed cookies. */
-    readonly cookieKeys: CookieKeys | undefined = undefined,
+    /** What the server knows of itself (cookie secrets, TLS). */
+    readonly env: ServerEnv = NO_ENV,
   ) {}
+
+  /** The server's cookie secrets (`serve(routes, { cookies })`), for signed cookies. */
+  get cookieKeys(): CookieKeys | undefined {
+    return this.env.cookieKeys;
+  }
 
   /** Raw (still percent-encoded) segments; a single trailing slash is ignored. */
   rawSegments(): string[] {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
-import { Ctx, type Needs } from '../filters/context.js';
+import { Ctx, type Needs, type ServerEnv } from '../filters/context.js';
 import { fixedProblem } from '../reply/problem.js';
 import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import type { Reply, Replyable } from '../reply/reply.js';
@@ -148,7 +148,8 @@ export class Server implements ReactorHost {
   closing = false;
   private readonly draining: Reply = fixedProblem(503, 'The server is shutting down');
   private readonly metrics: MetricsSink | undefined;
-  private readonly cookieKeys: CookieKeys | undefined;
+  /** What filters see of the server: cookie secrets, TLS (set at listen). */
+  private env: ServerEnv;
   /** Something records each request's outcome: its start time is taken. */
   private readonly observed: boolean;
   private readonly filter: FilterImpl<unknown[]>;
@@ -178,7 +179,7 @@ export class Server implements ReactorHost {
     if (!(this.handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
     this.tasks = new TaskSet(this.logger, 'websocket');
     this.metrics = opts.metrics;
-    this.cookieKeys = opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies);
+    this.env = { cookieKeys: opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies), secure: false };
     this.observed = this.logRequests || this.metrics !== undefined;
     watchTracer(); // before the reactor: it reads the trace headers only when an SDK is registered
     this.reactorImpl = createReactor(reactorChoice(opts.reactor), this);
@@ -248,6 +249,7 @@ export class Server implements ReactorHost {
       if (pool?.probe) want = await probePort(host, want);
       this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined, options.tls);
       this.tls = options.tls !== undefined;
+      this.env = { ...this.env, secure: this.tls };
       if (pool && pool.port === 0) pool.port = this.boundPort;
     } catch (err) {
       this.listening = false;
@@ -350,7 +352,7 @@ export class Server implements ReactorHost {
 
   /** @internal one request from the reactor. */
   handle(ex: Exchange): void {
-    const ctx = new Ctx(ex, this.cookieKeys);
+    const ctx = new Ctx(ex, this.env);
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
     let out: Reply | Promise<Reply>;

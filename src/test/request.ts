@@ -11,7 +11,7 @@
  * ```
  */
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type BodySource, Ctx, type RequestSource } from '../filters/context.js';
+import { BodyTooLargeError, type BodySource, Ctx, type RequestSource, type ServerEnv } from '../filters/context.js';
 import { type Filter, impl } from '../filters/filter.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
@@ -93,7 +93,7 @@ export class RequestBuilder {
   private b: Uint8Array = new Uint8Array(0);
   private remote = '127.0.0.1';
   private logger: Logger | undefined;
-  private keys: CookieKeys | undefined;
+  private env: ServerEnv = {};
 
   /** The method (default `GET`). */
   method(m: string): this {
@@ -133,13 +133,18 @@ export class RequestBuilder {
   }
   /** The cookie secrets a server would have (`serve(routes, { cookies })`), for signed cookies. */
   cookies(settings: CookieSettings): this {
-    this.keys = new CookieKeys(settings);
+    this.env = { ...this.env, cookieKeys: new CookieKeys(settings) };
+    return this;
+  }
+  /** As if the server listened with TLS (`secureHeaders` then sends HSTS). */
+  secure(on = true): this {
+    this.env = { ...this.env, secure: on };
     return this;
   }
 
-  /** @internal a matching context for this request, with the cookie secrets */
+  /** @internal a matching context for this request, with what the server would tell it */
   protected context(src: RequestSource): Ctx {
-    return new Ctx(src, this.keys);
+    return new Ctx(src, this.env);
   }
 
   /** @internal */
