@@ -29,6 +29,8 @@ export type { CompressionOptions } from './filters/compression.js';
 export type { LogInfo } from './filters/log.js';
 export { requestId, logger } from './filters/request-id.js';
 export { lastEventId } from './filters/sse.js';
+export { files } from './files/index.js';
+export type { FilesOptions } from './files/index.js';
 export { BodyTooLargeError } from './filters/context.js';
 
 // WebSockets
@@ -62,7 +64,7 @@ export type { SpawnOptions, Selected } from './task/index.js';
 
 // Replies and rejections
 export { reply } from './reply/index.js';
-export { Reply, toReply, encodeSse } from './reply/reply.js';
+export { Reply, SizedBody, toReply, encodeSse } from './reply/reply.js';
 export type { ReplyBody, ReplyBuilder, Replyable, SseEvent, SseOptions, Chunk } from './reply/reply.js';
 export { InvalidHeaderError } from './reply/headers.js';
 export type { CookieOptions, CookieSettings } from './reply/cookies.js';

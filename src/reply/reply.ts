@@ -12,6 +12,25 @@ import { checkHeader } from './headers.js';
 
 /** A chunk of a streamed body. */
 export type Chunk = string | Uint8Array;
+
+/**
+ * A streamed body whose length is known (a file): written with
+ * `Content-Length` instead of chunked encoding, with backpressure. `open` is
+ * called only when the body is sent (never for HEAD or a 304), and must
+ * yield exactly `size` bytes.
+ */
+export class SizedBody implements AsyncIterable<Uint8Array> {
+  constructor(
+    readonly size: number,
+    private readonly open: () => AsyncIterable<Uint8Array>,
+  ) {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`SizedBody: size must be a non-negative integer, got ${size}`);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.open()[Symbol.asyncIterator]();
+  }
+}
 /** What a reply carries: nothing, a complete body, or a stream of chunks. */
 export type ReplyBody = null | string | Uint8Array | AsyncIterable<Chunk>;
 

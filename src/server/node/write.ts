@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Chunk, Reply } from '../../reply/reply.js';
+import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../status.js';
 import type { NodeExchange } from './request.js';
 import { REQUEST_ID_HEADER } from '../request-id.js';
@@ -30,15 +30,16 @@ export function writeReply(res: ServerResponse, ex: NodeExchange, reply: Reply, 
   const code = reply.statusCode;
   ex.status = code;
   const streamed = !(body === null || typeof body === 'string' || body instanceof Uint8Array);
+  const sized = body instanceof SizedBody;
   const noBody = bodiless(code);
-  const withLength = !noBody && !streamed;
+  const withLength = !noBody && (!streamed || sized);
   const headers = flat(reply, 2 + (withLength ? 2 : 0) + (close ? 2 : 0));
   let n = reply.headers.length * 2;
   headers[n++] = REQUEST_ID_HEADER;
   headers[n++] = ex.requestId;
   if (withLength) {
     headers[n++] = 'content-length';
-    headers[n++] = String(body === null ? 0 : byteLength(body as string | Uint8Array));
+    headers[n++] = String(sized ? body.size : body === null ? 0 : byteLength(body as string | Uint8Array));
   }
   if (close) {
     headers[n++] = 'connection';

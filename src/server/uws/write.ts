@@ -6,7 +6,7 @@
  * corked chunk at a time and wait for `onWritable` when uWS reports
  * backpressure.
  */
-import type { Chunk, Reply } from '../../reply/reply.js';
+import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../status.js';
 import type { HttpResponse } from './binding.js';
 import type { UwsExchange } from './request.js';
@@ -51,12 +51,86 @@ export function writeReply(res: HttpResponse, ex: UwsExchange, reply: Reply, clo
     }
     return;
   }
+  if (body instanceof SizedBody && !bodiless(code)) {
+    if (isHead) {
+      res.writeHeader('content-length', String(body.size));
+      if (close) res.writeHeader('connection', 'close');
+      res.endWithoutBody();
+      return;
+    }
+    if (close) res.writeHeader('connection', 'close');
+    return pumpSized(res, ex, body);
+  }
   if (isHead || bodiless(code)) {
     if (close) res.writeHeader('connection', 'close');
     res.endWithoutBody();
     return;
   }
   return pump(res, ex, body, close);
+}
+
+/** Wait for `onWritable` (or an abort). */
+function writable(ex: UwsExchange): Promise<void> {
+  return new Promise<void>((resolve) => {
+    ex.wake = resolve;
+    if (ex.aborted) resolve();
+  });
+}
+
+/**
+ * A body of known size: `tryEnd(chunk, size)` writes what the socket takes
+ * (uWS frames it with Content-Length and ends the response with the last
+ * byte); on backpressure the rest of the chunk is sent from the write offset
+ * once `onWritable` fires.
+ */
+async function pumpSized(res: HttpResponse, ex: UwsExchange, body: SizedBody): Promise<void> {
+  const total = body.size;
+  if (total === 0) {
+    res.end('');
+    return;
+  }
+  res.onWritable(() => {
+    const wake = ex.wake;
+    ex.wake = undefined;
+    wake?.();
+    return true;
+  });
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (ex.aborted) break;
+      if (next.done) {
+        // The source ended short of its size: the response cannot be completed.
+        ex.logger?.error({ size: total, sent: res.getWriteOffset() }, 'sized body ended early');
+        ex.abort();
+        res.close();
+        return;
+      }
+      let chunk = next.value;
+      while (chunk.byteLength > 0) {
+        const start = res.getWriteOffset();
+        let ok = false;
+        let done = false;
+        res.cork(() => {
+          [ok, done] = res.tryEnd(chunk, total);
+        });
+        if (done) return;
+        if (ok) break;
+        await writable(ex);
+        if (ex.aborted) return;
+        chunk = chunk.subarray(res.getWriteOffset() - start);
+      }
+    }
+  } catch (err) {
+    ex.logger?.error({ err }, 'streamed reply failed');
+    if (!ex.aborted) {
+      ex.abort();
+      res.close();
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 async function pump(res: HttpResponse, ex: UwsExchange, body: AsyncIterable<Chunk>, close: boolean): Promise<void> {
