@@ -19,6 +19,7 @@ export { cookie } from './filters/cookie.js';
 export type { CookieFilters } from './filters/cookie.js';
 export { body, DEFAULT_BODY_LIMIT } from './filters/body.js';
 export type { BodyOptions } from './filters/body.js';
+export type { Part, FieldPart, FilePart, UploadedFile, MultipartOptions } from './filters/multipart.js';
 export { addr } from './filters/addr.js';
 export { any, signal } from './filters/any.js';
 export { cors } from './filters/cors.js';
@@ -31,7 +32,7 @@ export { requestId, logger } from './filters/request-id.js';
 export { lastEventId } from './filters/sse.js';
 export { files } from './files/index.js';
 export type { FilesOptions } from './files/index.js';
-export { BodyTooLargeError } from './filters/context.js';
+export { BodyTooLargeError, InvalidBodyError } from './filters/context.js';
 
 // WebSockets
 export { ws, WsUpgrade, WsAccept, WsSocket, Message } from './ws/index.js';

@@ -21,6 +21,7 @@ import {
 import { type Ctx, NO_NEEDS, type Needs } from './context.js';
 import { type Filter, FilterImpl, type Out, type Step } from './filter.js';
 import { issuesOf, mediaType, parseUrlEncoded } from './util.js';
+import { multipart } from './multipart.js';
 
 /** The default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -184,4 +185,5 @@ export const body: {
   form: typeof form;
   stream: typeof stream;
   contentLengthLimit: typeof contentLengthLimit;
-} = { json, text, bytes, form, stream, contentLengthLimit };
+  multipart: typeof multipart;
+} = { json, text, bytes, form, stream, contentLengthLimit, multipart };

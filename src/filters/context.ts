@@ -209,3 +209,8 @@ export class BodyTooLargeError extends Error {
     super(`Request body exceeds the limit of ${limit} bytes`);
   }
 }
+
+/** Thrown by a streamed body parser (multipart) that finds the body malformed; served as a 400. */
+export class InvalidBodyError extends Error {
+  override readonly name = 'InvalidBodyError';
+}

@@ -5,10 +5,10 @@
  * run exactly the same code. Synchronous filters settle synchronously.
  */
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type Ctx } from '../filters/context.js';
+import { BodyTooLargeError, type Ctx, InvalidBodyError } from '../filters/context.js';
 import type { FilterImpl, Out } from '../filters/filter.js';
 import { INTERNAL_ERROR, problemReply, rejectionReply } from '../reply/problem.js';
-import { HttpRejection, PayloadTooLarge, Rejection } from '../reply/rejection.js';
+import { HttpRejection, InvalidBody, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { Reply, toReply } from '../reply/reply.js';
 import { setCookie } from '../reply/cookies.js';
 
@@ -16,6 +16,7 @@ function failed(err: unknown, ctx: Ctx, logger: Logger | undefined): Reply {
   if (err instanceof BodyTooLargeError) {
     return rejectionReply(new Rejection([new PayloadTooLarge(err.limit)]));
   }
+  if (err instanceof InvalidBodyError) return rejectionReply(new Rejection([new InvalidBody(err.message)]));
   ctx.error = err;
   logger?.error({ err, reqId: ctx.req.requestId }, 'request handler failed');
   return problemReply(INTERNAL_ERROR);
