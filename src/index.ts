@@ -31,6 +31,8 @@ export type { LogInfo } from './filters/log.js';
 export { requestId, logger } from './filters/request-id.js';
 export { lastEventId } from './filters/sse.js';
 export { files } from './files/index.js';
+export { openapi, doc } from './openapi/index.js';
+export type { OpenApiOptions, OperationDoc, ResponseDoc } from './openapi/index.js';
 export type { FilesOptions } from './files/index.js';
 export { BodyTooLargeError, InvalidBodyError } from './filters/context.js';
 

@@ -254,7 +254,10 @@ function dir(root: string, options: FilesOptions = {}): Filter<[Reply]> {
       return [await serveFile(ctx, found, o, base)];
     }, () => NOT_FOUND);
   };
-  return new FilterImpl<[Reply]>('files.dir', run, { needs: { ...needsHeaders(...HEADERS), query: true } });
+  return new FilterImpl<[Reply]>('files.dir', run, {
+    needs: { ...needsHeaders(...HEADERS), query: true },
+    doc: { kind: 'path', segments: [{ rest: true }] },
+  });
 }
 
 /**

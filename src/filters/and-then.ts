@@ -15,5 +15,5 @@ export function andThenFilter<T extends unknown[], R>(
     return wrap(r);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[Accepted<R>]>('andThen', run, { leading: a.leading, needs: a.needs });
+  return new FilterImpl<[Accepted<R>]>('andThen', run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });
 }

@@ -56,5 +56,6 @@ export function andFilter<T extends unknown[], U extends unknown[]>(
     leading: a.pure ? [...a.leading, ...b.leading] : a.leading,
     pure: a.pure && b.pure,
     needs: needsOf(a, b),
+    parts: [a as FilterImpl<unknown[]>, b as FilterImpl<unknown[]>],
   });
 }

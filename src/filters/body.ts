@@ -19,7 +19,7 @@ import {
   rejectWith,
 } from '../reply/rejection.js';
 import { type Ctx, NO_NEEDS, type Needs } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step } from './filter.js';
+import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from './filter.js';
 import { issuesOf, mediaType, parseUrlEncoded } from './util.js';
 import { multipart } from './multipart.js';
 
@@ -39,6 +39,8 @@ const BODY_NEEDS: Needs = {
   headers: new Set(['content-type', 'content-length', 'transfer-encoding']),
   body: true,
 };
+
+const BYTES_DOC: DocLeaf = { kind: 'body', media: 'application/octet-stream', schema: { type: 'string', format: 'binary' } };
 
 function limitOf(opts: BodyOptions | undefined): number {
   const limit = opts?.limit ?? DEFAULT_BODY_LIMIT;
@@ -65,6 +67,7 @@ function bodyFilter<T>(
   limit: number,
   accepts: ((media: string | undefined) => boolean) | undefined,
   parse: (bytes: Uint8Array) => T | Rejection,
+  doc: DocLeaf,
 ): Filter<[T]> {
   const tooLarge = rejectWith(new PayloadTooLarge(limit));
   const run = (ctx: Ctx): Step => {
@@ -84,7 +87,7 @@ function bodyFilter<T>(
       return v instanceof Rejection ? v : [v];
     });
   };
-  return new FilterImpl<[T]>(kind, run, { needs: BODY_NEEDS });
+  return new FilterImpl<[T]>(kind, run, { needs: BODY_NEEDS, doc });
 }
 
 const invalid = (detail: string, issues?: ReturnType<typeof issuesOf>): Rejection =>
@@ -114,7 +117,7 @@ function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
     }
     const r = schema.safeParse(value);
     return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
-  });
+  }, { kind: 'body', media: 'application/json', schema });
 }
 
 /** The body as UTF-8 text (400 if it is not valid UTF-8). Any Content-Type. */
@@ -122,12 +125,12 @@ function text(opts?: BodyOptions): Filter<[string]> {
   return bodyFilter<string>('body.text', limitOf(opts), undefined, (bytes) => {
     const t = decodeUtf8(bytes);
     return t === undefined ? invalid('Request body is not valid UTF-8') : t;
-  });
+  }, { kind: 'body', media: 'text/plain', schema: { type: 'string' } });
 }
 
 /** The body as bytes. Any Content-Type. */
 function bytes(opts?: BodyOptions): Filter<[Uint8Array]> {
-  return bodyFilter<Uint8Array>('body.bytes', limitOf(opts), undefined, (b) => b);
+  return bodyFilter<Uint8Array>('body.bytes', limitOf(opts), undefined, (b) => b, BYTES_DOC);
 }
 
 /**
@@ -140,7 +143,7 @@ function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
     if (t === undefined) return invalid('Request body is not valid UTF-8');
     const r = schema.safeParse(parseUrlEncoded(t));
     return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
-  });
+  }, { kind: 'body', media: 'application/x-www-form-urlencoded', schema });
 }
 
 /**
@@ -159,7 +162,7 @@ function stream(opts?: BodyOptions): Filter<[AsyncIterable<Uint8Array>]> {
       ctx.bodyTaken = true;
       return [ctx.req.body.stream(limit)];
     },
-    { needs: BODY_NEEDS },
+    { needs: BODY_NEEDS, doc: BYTES_DOC },
   );
 }
 

@@ -78,6 +78,7 @@ export function compression(options: CompressionOptions = {}): Wrapper {
     return new FilterImpl<[Reply]>('compression', afterRun(inner as FilterImpl<unknown[]>, apply), {
       leading: inner.leading,
       needs: mergeNeeds(needsHeaders('accept-encoding'), inner.needs),
+      inner: inner as FilterImpl<unknown[]>,
     });
   });
 }

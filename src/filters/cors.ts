@@ -83,6 +83,6 @@ export function cors(options: CorsOptions = {}): Wrapper {
       return x instanceof Promise ? x.then(after) : after(x);
     };
     const own = needsHeaders('origin', 'access-control-request-method', 'access-control-request-headers');
-    return new FilterImpl<[Reply]>('cors', run, { needs: mergeNeeds(own, inner.needs) });
+    return new FilterImpl<[Reply]>('cors', run, { needs: mergeNeeds(own, inner.needs), inner: inner as FilterImpl<unknown[]> });
   });
 }

@@ -89,7 +89,25 @@ export interface WrapperImpl extends Wrapper {
   wrap(inner: FilterImpl<[Reply]>): FilterImpl<[Reply]>;
 }
 
+/** What a leaf filter tells OpenAPI about itself (`src/openapi`). */
+export type DocLeaf =
+  | { readonly kind: 'path'; readonly segments: readonly DocSegment[] }
+  | { readonly kind: 'query'; readonly schema: unknown }
+  | { readonly kind: 'header'; readonly name: string; readonly required: boolean; readonly schema?: unknown }
+  | { readonly kind: 'body'; readonly media: string; readonly schema?: unknown }
+  | { readonly kind: 'ws' }
+  | { readonly kind: 'info'; readonly info: object };
+
+/** A path segment as OpenAPI sees it: static text, a param (label and JSON Schema), or the rest of the path. */
+export type DocSegment = string | { readonly label: string; readonly schema: () => object } | { readonly rest: true };
+
 export interface FilterMeta {
+  /** For OpenAPI: what this leaf filter reads. */
+  readonly doc?: DocLeaf;
+  /** For OpenAPI: the filter this one runs and passes on (map, then, recover, wrappers...). */
+  readonly inner?: FilterImpl<unknown[]>;
+  /** For OpenAPI: the filters an `and` runs in order. */
+  readonly parts?: readonly FilterImpl<unknown[]>[];
   /** Static checks made before anything else, in order. */
   readonly leading?: readonly Check[];
   /** True when the filter is exactly its `leading` checks and extracts nothing. */
@@ -108,6 +126,9 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
   readonly pure: boolean;
   readonly needs: Needs;
   readonly branches: readonly FilterImpl<unknown[]>[] | undefined;
+  readonly doc: DocLeaf | undefined;
+  readonly inner: FilterImpl<unknown[]> | undefined;
+  readonly parts: readonly FilterImpl<unknown[]>[] | undefined;
 
   constructor(
     readonly kind: string,
@@ -118,6 +139,9 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
     this.pure = meta.pure ?? false;
     this.needs = meta.needs ?? NO_NEEDS;
     this.branches = meta.branches;
+    this.doc = meta.doc;
+    this.inner = meta.inner;
+    this.parts = meta.parts;
   }
 
   and<U extends unknown[]>(other: Filter<U>): Filter<[...T, ...U]> {

@@ -26,7 +26,7 @@ function headerFn(name: string, schema?: z.ZodType): Filter<[unknown]> {
       const r = schema.safeParse(v);
       return r.success ? [r.data] : rejectWith(new InvalidHeader(lower, undefined, issuesOf(r.error)));
     },
-    { needs: needsHeaders(lower) },
+    { needs: needsHeaders(lower), doc: { kind: 'header', name: lower, required: true, schema } },
   );
 }
 
@@ -35,6 +35,7 @@ function optional(name: string): Filter<[string | undefined]> {
   const lower = name.toLowerCase();
   return new FilterImpl<[string | undefined]>('header.optional', (ctx) => [ctx.req.header(lower)], {
     needs: needsHeaders(lower),
+    doc: { kind: 'header', name: lower, required: false },
   });
 }
 
@@ -48,7 +49,7 @@ function exact(name: string, value: string): Filter<[]> {
       if (v === undefined) return rejectWith(new MissingHeader(lower));
       return v === value ? [] : rejectWith(new InvalidHeader(lower, `Header "${lower}" has an unexpected value`));
     },
-    { needs: needsHeaders(lower) },
+    { needs: needsHeaders(lower), doc: { kind: 'header', name: lower, required: true, schema: { const: value } } },
   );
 }
 

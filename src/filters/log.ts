@@ -26,7 +26,7 @@ function wrapper(kind: string, report: (ctx: Ctx, info: LogInfo) => void): Wrapp
       const x = inner.run(ctx);
       return x instanceof Promise ? x.then(after) : after(x);
     };
-    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
+    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs, inner: inner as FilterImpl<unknown[]> });
   });
 }
 

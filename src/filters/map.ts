@@ -7,5 +7,5 @@ export function mapFilter<T extends unknown[], R>(
 ): Filter<[R]> {
   const apply = (v: Out): Out => (Array.isArray(v) ? [fn(...(v as T))] : v);
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[R]>('map', run, { leading: a.leading, needs: a.needs });
+  return new FilterImpl<[R]>('map', run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });
 }

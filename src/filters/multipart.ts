@@ -172,7 +172,7 @@ export function multipart(options: MultipartOptions = {}): Filter<[AsyncIterable
       const parts = take(ctx, l);
       return parts instanceof Rejection ? parts : [parts];
     },
-    { needs: NEEDS },
+    { needs: NEEDS, doc: { kind: 'body', media: 'multipart/form-data', schema: { type: 'object' } } },
   );
 }
 
@@ -214,7 +214,7 @@ function buffered<S extends z.ZodType>(schema: S, options: MultipartOptions = {}
       return r.success ? [r.data as z.output<S>] : rejectWith(new InvalidBody('Form failed validation', issuesOf(r.error)));
     })();
   };
-  return new FilterImpl<[z.output<S>]>('body.multipart.buffered', run, { needs: NEEDS });
+  return new FilterImpl<[z.output<S>]>('body.multipart.buffered', run, { needs: NEEDS, doc: { kind: 'body', media: 'multipart/form-data', schema } });
 }
 
 multipart.buffered = buffered;

@@ -24,5 +24,5 @@ export function orElseFilter<T extends unknown[]>(
     const x = a.run(ctx);
     return x instanceof Promise ? x.then((v: Out) => apply(ctx, pos, v)) : apply(ctx, pos, x);
   };
-  return new FilterImpl<T>('orElse', run, { needs: a.needs });
+  return new FilterImpl<T>('orElse', run, { needs: a.needs, inner: a as FilterImpl<unknown[]> });
 }

@@ -8,7 +8,7 @@
  */
 import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
-import { type Check, type Filter, FilterImpl, type Out } from './filter.js';
+import { type Check, type DocSegment, type Filter, FilterImpl, type Out } from './filter.js';
 import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
 import { Fragment, REST_FRAGMENT, type TemplatePart } from './template.js';
 
@@ -30,33 +30,37 @@ function badEncoding(): Rejection {
 
 type Compiled = string | ParamImpl<unknown>;
 
-function compile(parts: readonly PathPart[]): { segs: Compiled[]; open: boolean; frag: Fragment | undefined } {
+function compile(parts: readonly PathPart[]): { segs: Compiled[]; open: boolean; frag: Fragment | undefined; doc: DocSegment[] } {
   const segs: Compiled[] = [];
   const tpl: TemplatePart[] = [];
+  const doc: DocSegment[] = [];
   let open = false;
   parts.forEach((p, i) => {
     if (p === rest) {
       if (i !== parts.length - 1) throw new TypeError('path: `rest` must be the last part');
       open = true;
       tpl.push({ kind: 'rest' });
+      doc.push({ rest: true });
     } else if (typeof p === 'string') {
       if (p === '' || p.includes('/')) {
         throw new TypeError(`path: static segment ${JSON.stringify(p)} must be non-empty and contain no "/"`);
       }
       segs.push(p);
       tpl.push({ kind: 'static', value: p });
+      doc.push(p);
     } else if (p instanceof ParamImpl) {
       segs.push(p as ParamImpl<unknown>);
       tpl.push({ kind: 'param', label: p.label ?? p.name });
+      doc.push({ label: p.label ?? p.name, schema: p.jsonSchema });
     } else {
       throw new TypeError('path: parts must be strings, params (str, int, ...) or rest');
     }
   });
-  return { segs, open, frag: tpl.length > 0 ? new Fragment(tpl) : undefined };
+  return { segs, open, frag: tpl.length > 0 ? new Fragment(tpl) : undefined, doc };
 }
 
 function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPart[], exact: boolean): Filter<T> {
-  const { segs, open, frag } = compile(parts);
+  const { segs, open, frag, doc } = compile(parts);
   const end = exact && !open;
   const leading: Check[] = [];
   let pure = true;
@@ -93,7 +97,7 @@ function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPa
     if (frag !== undefined) ctx.route = { frag, prev: ctx.route };
     return values ?? [];
   };
-  return new FilterImpl<T>(kind, run, { leading, pure: pure && (end || !open) });
+  return new FilterImpl<T>(kind, run, { leading, pure: pure && (end || !open), doc: { kind: 'path', segments: doc } });
 }
 
 function pathFn<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>> {
@@ -123,7 +127,7 @@ function tail(): Filter<[string]> {
     ctx.pos = ctx.rawSegments().length;
     ctx.route = { frag: REST_FRAGMENT, prev: ctx.route };
     return [t];
-  });
+  }, { doc: { kind: 'path', segments: [{ rest: true }] } });
 }
 
 /** Extracts the unmatched rest of the path without consuming it. */

@@ -20,7 +20,7 @@ function queryFn<S extends z.ZodType>(schema: S): Filter<[z.output<S>]> {
     const r = schema.safeParse(parseUrlEncoded(ctx.req.query));
     if (r.success) return [r.data];
     return rejectWith(new InvalidQuery('Invalid query string', issuesOf(r.error)));
-  }, QUERY_NEEDS);
+  }, { ...QUERY_NEEDS, doc: { kind: 'query', schema } });
 }
 
 /** The raw query string (without `?`); rejects with 400 when there is none, as in warp. */

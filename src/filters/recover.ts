@@ -25,5 +25,5 @@ export function recoverFilter<T extends unknown[], R>(
     return wrap(r, v, ctx);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[T[0] | Accepted<R>]>('recover', run, { needs: a.needs });
+  return new FilterImpl<[T[0] | Accepted<R>]>('recover', run, { needs: a.needs, inner: a as FilterImpl<unknown[]> });
 }

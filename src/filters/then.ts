@@ -12,5 +12,5 @@ export function thenFilter<T extends unknown[], R>(
     return [r];
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[Awaited<R>]>('then', run, { leading: a.leading, needs: a.needs });
+  return new FilterImpl<[Awaited<R>]>('then', run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });
 }

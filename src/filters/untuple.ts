@@ -15,5 +15,6 @@ export function untupleFilter<T extends unknown[]>(
   return new FilterImpl<T extends [infer U extends unknown[]] ? U : never>('untuple', run, {
     leading: a.leading,
     needs: a.needs,
+    inner: a as FilterImpl<unknown[]>,
   });
 }

@@ -1,4 +1,5 @@
 /** Small shared helpers for the request filters. */
+import { z } from 'zod';
 import type { Issue } from '../reply/rejection.js';
 
 /** zod issues reduced to the fields problem+json shows. */
@@ -27,4 +28,17 @@ export function mediaType(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
   const semi = contentType.indexOf(';');
   return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/**
+ * The JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) of what `schema`
+ * accepts as input; what JSON Schema cannot say (a transform's output, a
+ * custom check) is left open rather than thrown.
+ */
+export function jsonSchemaOf(schema: unknown): object {
+  const zod = schema as { '~standard'?: unknown };
+  if (zod === null || typeof zod !== 'object' || !('~standard' in zod)) return (schema as object) ?? {};
+  const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
 }

@@ -139,7 +139,7 @@ export function secureHeaders(options: SecureHeadersOptions = {}): Wrapper {
       const x = inner.run(ctx);
       return x instanceof Promise ? x.then(after) : after(x);
     };
-    return new FilterImpl<[Reply]>('secureHeaders', run, { leading: inner.leading, needs: inner.needs });
+    return new FilterImpl<[Reply]>('secureHeaders', run, { leading: inner.leading, needs: inner.needs, inner: inner as FilterImpl<unknown[]> });
   });
 }
 

@@ -8,7 +8,7 @@ export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {
   return makeWrapper((inner) => {
     const apply = (v: Out): Out => (Array.isArray(v) ? [edit(v[0] as Reply)] : v);
     const run = afterRun(inner as FilterImpl<unknown[]>, apply);
-    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs });
+    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs, inner: inner as FilterImpl<unknown[]> });
   });
 }
 

@@ -123,5 +123,6 @@ export function health(options: HealthOptions = {}): Filter<[Reply]> {
   );
   return new FilterImpl<[Reply]>('health', routes.run, {
     needs: mergeNeeds(routes.needs, { ...NO_NEEDS, health: new Set([responder]) }),
+    inner: routes as FilterImpl<unknown[]>,
   });
 }

@@ -131,6 +131,6 @@ export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
       }
       return [new WsUpgrade(opts, protocol)];
     },
-    { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) } },
+    { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) }, doc: { kind: 'ws' } },
   );
 }
