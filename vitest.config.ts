@@ -27,6 +27,7 @@ const SERVER_FILES = [
   'test/sse.test.ts',
   'test/files.test.ts',
   'test/multipart.test.ts',
+  'test/todos.browser.test.ts',
 ];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.

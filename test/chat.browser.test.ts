@@ -4,12 +4,11 @@
  * a browser. A screenshot is saved to test-artifacts/chat-browser.png.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, startExample } from './process.js';
 import { type RedisServer, startRedis } from './redis.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let app: Child;
 let browser: Browser;
@@ -17,14 +16,8 @@ let redis: RedisServer | undefined;
 const instances: Child[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install the Debian package "chromium" (apt-get install -y chromium); .ci/run does this`);
-  }
+  browser = await launchChromium();
   app = await startExample('examples/chat/server.ts');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
 });
 
 afterAll(async () => {

@@ -169,4 +169,16 @@ describe('examples/todos shutdown', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
   });
+
+  it('serves its OpenAPI document and the /docs page', async () => {
+    const spec = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths).sort()).toEqual(['/todos', '/todos/{id}']);
+    expect(Object.keys(spec.paths['/todos/{id}'] ?? {}).sort()).toEqual(['delete', 'put']);
+    expect((await fetch(`${base}/docs`, { redirect: 'manual' })).status).toBe(301);
+    const page = await fetch(`${base}/docs/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger-ui');
+    expect(await (await fetch(`${base}/docs/swagger-initializer.js`)).text()).toContain("url: '/openapi.json'");
+  });
 });
