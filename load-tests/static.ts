@@ -5,7 +5,9 @@
  *   npm run bench:static            5 interleaved rounds
  *   npm run bench:static -- --quick 2 rounds
  *
- * Server on core 0, autocannon (10 connections) on core 1; server CPU per
+ * Server on core 0, autocannon (10 connections, no pipelining: browsers do not
+ * pipeline, and uWS cannot answer requests pipelined behind a deferred
+ * response, uWebSockets.js #1301) on core 1; server CPU per
  * request (schedstat, every thread), medians. Each server's bytes are
  * checked against the file first.
  */
@@ -42,13 +44,13 @@ try {
     procs.set(c.key, s);
     const body = Buffer.from(await (await fetch(`http://127.0.0.1:${s.port}/static/1mib.bin`)).arrayBuffer());
     if (createHash('sha256').update(body).digest('hex') !== digest) throw new Error(`${c.key} served other bytes`);
-    await measure(s, { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds: 1, connections: 10 }, true);
+    await measure(s, { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds: 1, connections: 10, pipelining: 1 }, true);
   }
   for (let round = 0; round < rounds; round++) {
     const order = [...CONFIGS.slice(round % CONFIGS.length), ...CONFIGS.slice(0, round % CONFIGS.length)];
     for (const c of order) {
       const s = procs.get(c.key) as ServerProc;
-      const r = await measure(s, { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds, connections: 10 }, true);
+      const r = await measure(s, { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds, connections: 10, pipelining: 1 }, true);
       if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
       cpu.set(c.key, [...(cpu.get(c.key) ?? []), r.cpuUsPerReq]);
       rps.set(c.key, [...(rps.get(c.key) ?? []), r.rps]);

@@ -69,68 +69,78 @@ export function writeReply(res: HttpResponse, ex: UwsExchange, reply: Reply, clo
   return pump(res, ex, body, close);
 }
 
-/** Wait for `onWritable` (or an abort). */
-function writable(ex: UwsExchange): Promise<void> {
-  return new Promise<void>((resolve) => {
-    ex.wake = resolve;
-    if (ex.aborted) resolve();
-  });
-}
-
 /**
- * A body of known size: `tryEnd(chunk, size)` writes what the socket takes
- * (uWS frames it with Content-Length and ends the response with the last
- * byte); on backpressure the rest of the chunk is sent from the write offset
- * once `onWritable` fires.
+ * A body of known size, as uWS's own streaming examples do it: `tryEnd(chunk,
+ * size)` writes what the socket takes (uWS frames it with Content-Length and
+ * completes the response with the last byte); on backpressure the chunk is
+ * kept and the rest is sent from `onWritable(offset)`, inside uWS's callback,
+ * which returns whether it got through. The next chunk is read only then.
  */
-async function pumpSized(res: HttpResponse, ex: UwsExchange, body: SizedBody): Promise<void> {
+function pumpSized(res: HttpResponse, ex: UwsExchange, body: SizedBody): Promise<void> {
   const total = body.size;
   if (total === 0) {
     res.end('');
-    return;
+    return Promise.resolve();
   }
-  res.onWritable(() => {
-    const wake = ex.wake;
-    ex.wake = undefined;
-    wake?.();
-    return true;
-  });
-  const iterator = body[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      const next = await iterator.next();
-      if (ex.aborted) break;
-      if (next.done) {
-        // The source ended short of its size: the response cannot be completed.
-        ex.logger?.error({ size: total, sent: res.getWriteOffset() }, 'sized body ended early');
+  return new Promise<void>((resolve) => {
+    const iterator = body[Symbol.asyncIterator]();
+    let ended = false;
+    let pending: Uint8Array | undefined;
+    let pendingAt = 0;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      ex.wake = undefined;
+      void Promise.resolve(iterator.return?.()).catch(() => {});
+      resolve();
+    };
+    const cut = (err: unknown) => {
+      ex.logger?.error({ err }, 'streamed reply failed');
+      if (!ex.aborted) {
         ex.abort();
         res.close();
-        return;
       }
-      let chunk = next.value;
-      while (chunk.byteLength > 0) {
-        const start = res.getWriteOffset();
-        let ok = false;
-        let done = false;
-        res.cork(() => {
-          [ok, done] = res.tryEnd(chunk, total);
-        });
-        if (done) return;
-        if (ok) break;
-        await writable(ex);
-        if (ex.aborted) return;
-        chunk = chunk.subarray(res.getWriteOffset() - start);
+      finish();
+    };
+    ex.wake = finish; // an abort ends the pump
+    /** Write `chunk` (inside a cork); true when the next one may be read. */
+    const write = (chunk: Uint8Array): boolean => {
+      const at = res.getWriteOffset();
+      const [ok, done] = res.tryEnd(chunk, total);
+      if (done) {
+        finish();
+        return false;
       }
-    }
-  } catch (err) {
-    ex.logger?.error({ err }, 'streamed reply failed');
-    if (!ex.aborted) {
-      ex.abort();
-      res.close();
-    }
-  } finally {
-    await iterator.return?.();
-  }
+      if (!ok) {
+        pending = chunk;
+        pendingAt = at;
+      }
+      return ok;
+    };
+    res.onWritable((offset) => {
+      const chunk = pending;
+      if (chunk === undefined || ended) return true;
+      pending = undefined;
+      const ok = write(chunk.subarray(offset - pendingAt));
+      if (ok) pull();
+      return ok || ended;
+    });
+    const pull = (): void => {
+      iterator.next().then(
+        (next) => {
+          if (ended || ex.aborted) return finish();
+          if (next.done) return cut(new Error(`the body ended before its size (${total} bytes)`));
+          let go = false;
+          res.cork(() => {
+            go = write(next.value);
+          });
+          if (go) pull();
+        },
+        (err: unknown) => (ended ? undefined : cut(err)),
+      );
+    };
+    pull();
+  });
 }
 
 async function pump(res: HttpResponse, ex: UwsExchange, body: AsyncIterable<Chunk>, close: boolean): Promise<void> {
