@@ -40,6 +40,8 @@ export class StreamedBody implements BodySource {
   done: boolean;
   /** Reading stopped early (over the limit): the connection must be closed. */
   truncated = false;
+  /** The reply is out: what is left is read and dropped (`discardRest`). */
+  private discarding = false;
 
   constructor(
     private readonly source: ChunkSource,
@@ -64,6 +66,11 @@ export class StreamedBody implements BodySource {
 
   /** A chunk arrived; the caller hands over `chunk` (a reactor that reuses its buffers copies first). */
   push(chunk: Uint8Array, isLast: boolean): void {
+    if (this.discarding) {
+      this.received += chunk.byteLength;
+      if (isLast) this.done = true;
+      return;
+    }
     if (this.truncated || this.failure) return;
     const n = chunk.byteLength;
     this.received += n;
@@ -96,6 +103,27 @@ export class StreamedBody implements BodySource {
       this.paused = false;
       this.source.resume();
     }
+  }
+
+  /**
+   * The reply went out before the body was read: read and drop the rest when
+   * it is declared and at most `max` bytes, so the connection can stay open
+   * (closing with unread data makes a client that is still sending fail with
+   * EPIPE instead of reading the answer). False when the rest is unknown
+   * (chunked) or larger: the connection must then be closed.
+   */
+  discardRest(max: number): boolean {
+    if (this.done && !this.truncated) return true;
+    if (this.failure || this.contentLength === undefined || this.contentLength - this.received > max) return false;
+    this.discarding = true;
+    this.truncated = false;
+    this.chunks = [];
+    this.buffered = 0;
+    this.wake = undefined;
+    if (!this.attached) this.attach();
+    this.paused = false;
+    this.source.resume();
+    return true;
   }
 
   /** The client went away: fail any reader. */

@@ -45,6 +45,11 @@ export abstract class BaseExchange implements Exchange {
     return this.controller.signal;
   }
 
+  /** node:http keeps reading after the reply: drop up to 1 MiB of unread body rather than close. */
+  discardBody(): boolean {
+    return this.body.discardRest(1024 * 1024);
+  }
+
   startBody(): void {
     this.body.attach();
   }

@@ -84,8 +84,10 @@ export interface Exchange extends RequestSource {
   tracked: boolean;
   /** Set by the Server: when the handler timeout fires (`performance.now()` based). */
   deadline: number;
-  /** The framing announced a body the filters left (partly) unread: close after replying. */
+  /** The framing announced a body the filters left (partly) unread: close after replying (unless `discardBody`). */
   readonly bodyUnread: boolean;
+  /** After the reply: drop the unread rest of the body instead of closing, when the reactor can and it is small. */
+  discardBody(): boolean;
   /** The request arrived on the reactor's upgrade path and can become a WebSocket. */
   readonly canUpgrade: boolean;
   /** Run `fn` with its writes batched (uWS `cork`); required for writes after an `await`. */

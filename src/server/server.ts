@@ -424,7 +424,8 @@ export class Server implements ReactorHost {
       }
       reply = this.closing ? this.drainingReply(ex.path) : fixedProblem(400, 'Not a WebSocket upgrade request');
     }
-    const p = ex.respond(reply, this.closing || ex.bodyUnread);
+    // A body left unread closes the connection, unless the reactor drops a small rest (see discardBody).
+    const p = ex.respond(reply, this.closing || (ex.bodyUnread && !ex.discardBody()));
     if (p === undefined) {
       this.done(ex);
       this.complete(ex, ex.status, false);

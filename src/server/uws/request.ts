@@ -59,6 +59,11 @@ export class UwsExchange extends BaseExchange {
     super(method, path, query, body, logger, requestId);
   }
 
+  /** uWS reads nothing for a response that has ended: close as before. */
+  override discardBody(): boolean {
+    return false;
+  }
+
   get canUpgrade(): boolean {
     return this.context !== undefined;
   }
