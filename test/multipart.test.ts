@@ -100,15 +100,21 @@ describe(`multipart on the ${REACTOR} reactor`, () => {
     const fits = new FormData();
     fits.append('photo', new Blob([randomBytes(60 * 1024)]), 'ok.bin');
     expect((await fetch(`${base}/upload-small`, { method: 'POST', body: fits })).status).toBe(204);
-    const tooMany = new FormData();
-    for (let i = 0; i < 4; i++) tooMany.append(`f${i}`, new Blob(['x']), `${i}.txt`);
-    expect((await fetch(`${base}/upload`, { method: 'POST', body: tooMany })).status).toBe(413);
+    // One file more than `files`, also raw and in one write (the answer comes while a fetch would still be writing).
+    let many = '';
+    for (let i = 0; i < 4; i++) many += `--${boundary}\r\ncontent-disposition: form-data; name="f${i}"; filename="${i}.txt"\r\n\r\nx\r\n`;
+    many += `--${boundary}--\r\n`;
+    const tooMany = await rawOnce(
+      server.port,
+      `POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${many.length}\r\n\r\n${many}`,
+    );
+    expect(tooMany.status).toBe(413);
     const declared = await rawOnce(
       server.port,
       `POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: ${17 * 1024 * 1024}\r\n\r\n`,
     );
     expect(declared.status).toBe(413);
-    expect((await fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(415);
+    expect((await rawOnce(server.port, 'POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}')).status).toBe(415);
     const malformed = '--b\r\ncontent-disposition: form-data; name="a"\r\n\r\nvalue-without-closing-boundary';
     const bad = await rawOnce(
       server.port,
@@ -135,9 +141,13 @@ describe(`multipart on the ${REACTOR} reactor`, () => {
     expect(bad.status).toBe(400);
     const problem = (await bad.json()) as { issues: { path: string[] }[] };
     expect(problem.issues.map((i) => i.path.join('.')).sort()).toEqual(['avatar', 'name']);
-    const big = new FormData();
-    big.append('name', 'ann');
-    big.append('avatar', new Blob([randomBytes(100 * 1024)]), 'big.png');
-    expect((await fetch(`${base}/profile`, { method: 'POST', body: big })).status).toBe(413);
+    // Over the file limit: raw, in one write (see above).
+    const b = 'weftboundary';
+    const big = `--${b}\r\ncontent-disposition: form-data; name="name"\r\n\r\nann\r\n--${b}\r\ncontent-disposition: form-data; name="avatar"; filename="big.png"\r\n\r\n${randomBytes(100 * 1024).toString('base64')}\r\n--${b}--\r\n`;
+    const over = await rawOnce(
+      server.port,
+      `POST /profile HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=${b}\r\ncontent-length: ${big.length}\r\n\r\n${big}`,
+    );
+    expect(over.status).toBe(413);
   });
 });
