@@ -333,8 +333,9 @@ describe(`health on the ${REACTOR} reactor`, () => {
     await until(async () => (await fetch(`${base}/health`)).status === 200);
   });
 
-  it('readiness answers 503 {"status":"draining"} while the server drains; live stays 200', async () => {
-    const routes = health({ info: () => ({ worker: 0 }) }).or(
+  /** Probe `probePath` on a kept-alive connection before and while the server drains (a slow request holds the drain open). */
+  async function probeWhileDraining(probePath: string, options: Parameters<typeof health>[0] = {}) {
+    const routes = health(options).or(
       get()
         .and(path('slow'))
         .and(signal())
@@ -343,45 +344,31 @@ describe(`health on the ${REACTOR} reactor`, () => {
     const s = await start(routes);
     const c = await RawClient.connect(s.port);
     const probe = await RawClient.connect(s.port);
-    probe.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n');
-    expect((await probe.response()).status).toBe(200);
+    probe.write(`GET ${probePath} HTTP/1.1\r\nhost: x\r\n\r\n`);
+    const before = await probe.response();
     c.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
     await until(() => s.pending === 1);
     const closing = s.close({ timeoutMs: 300 });
-    probe.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n');
-    const drained = await probe.response();
-    expect(drained.status).toBe(503);
-    expect(JSON.parse(drained.body)).toEqual({ status: 'draining', worker: 0 });
-    const probe2 = await RawClient.connect(s.port).catch(() => undefined);
-    // The listener is closed while draining: a new connection is refused (or, on a kept-alive one, 503 as above).
-    probe2?.destroy();
+    probe.write(`GET ${probePath} HTTP/1.1\r\nhost: x\r\n\r\n`);
+    const during = await probe.response();
     await closing;
     c.destroy();
     probe.destroy();
+    return { before, during };
+  }
+
+  it('readiness answers 503 {"status":"draining"} while the server drains', async () => {
+    const { before, during } = await probeWhileDraining('/health', { info: () => ({ worker: 0 }) });
+    expect(before.status).toBe(200);
+    expect(during.status).toBe(503);
+    expect(JSON.parse(during.body)).toEqual({ status: 'draining', worker: 0 });
   });
 
   it('live answers 200 while draining', async () => {
-    const routes = health().or(
-      get()
-        .and(path('slow'))
-        .and(signal())
-        .then((sig) => new Promise<string>((r) => sig.addEventListener('abort', () => r('late')))),
-    );
-    const s = await start(routes);
-    const c = await RawClient.connect(s.port);
-    const probe = await RawClient.connect(s.port);
-    probe.write('GET /health/live HTTP/1.1\r\nhost: x\r\n\r\n');
-    expect((await probe.response()).status).toBe(200);
-    c.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
-    await until(() => s.pending === 1);
-    const closing = s.close({ timeoutMs: 300 });
-    probe.write('GET /health/live HTTP/1.1\r\nhost: x\r\n\r\n');
-    const r = await probe.response();
-    expect(r.status).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ status: 'ok' });
-    await closing;
-    c.destroy();
-    probe.destroy();
+    const { before, during } = await probeWhileDraining('/health/live');
+    expect(before.status).toBe(200);
+    expect(during.status).toBe(200);
+    expect(JSON.parse(during.body)).toEqual({ status: 'ok' });
   });
 });
 
