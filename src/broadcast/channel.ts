@@ -51,7 +51,7 @@
  */
 import sjson from 'secure-json-parse';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
-import { ClosedError, EmptyError, LaggedError, SendError } from './errors.js';
+import { ClosedError, EmptyError, LaggedError, SendError } from '../sync/errors.js';
 import { workerBus } from './bus.js';
 import { runtimeCounters } from '../server/observe.js';
 

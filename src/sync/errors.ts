@@ -1,4 +1,4 @@
-/** Errors of the broadcast channel. Each hands back what the caller needs. */
+/** Errors of weft's channels (broadcast, mpsc, oneshot, watch) and Semaphore. Each hands back what the caller needs. */
 
 /** `send` with no receiver and no attached socket: nobody would see the value, which is returned. */
 export class SendError<T> extends Error {
