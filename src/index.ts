@@ -41,9 +41,28 @@ export { ws, WsUpgrade, WsAccept, WsSocket, Message } from './ws/index.js';
 export type { WsHandler, WsOptions, SendResult, Parsed, CloseInfo } from './ws/index.js';
 
 // Broadcast channel
-export { channel, Sender, Receiver, SendError, LaggedError, ClosedError, EmptyError, RecvError } from './broadcast/index.js';
+export { channel, Sender, Receiver, SendError, FullError, LaggedError, ClosedError, EmptyError, RecvError } from './broadcast/index.js';
 export type { ChannelOptions } from './broadcast/index.js';
 export type { Backplane, BackplaneLink } from './broadcast/backplane.js';
+
+// tokio::sync beyond broadcast: mpsc, oneshot, watch, Semaphore, actors
+export {
+  mpsc,
+  MpscSender,
+  MpscReceiver,
+  oneshot,
+  OneshotSender,
+  OneshotReceiver,
+  watch,
+  WatchSender,
+  WatchReceiver,
+  Semaphore,
+  Permit,
+  actor,
+  ActorRef,
+  DEFAULT_MAILBOX,
+} from './sync/index.js';
+export type { ActorOptions } from './sync/index.js';
 
 // Scale-out
 export { workers } from './server/workers.js';
@@ -63,7 +82,7 @@ export {
   spawnBlocking,
   shutdownBlockingPool,
 } from './task/index.js';
-export type { SpawnOptions, Selected } from './task/index.js';
+export type { SpawnOptions, Selected, IntervalOptions, MissedTick } from './task/index.js';
 
 // Replies and rejections
 export { reply } from './reply/index.js';

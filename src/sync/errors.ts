@@ -1,10 +1,25 @@
 /** Errors of weft's channels (broadcast, mpsc, oneshot, watch) and Semaphore. Each hands back what the caller needs. */
 
-/** `send` with no receiver and no attached socket: nobody would see the value, which is returned. */
+/**
+ * A send nobody can receive, with the value handed back: a broadcast channel
+ * with no receiver and no attached socket, an mpsc or oneshot whose receiver
+ * closed, a watch with no receiver left.
+ */
 export class SendError<T> extends Error {
   override readonly name = 'SendError';
+  constructor(
+    readonly value: T,
+    message = 'channel has no receivers',
+  ) {
+    super(message);
+  }
+}
+
+/** `trySend` / `tell` found the bounded queue full; the value is handed back (tokio's `TrySendError::Full`). */
+export class FullError<T> extends Error {
+  override readonly name = 'Full';
   constructor(readonly value: T) {
-    super('channel has no receivers');
+    super('channel is full');
   }
 }
 
@@ -19,11 +34,15 @@ export class LaggedError extends Error {
   }
 }
 
-/** Every sender closed and this receiver has seen every value. */
+/**
+ * Closed: every sender closed and this receiver has seen every value; a
+ * oneshot sender closed without sending; a closed Semaphore; a handle used
+ * after its own `close()`; an actor stopped before it answered.
+ */
 export class ClosedError extends Error {
   override readonly name = 'Closed';
-  constructor() {
-    super('channel closed');
+  constructor(message = 'channel closed') {
+    super(message);
   }
 }
 

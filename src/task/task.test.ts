@@ -105,6 +105,74 @@ describe('sleep / interval / timeout', () => {
     }
   });
 
+  describe('interval missed ticks (tokio time_interval.rs: burst, delay, skip)', () => {
+    // A consumer busy for 650 ms after the tick at 300 ms (period 300): the tick due at 600 comes late, at 950.
+    async function run(missedTick: 'burst' | 'delay' | 'skip' | undefined): Promise<number[]> {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      try {
+        const t0 = performance.now();
+        const g = interval(300, missedTick === undefined ? undefined : { missedTick });
+        const at: number[] = [];
+        /** Pull one tick, advancing the clock in 1 ms steps until it comes (at most `limit` ms). */
+        const pull = async (limit: number) => {
+          let done = false;
+          const p = g.next().then(() => {
+            done = true;
+            at.push(performance.now() - t0);
+          });
+          await vi.advanceTimersByTimeAsync(0);
+          for (let waited = 0; !done && waited < limit; waited++) await vi.advanceTimersByTimeAsync(1);
+          expect(done).toBe(true);
+          await p;
+        };
+        await pull(0); // at once
+        await pull(300); // on time
+        await vi.advanceTimersByTimeAsync(650); // the consumer is busy
+        for (let i = 0; i < 4; i++) await pull(400);
+        await g.return(undefined);
+        return at;
+      } finally {
+        vi.useRealTimers();
+      }
+    }
+
+    it("'burst' (the default) catches up at once, then keeps the original schedule", async () => {
+      expect(await run('burst')).toEqual([0, 300, 950, 950, 1200, 1500]);
+      expect(await run(undefined)).toEqual([0, 300, 950, 950, 1200, 1500]);
+    });
+
+    it("'delay' restarts the schedule a period after the late tick", async () => {
+      expect(await run('delay')).toEqual([0, 300, 950, 1250, 1550, 1850]);
+    });
+
+    it("'skip' drops the missed ticks and keeps the original phase", async () => {
+      expect(await run('skip')).toEqual([0, 300, 950, 1200, 1500, 1800]);
+    });
+
+    it('a tick up to 5 ms late counts as on time, as in tokio', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      try {
+        const t0 = performance.now();
+        const g = interval(100, { missedTick: 'delay' });
+        await g.next();
+        await vi.advanceTimersByTimeAsync(104); // busy 4 ms past the next deadline
+        await g.next();
+        const p = g.next();
+        await vi.advanceTimersByTimeAsync(96);
+        await p;
+        expect(performance.now() - t0).toBe(200);
+        await g.return(undefined);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('rejects an unknown missedTick', async () => {
+      // @ts-expect-error not a MissedTick
+      await expect(interval(10, { missedTick: 'later' }).next()).rejects.toBeInstanceOf(TypeError);
+    });
+  });
+
   it('timeout gives the value in time and Elapsed (aborting the work) otherwise', async () => {
     expect(await timeout(1000, sleep(1).then(() => 'ok'))).toBe('ok');
     let aborted = false;

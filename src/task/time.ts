@@ -9,7 +9,8 @@ export class Elapsed extends Error {
   }
 }
 
-function abortError(signal: AbortSignal): Error {
+/** @internal the error an aborted wait rejects with: the signal's reason, or an `AbortError`. */
+export function abortError(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
   if (r instanceof Error) return r;
   const e = new Error('The operation was aborted');
@@ -36,25 +37,55 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** What `interval` does after a tick came late (tokio's `MissedTickBehavior`). */
+export type MissedTick = 'burst' | 'delay' | 'skip';
+
+export interface IntervalOptions {
+  /** End the ticks when this fires. */
+  signal?: AbortSignal;
+  /**
+   * After a late tick (the consumer was busy, or the event loop stalled):
+   * `'burst'` ticks at once until caught up with the original schedule;
+   * `'delay'` restarts the schedule `ms` after the late tick; `'skip'` drops
+   * the missed ticks and keeps the original schedule's phase.
+   * @default 'burst' (tokio's default)
+   */
+  missedTick?: MissedTick;
+}
+
+/** How late (ms) a tick may fire and still count as on time, as tokio allows 5 ms. */
+const LATE_SLACK_MS = 5;
+
 /**
- * Ticks every `ms` (the first at once, as tokio's `interval`), without drift:
- * each tick is scheduled from the start time, and missed ticks are skipped.
- * Yields the tick number; ends when `signal` fires.
+ * Ticks every `ms`, the first at once (as tokio's `interval`). Each tick is
+ * scheduled from the previous deadline, so there is no drift. A tick that
+ * fires more than 5 ms late counts as missed ticks, handled by `missedTick`
+ * (`'burst'` by default, as tokio). Yields the tick's ordinal (0, 1, 2 ...);
+ * ends when the signal fires. `interval(ms, signal)` is accepted too.
  */
-export async function* interval(ms: number, signal?: AbortSignal): AsyncGenerator<number> {
+export async function* interval(ms: number, options?: AbortSignal | IntervalOptions): AsyncGenerator<number> {
   if (!(ms > 0)) throw new RangeError('interval: ms must be > 0');
-  const start = performance.now();
-  let n = 0;
-  for (;;) {
-    if (signal?.aborted) return;
-    yield n;
-    const now = performance.now();
-    n = Math.max(n + 1, Math.floor((now - start) / ms) + 1);
-    try {
-      await sleep(Math.max(0, start + n * ms - performance.now()), signal);
-    } catch {
-      return;
+  const opts: IntervalOptions = options instanceof AbortSignal ? { signal: options } : (options ?? {});
+  const { signal, missedTick = 'burst' } = opts;
+  if (missedTick !== 'burst' && missedTick !== 'delay' && missedTick !== 'skip') {
+    throw new TypeError(`interval: missedTick must be 'burst', 'delay' or 'skip' (got ${String(missedTick)})`);
+  }
+  let deadline = performance.now();
+  for (let n = 0; ; n++) {
+    const wait = deadline - performance.now();
+    if (wait > 0) {
+      try {
+        await sleep(wait, signal);
+      } catch {
+        return;
+      }
     }
+    if (signal?.aborted) return;
+    const now = performance.now();
+    yield n;
+    if (now <= deadline + LATE_SLACK_MS || missedTick === 'burst') deadline += ms;
+    else if (missedTick === 'delay') deadline = now + ms;
+    else deadline = now + ms - ((now - deadline) % ms);
   }
 }
 
