@@ -3,7 +3,9 @@
  * done properly. One named broadcast channel per room with native fan-out
  * (uWS writes each event to every socket in the room in C++), one spawned
  * task per connection. Rooms span the workers of `WORKERS=n` and, with
- * `REDIS_URL`, every instance: no sticky sessions.
+ * `REDIS_URL`, every instance: no sticky sessions. Without Redis, who is in
+ * which room is state owned by one actor (`actor()`), which every connection
+ * task reaches through its mailbox instead of sharing the maps.
  *
  * Protocol (clients depend on it):
  *   GET /                       the chat page
@@ -24,6 +26,7 @@ import { z } from 'zod';
 import type { RedisBackplane } from '../../src/redis/index.js';
 import type { Metrics } from '../../src/metrics/index.js';
 import {
+  type ActorRef,
   type Backplane,
   type Filter,
   InvalidPath,
@@ -31,6 +34,7 @@ import {
   type Reply,
   type Sender,
   type WsSocket,
+  actor,
   channel,
   cspNonce,
   get,
@@ -94,33 +98,51 @@ interface Members {
   names(room: string): Promise<string[]>;
 }
 
+/** What the members actor is told or asked: local joins and leaves, a room's names, other workers' updates. */
+type MembersMsg =
+  | { op: 'add'; room: string; key: string; name: string }
+  | { op: 'remove'; room: string; key: string }
+  | { op: 'names'; room: string }
+  | { op: 'remote'; m: MemberOp };
+
 /**
- * Members without Redis: a replicated map kept in step over the named channel
- * `chat:members`, which spans the workers of a `workers()` pool (and is just
- * local in a single process). A worker that starts says hello; the others
- * answer with their own members, and forget those of the worker it replaces.
+ * The state of `LocalMembers`: every worker's members, and this worker's own.
+ * Only the actor's task touches it, one message at a time, so the many
+ * connection tasks that join and leave never race on the maps.
  */
-class LocalMembers implements Members {
+class MemberTable {
   private readonly rooms = new Map<string, Map<string, string>>();
   private readonly mine = new Map<string, Map<string, string>>();
-  private readonly tx: Sender<MemberOp>;
 
-  constructor(private readonly worker: number) {
-    const [tx, rx] = channel<MemberOp>(4096, { name: 'chat:members' });
-    this.tx = tx;
-    void this.follow(rx);
-    tx.send({ op: 'hello', worker });
+  constructor(
+    private readonly worker: number,
+    private readonly tx: Sender<MemberOp>,
+  ) {}
+
+  /** Apply one message; answer with the names in its room (none for remote updates). */
+  handle(m: MembersMsg): string[] {
+    if (m.op === 'add') {
+      this.map(this.mine, m.room).set(m.key, m.name);
+      this.map(this.rooms, m.room).set(m.key, m.name); // now, not when the echo arrives: the welcome lists the joiner
+      this.tx.send({ op: 'add', room: m.room, key: m.key, name: m.name });
+    } else if (m.op === 'remove') {
+      this.mine.get(m.room)?.delete(m.key);
+      this.rooms.get(m.room)?.delete(m.key);
+      this.tx.send({ op: 'remove', room: m.room, key: m.key });
+    } else if (m.op === 'remote') {
+      this.remote(m.m);
+      return [];
+    }
+    return [...(this.rooms.get(m.room)?.values() ?? [])];
   }
 
-  private async follow(rx: Receiver<MemberOp>): Promise<void> {
-    for await (const m of rx) {
-      if (m.op === 'hello') {
-        if (m.worker === this.worker) continue;
-        for (const members of this.rooms.values()) for (const k of members.keys()) if (k.startsWith(`${m.worker}:`)) members.delete(k);
-        for (const [room, members] of this.mine) for (const [key, name] of members) this.tx.send({ op: 'add', room, key, name });
-      } else if (m.op === 'add') this.map(this.rooms, m.room).set(m.key, m.name);
-      else this.rooms.get(m.room)?.delete(m.key);
-    }
+  private remote(m: MemberOp): void {
+    if (m.op === 'hello') {
+      if (m.worker === this.worker) return;
+      for (const members of this.rooms.values()) for (const k of members.keys()) if (k.startsWith(`${m.worker}:`)) members.delete(k);
+      for (const [room, members] of this.mine) for (const [key, name] of members) this.tx.send({ op: 'add', room, key, name });
+    } else if (m.op === 'add') this.map(this.rooms, m.room).set(m.key, m.name);
+    else this.rooms.get(m.room)?.delete(m.key);
   }
 
   private map(of: Map<string, Map<string, string>>, room: string): Map<string, string> {
@@ -128,21 +150,44 @@ class LocalMembers implements Members {
     if (!r) of.set(room, (r = new Map()));
     return r;
   }
+}
+
+/**
+ * Members without Redis: a replicated map kept in step over the named channel
+ * `chat:members`, which spans the workers of a `workers()` pool (and is just
+ * local in a single process). A worker that starts says hello; the others
+ * answer with their own members, and forget those of the worker it replaces.
+ * The map is owned by an actor: connection tasks and the channel follower
+ * reach it only through the actor's mailbox.
+ */
+class LocalMembers implements Members {
+  private readonly table: ActorRef<MembersMsg, string[]>;
+
+  constructor(worker: number, logger: Logger | undefined) {
+    const [tx, rx] = channel<MemberOp>(4096, { name: 'chat:members' });
+    this.table = actor(
+      () => new MemberTable(worker, tx),
+      (t, m: MembersMsg) => t.handle(m),
+      { name: 'chat-members', capacity: 1024, logger },
+    );
+    void this.follow(rx);
+    tx.send({ op: 'hello', worker });
+  }
+
+  private async follow(rx: Receiver<MemberOp>): Promise<void> {
+    for await (const m of rx) await this.table.send({ op: 'remote', m }); // waits for room: nothing is dropped
+  }
 
   async add(room: string, key: string, name: string): Promise<void> {
-    this.map(this.mine, room).set(key, name);
-    this.map(this.rooms, room).set(key, name); // now, not when the echo arrives: the welcome lists the joiner
-    this.tx.send({ op: 'add', room, key, name });
+    await this.table.send({ op: 'add', room, key, name });
   }
 
   async remove(room: string, key: string): Promise<void> {
-    this.mine.get(room)?.delete(key);
-    this.rooms.get(room)?.delete(key);
-    this.tx.send({ op: 'remove', room, key });
+    await this.table.send({ op: 'remove', room, key });
   }
 
-  async names(room: string): Promise<string[]> {
-    return [...(this.rooms.get(room)?.values() ?? [])];
+  names(room: string): Promise<string[]> {
+    return this.table.ask({ op: 'names', room }); // after this connection's add: the mailbox keeps order
   }
 }
 
@@ -210,7 +255,7 @@ export class Chat {
   constructor(private readonly options: ChatOptions = {}) {
     this.worker = options.worker ?? 0;
     const bp = options.backplane;
-    this.members = bp ? new RedisMembers(bp) : new LocalMembers(this.worker);
+    this.members = bp ? new RedisMembers(bp) : new LocalMembers(this.worker, options.logger);
     // Members of a crashed instance: whoever notices tells their rooms they left.
     bp?.onExpired((name, gone) => {
       if (!name.startsWith('chat:')) return;
