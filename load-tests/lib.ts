@@ -199,8 +199,8 @@ export async function wrk(opts: WrkOptions): Promise<LoadResult> {
 }
 
 /** wrk against a server, CPU accounted. */
-export function measureWrk(s: ServerProc, opts: WrkOptions): Promise<Accounted> {
-  return accounted(s, () => wrk(opts));
+export function measureWrk(s: ServerProc, opts: WrkOptions, exact = false): Promise<Accounted> {
+  return accounted(s, () => wrk(opts), exact);
 }
 
 /** Spawn a TypeScript helper pinned to `core`; resolves with its stdout when it exits. */

@@ -14,3 +14,33 @@ export function validPerson(v: unknown): v is { name: string; age: number } {
     typeof o.age === 'number' && Number.isInteger(o.age) && o.age >= 0 && o.age <= 150
   );
 }
+
+/** The realistic routes (issue 13): `POST /todos` with this body, `GET /search?q=&page=` with two headers. */
+export const TODO_BODY = '{"title":"buy oat milk now","done":false,"priority":2,"tags":["home"]}';
+export const SEARCH_PATH = '/search?q=weft+filters&page=2';
+export const SEARCH_HEADERS = { 'x-api-key': 'k-1234567890', 'accept-language': 'en-GB' };
+
+export interface TodoIn {
+  title: string;
+  done: boolean;
+  priority: number;
+  tags: string[];
+}
+/** Hand validation of a todo for raw uWS and node:http: what the zod and JSON schemas say. */
+export function validTodo(v: unknown): v is TodoIn {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.title === 'string' && o.title.length >= 1 && o.title.length <= 200 &&
+    typeof o.done === 'boolean' &&
+    typeof o.priority === 'number' && Number.isInteger(o.priority) && o.priority >= 1 && o.priority <= 5 &&
+    Array.isArray(o.tags) && o.tags.length <= 10 && o.tags.every((t) => typeof t === 'string' && t.length <= 32)
+  );
+}
+/** Hand validation of the search query: q 1..100 chars, page an integer 1..1000 (default 1). */
+export function parseSearch(q: string | null | undefined, page: string | null | undefined): { q: string; page: number } | undefined {
+  if (!q || q.length > 100) return undefined;
+  const p = page === undefined || page === null || page === '' ? 1 : Number(page);
+  if (!Number.isInteger(p) || p < 1 || p > 1000) return undefined;
+  return { q, page: p };
+}

@@ -17,6 +17,42 @@ app.post(
   },
   async (req) => req.body,
 );
+let nextTodo = 0;
+app.post<{ Body: Record<string, unknown> }>(
+  '/todos',
+  {
+    schema: {
+      body: {
+        type: 'object',
+        required: ['title', 'done', 'priority', 'tags'],
+        properties: {
+          title: { type: 'string', minLength: 1, maxLength: 200 },
+          done: { type: 'boolean' },
+          priority: { type: 'integer', minimum: 1, maximum: 5 },
+          tags: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 32 } },
+        },
+      },
+    },
+  },
+  async (req, rep) => {
+    rep.code(201);
+    return { id: ++nextTodo, ...req.body };
+  },
+);
+app.get<{ Querystring: { q: string; page: number }; Headers: { 'x-api-key': string; 'accept-language': string } }>(
+  '/search',
+  {
+    schema: {
+      querystring: {
+        type: 'object',
+        required: ['q'],
+        properties: { q: { type: 'string', minLength: 1, maxLength: 100 }, page: { type: 'integer', minimum: 1, maximum: 1000, default: 1 } },
+      },
+      headers: { type: 'object', required: ['x-api-key', 'accept-language'], properties: { 'x-api-key': { type: 'string' }, 'accept-language': { type: 'string' } } },
+    },
+  },
+  async (req) => ({ q: req.query.q, page: req.query.page, key: req.headers['x-api-key'], lang: req.headers['accept-language'] }),
+);
 for (let i = 1; i < ROUTES; i++) app.get<{ Params: { x: string } }>(`/r${i}/:x`, async (req) => req.params.x);
 app.get<{ Params: { name: string } }>('/hello/:name', async (req, rep) => {
   rep.type('text/plain; charset=utf-8');

@@ -1,7 +1,9 @@
 /** node:http with hand routing and validation. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JSON_BODY, PORT, ROUTES, ready, validPerson } from './common.js';
+import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
+
+let nextTodo = 0;
 
 const extra = new Set(Array.from({ length: Math.max(0, ROUTES - 1) }, (_, i) => `r${i + 1}`));
 const server = createServer((req, res) => {
@@ -24,6 +26,26 @@ const server = createServer((req, res) => {
       if (validPerson(v)) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
       else res.writeHead(400).end('invalid');
     });
+  } else if (req.method === 'POST' && path === '/todos') {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let v: unknown;
+      try {
+        v = JSON.parse(Buffer.concat(chunks).toString());
+      } catch {
+        v = undefined;
+      }
+      if (validTodo(v)) res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: ++nextTodo, ...v }));
+      else res.writeHead(400).end('invalid');
+    });
+  } else if (req.method === 'GET' && path === '/search') {
+    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const s = parseSearch(params.get('q'), params.get('page'));
+    const key = req.headers['x-api-key'];
+    const lang = req.headers['accept-language'];
+    if (!s || typeof key !== 'string' || !lang) res.writeHead(400).end('invalid');
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ q: s.q, page: s.page, key, lang }));
   } else if (req.method === 'GET' && segs.length === 3 && segs[1] === 'hello' && segs[2]) {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`Hello, ${decodeURIComponent(segs[2])}!`);
   } else if (req.method === 'GET' && segs.length === 3 && extra.has(segs[1] ?? '')) {

@@ -1,6 +1,6 @@
 /** Raw uWebSockets.js: the same routes by hand (the baseline). */
 import { loadBinding } from '../../src/server/uws/binding.js';
-import { JSON_BODY, PORT, ROUTES, ready, validPerson } from './common.js';
+import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
 
 // The same binding weft's uws reactor loads (and the same head cap).
 const binding = loadBinding(16384);
@@ -30,6 +30,38 @@ app.post('/echo', (res) => {
       else res.writeStatus('400 Bad Request').end('invalid');
     });
   });
+});
+let nextTodo = 0;
+app.post('/todos', (res) => {
+  let aborted = false;
+  const chunks: Buffer[] = [];
+  res.onAborted(() => {
+    aborted = true;
+  });
+  res.onData((ab, last) => {
+    chunks.push(Buffer.from(ab.slice(0)));
+    if (!last || aborted) return;
+    let v: unknown;
+    try {
+      v = JSON.parse(Buffer.concat(chunks).toString());
+    } catch {
+      v = undefined;
+    }
+    res.cork(() => {
+      if (validTodo(v)) res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(JSON.stringify({ id: ++nextTodo, ...v }));
+      else res.writeStatus('400 Bad Request').end('invalid');
+    });
+  });
+});
+app.get('/search', (res, req) => {
+  const s = parseSearch(req.getQuery('q'), req.getQuery('page'));
+  const key = req.getHeader('x-api-key');
+  const lang = req.getHeader('accept-language');
+  if (!s || !key || !lang) {
+    res.writeStatus('400 Bad Request').end('invalid');
+    return;
+  }
+  res.writeHeader('content-type', 'application/json').end(JSON.stringify({ q: s.q, page: s.page, key, lang }));
 });
 for (let i = 1; i < ROUTES; i++) {
   app.get(`/r${i}/:x`, (res, req) => {

@@ -81,13 +81,15 @@ function bodyFilter<T>(
     const declared = ctx.req.body.contentLength;
     if (declared !== undefined && declared > limit) return tooLarge;
     ctx.bodyTaken = true;
-    return ctx.req.body.collect(limit).then((bytes): Out => {
-      if (bytes === undefined) return tooLarge;
-      const v = parse(bytes);
-      return v instanceof Rejection ? v : [v];
-    });
+    const got = ctx.req.body.collect(limit);
+    return got instanceof Promise ? got.then(parsed) : parsed(got);
   };
-  return new FilterImpl<[T]>(kind, run, { needs: BODY_NEEDS, doc });
+  const parsed = (bytes: Uint8Array | undefined): Out => {
+    if (bytes === undefined) return tooLarge;
+    const v = parse(bytes);
+    return v instanceof Rejection ? v : [v];
+  };
+  return new FilterImpl<[T]>(kind, run, { needs: { ...BODY_NEEDS, bodyLimit: limit }, doc });
 }
 
 const invalid = (detail: string, issues?: ReturnType<typeof issuesOf>): Rejection =>
@@ -162,7 +164,7 @@ function stream(opts?: BodyOptions): Filter<[AsyncIterable<Uint8Array>]> {
       ctx.bodyTaken = true;
       return [ctx.req.body.stream(limit)];
     },
-    { needs: BODY_NEEDS, doc: BYTES_DOC },
+    { needs: { ...BODY_NEEDS, bodyLimit: limit }, doc: BYTES_DOC },
   );
 }
 
@@ -177,7 +179,7 @@ function contentLengthLimit(limit: number): Filter<[]> {
       if (declared === undefined) return required;
       return declared > limit ? tooLarge : [];
     },
-    { needs: BODY_NEEDS },
+    { needs: { ...BODY_NEEDS, bodyLimit: limit } },
   );
 }
 

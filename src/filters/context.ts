@@ -13,10 +13,12 @@ export interface BodySource {
   /** The declared `Content-Length`, if any (already checked for validity). */
   readonly contentLength: number | undefined;
   /**
-   * Collect the whole body. Resolves to `undefined` when it is longer than
-   * `limit` bytes: reading stops at `limit + 1` and the rest is never buffered.
+   * Collect the whole body: `undefined` when it is longer than `limit` bytes
+   * (reading stops at `limit + 1` and the rest is never buffered). Settles
+   * synchronously when the body has already arrived, so filters stay
+   * synchronous once it is in.
    */
-  collect(limit: number): Promise<Uint8Array | undefined>;
+  collect(limit: number): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** The body as chunks, as they arrive. Throws `BodyTooLargeError` past `limit`. */
   stream(limit: number): AsyncIterable<Uint8Array>;
 }
@@ -54,6 +56,11 @@ export interface Needs {
   readonly ws: ReadonlySet<object>;
   /** Every `health()` filter in the tree: they answer for themselves while the server drains. */
   readonly health: ReadonlySet<DrainResponder>;
+  /**
+   * The smallest body limit of the filters that read a whole body (`undefined`:
+   * none has one). A body declared within it may be read before the filters run.
+   */
+  readonly bodyLimit?: number;
 }
 
 /** Something that answers its own requests while the server drains (a health route). */
@@ -87,6 +94,7 @@ export function mergeNeeds(a: Needs, b: Needs): Needs {
     query: a.query || b.query,
     ws: union(a.ws, b.ws),
     health: union(a.health, b.health),
+    bodyLimit: a.bodyLimit === undefined ? b.bodyLimit : b.bodyLimit === undefined ? a.bodyLimit : Math.min(a.bodyLimit, b.bodyLimit),
   };
 }
 

@@ -54,6 +54,15 @@ export abstract class BaseExchange implements Exchange {
     this.body.attach();
   }
 
+  bodyPrefetchable(max: number): boolean {
+    const b = this.body;
+    return b.expected && !b.done && b.contentLength !== undefined && b.contentLength <= max;
+  }
+
+  prefetchBody(complete: () => void): void {
+    this.body.prefetch(complete);
+  }
+
   /** The client went away (or the server gave up on this request). */
   abort(reason: Error = new AbortedError()): void {
     if (this.aborted) return;

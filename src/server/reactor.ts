@@ -98,6 +98,10 @@ export interface Exchange extends RequestSource {
   onAbort(fn: () => void): void;
   /** Start reading the body now (a filter may read it after an `await`). */
   startBody(): void;
+  /** A body is announced with a `Content-Length` of at most `max` (and none of it read yet). */
+  bodyPrefetchable(max: number): boolean;
+  /** Read the whole (prefetchable) body; `complete` runs, from the reactor's data callback, once it is in. */
+  prefetchBody(complete: () => void): void;
   /** Fail readers and the signal; the reply is no longer wanted. */
   abort(reason?: Error): void;
   /** Complete the WebSocket handshake the filters accepted (only when `canUpgrade`). */

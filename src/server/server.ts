@@ -139,6 +139,13 @@ function reactorChoice(opt: ReactorChoice | undefined): ReactorChoice {
   return choice;
 }
 
+/**
+ * Request bodies declared this long or shorter are read whole before the
+ * filters run: the size of the buffer a streamed body fills before pausing,
+ * so reading first never holds more than streaming would.
+ */
+const PREFETCH_MAX = 64 * 1024;
+
 /** A weft HTTP server. Build with `serve(filter, options)`, then `await server.listen(...)`. */
 export class Server implements ReactorHost {
   readonly logger: Logger | undefined;
@@ -165,6 +172,8 @@ export class Server implements ReactorHost {
   private readonly upgradeSpans = new WeakMap<WsAccept, Context>();
   private drainedWaiter: (() => void) | undefined;
   private readonly handlerTimeoutMs: number;
+  /** Bodies declared at most this long are read before the filters run (0: never). */
+  private readonly prefetchMax: number;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
 
@@ -172,6 +181,8 @@ export class Server implements ReactorHost {
   constructor(filter: Filter<[Replyable]>, private readonly opts: ServeOptions = {}) {
     this.filter = impl(filter) as FilterImpl<unknown[]>;
     this.needs = this.filter.needs;
+    // Within every body filter's limit, so a prefetched body is never one a route would refuse unread.
+    this.prefetchMax = this.needs.body ? Math.min(PREFETCH_MAX, this.needs.bodyLimit ?? PREFETCH_MAX) : 0;
     this.logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
     this.logRequests = this.logger?.isLevelEnabled('info') ?? false;
     this.limits = resolveLimits(opts.limits);
@@ -350,8 +361,26 @@ export class Server implements ReactorHost {
     if (this.logRequests) this.logger?.info({ reqId: requestId, method, path, route: 'unmatched', status, ms: 0 }, 'request');
   }
 
-  /** @internal one request from the reactor. */
+  /**
+   * @internal one request from the reactor. A body declared within
+   * `prefetchMax` is read first and the filters run once it is in (from the
+   * reactor's data callback): they then settle synchronously, with no promise
+   * per chunk or per filter. Anything larger or chunked streams as it comes.
+   */
   handle(ex: Exchange): void {
+    if (this.prefetchMax > 0 && ex.bodyPrefetchable(this.prefetchMax)) {
+      const t0 = this.observed ? performance.now() : 0;
+      this.track(ex); // uWS: onAborted before returning; in flight while the body arrives
+      ex.prefetchBody(() => {
+        if (!ex.aborted) ex.cork(() => this.run(ex, t0));
+      });
+      return;
+    }
+    this.run(ex, 0);
+  }
+
+  /** Run the filters and answer; `t0` is when the request arrived, if it waited for its body. */
+  private run(ex: Exchange, t0: number): void {
     const ctx = new Ctx(ex, this.env);
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
@@ -359,16 +388,16 @@ export class Server implements ReactorHost {
     if (!this.observed && tracer === undefined && !traced) {
       out = settle(this.filter, ctx);
     } else {
-      const obs: RequestObservation = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
+      const obs: RequestObservation = { t0: t0 || performance.now(), ctx, span: undefined, message: undefined, completed: false };
       ex.obs = obs;
       out = tracer === undefined && !traced ? settle(this.filter, ctx) : this.traceRun(ex, obs, tracer, traced);
     }
     if (!(out instanceof Promise)) {
-      if (out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) this.track(ex);
+      if (!ex.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) this.track(ex);
       this.finish(ex, out);
       return;
     }
-    this.track(ex);
+    if (!ex.tracked) this.track(ex);
     ex.startBody(); // a later filter may read the body: start now, while it is allowed
     out.then(
       (reply) => {

@@ -26,7 +26,7 @@ class BufferBody implements BodySource {
     readonly contentLength: number | undefined,
   ) {}
 
-  async collect(limit: number): Promise<Uint8Array | undefined> {
+  collect(limit: number): Uint8Array | undefined {
     return this.bytes.byteLength > limit ? undefined : this.bytes;
   }
 

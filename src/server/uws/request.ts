@@ -21,11 +21,11 @@ export interface ConnData {
   transport?: import('./websocket.js').UwsTransport;
 }
 
-/** `onData` as a chunk source: uWS neuters each buffer on return, so copy it. */
+/** `onData` as a chunk source: uWS neuters each buffer on return, so the body copies it. */
 export class UwsChunks implements ChunkSource {
   constructor(private readonly res: HttpResponse) {}
   attach(body: StreamedBody): void {
-    this.res.onData((ab, isLast) => body.push(new Uint8Array(ab.slice(0)), isLast));
+    this.res.onData((ab, isLast) => body.pushCopy(new Uint8Array(ab), isLast));
   }
   pause(): void {
     this.res.pause();

@@ -119,7 +119,8 @@ export class UwsSockets {
       open: (ws) => this.onOpen(ws),
       message: (ws, data, isBinary) => {
         // Copy now: uWS neuters the buffer when this callback returns.
-        const m = new Message(isBinary ? new Uint8Array(data.slice(0)) : decoder.decode(data));
+        // A pooled copy: `ArrayBuffer.prototype.slice` costs a fresh backing store (~1 µs).
+        const m = new Message(isBinary ? Buffer.from(new Uint8Array(data)) : decoder.decode(data));
         ws.getUserData().transport?.socket?.receive(m);
       },
       drain: (ws) => ws.getUserData().transport?.socket?.onDrain(),
