@@ -26,6 +26,7 @@ import { UwsSockets } from './websocket.js';
 
 const decoder = new TextDecoder();
 const NO_VALUES: string[] = [];
+const NO_INDEX: ReadonlyMap<string, number> = new Map();
 const DIGITS = /^\d+$/;
 
 function countHeader(req: HttpRequest, name: string): number {
@@ -36,13 +37,28 @@ function countHeader(req: HttpRequest, name: string): number {
   return n;
 }
 
-/** The head's size on the wire (request line and header lines), from what uWS parsed. */
-function headTooLarge(req: HttpRequest, method: string, path: string, query: string | undefined, max: number): boolean {
-  let n = method.length + path.length + (query === undefined ? 0 : query.length + 1) + 12;
+/** What one walk of the headers learns (uWS 20.30, which does not cap the head itself). */
+interface HeadScan {
+  /** The head's size on the wire (request line and header lines). */
+  bytes: number;
+  /** How many Content-Length lines. */
+  contentLengths: number;
+}
+
+/**
+ * One walk of the headers: the head's size, the Content-Length count, and
+ * the first value of each header in `index` (into `values`), so no second
+ * walk and no `getHeader` call into C++ per needed header.
+ */
+function scanHead(req: HttpRequest, base: number, index: ReadonlyMap<string, number>, values: string[]): HeadScan {
+  const scan: HeadScan = { bytes: base, contentLengths: 0 };
   req.forEach((k, v) => {
-    n += k.length + v.length + 4;
+    scan.bytes += k.length + v.length + 4;
+    if (k === 'content-length') scan.contentLengths++;
+    const i = index.get(k);
+    if (i !== undefined && values[i] === '') values[i] = v;
   });
-  return n > max;
+  return scan;
 }
 
 export class UwsReactor implements Reactor {
@@ -53,6 +69,8 @@ export class UwsReactor implements Reactor {
   private readonly names: string[];
   private readonly clIndex: number;
   private readonly teIndex: number;
+  /** Header name → its place in `names` (for `scanHead`). */
+  private readonly index: ReadonlyMap<string, number>;
   private listenSocket: us_listen_socket | undefined;
   /** uWS 20.30 ignores UWS_HTTP_MAX_HEADERS_SIZE: weft measures the head itself there. */
   private readonly measureHead: boolean;
@@ -77,6 +95,7 @@ export class UwsReactor implements Reactor {
     for (const h of always) if (!this.names.includes(h)) this.names.push(h);
     this.clIndex = this.names.indexOf('content-length');
     this.teIndex = this.names.indexOf('transfer-encoding');
+    this.index = new Map(this.names.map((n, i) => [n, i]));
   }
 
   /** The app: `SSLApp` (certificate and key read by uWS from their files) with TLS, else `App`. */
@@ -146,15 +165,53 @@ export class UwsReactor implements Reactor {
       reject(host, res, method, path, rid, fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
       return;
     }
-    if (this.measureHead && headTooLarge(req, method, path, rawQuery, limits.maxHeadBytes)) {
-      reject(host, res, method, path, rid, fixedProblem(431, 'The request head is too large'));
-      return;
+    let values = NO_VALUES;
+    let all: Record<string, string> | undefined;
+    let cl: string;
+    let te: string;
+    let contentLengths: number;
+    const headBase = method.length + path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) + 12; // request line
+    if (this.measureHead && !needs.allHeaders) {
+      // uWS 20.30 does not cap the head: one walk measures it, counts Content-Length and reads the needed values.
+      values = new Array<string>(this.names.length).fill('');
+      const scan = scanHead(req, headBase, this.index, values);
+      if (scan.bytes > limits.maxHeadBytes) {
+        reject(host, res, method, path, rid, fixedProblem(431, 'The request head is too large'));
+        return;
+      }
+      cl = values[this.clIndex] as string;
+      te = values[this.teIndex] as string;
+      contentLengths = scan.contentLengths;
+    } else {
+      if (this.measureHead) {
+        const scan = scanHead(req, headBase, NO_INDEX, []);
+        if (scan.bytes > limits.maxHeadBytes) {
+          reject(host, res, method, path, rid, fixedProblem(431, 'The request head is too large'));
+          return;
+        }
+      }
+      cl = req.getHeader('content-length');
+      te = req.getHeader('transfer-encoding');
+      // Counted only when there is one: most requests carry no body.
+      contentLengths = cl === '' ? 0 : countHeader(req, 'content-length');
+      if (needs.allHeaders) {
+        const h: Record<string, string> = Object.create(null) as Record<string, string>;
+        req.forEach((k, v) => {
+          const prev = h[k];
+          h[k] = prev === undefined ? v : `${prev}, ${v}`;
+        });
+        all = h;
+      } else {
+        values = new Array<string>(this.names.length);
+        for (let i = 0; i < this.names.length; i++) {
+          // The two framing headers were read above: no second trip into C++.
+          values[i] = i === this.clIndex ? cl : i === this.teIndex ? te : req.getHeader(this.names[i] as string);
+        }
+      }
     }
     // uWS frames the body by the first Content-Length and does not reject a second
     // one; a proxy that reads the other would see a different request boundary.
-    const cl = req.getHeader('content-length');
-    const te = req.getHeader('transfer-encoding');
-    if (cl !== '' && (te !== '' || countHeader(req, 'content-length') > 1)) {
+    if (cl !== '' && (te !== '' || contentLengths > 1)) {
       reject(host, res, method, path, rid, fixedProblem(400, te !== '' ? 'Content-Length with Transfer-Encoding' : 'More than one Content-Length header'));
       return;
     }
@@ -164,22 +221,6 @@ export class UwsReactor implements Reactor {
       return;
     }
     const query = needs.query ? (rawQuery ?? '') : '';
-    let values = NO_VALUES;
-    let all: Record<string, string> | undefined;
-    if (needs.allHeaders) {
-      const h: Record<string, string> = Object.create(null) as Record<string, string>;
-      req.forEach((k, v) => {
-        const prev = h[k];
-        h[k] = prev === undefined ? v : `${prev}, ${v}`;
-      });
-      all = h;
-    } else {
-      values = new Array<string>(this.names.length);
-      for (let i = 0; i < this.names.length; i++) {
-        // The two framing headers were read above: no second trip into C++.
-        values[i] = i === this.clIndex ? cl : i === this.teIndex ? te : req.getHeader(this.names[i] as string);
-      }
-    }
     const remote = needs.remote ? decoder.decode(res.getRemoteAddressAsText()) : '';
     let body = NO_BODY;
     if (needs.body) {
