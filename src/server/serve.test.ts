@@ -444,4 +444,81 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
     expect(c.received).not.toContain('ignored');
     c.destroy();
   });
+
+  describe('small bodies are read whole before the filters run', () => {
+    const echo = post()
+      .and(path('echo'))
+      .and(body.bytes())
+      .map((b) => reply.bytes(b).header('x-len', String(b.byteLength)));
+
+    it('a body sent in many pieces arrives whole and byte-exact', async () => {
+      const s = await start(echo);
+      const payload = Buffer.alloc(40 * 1024);
+      for (let i = 0; i < payload.length; i++) payload[i] = 0x41 + ((i * 7) % 26); // ASCII: the raw client reads text
+      const c = await RawClient.connect(s.port);
+      c.write(`POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${payload.length}\r\n\r\n`);
+      for (let at = 0; at < payload.length; at += 4096) {
+        c.write(payload.subarray(at, at + 4096));
+        await delay(2);
+      }
+      const r = await c.response();
+      expect(r.status).toBe(200);
+      expect(r.headers['x-len']).toBe(String(payload.length));
+      expect(r.body === payload.toString('latin1')).toBe(true);
+      c.destroy();
+    });
+
+    it('a route that does not read the body answers once it is in, and the connection stays open', async () => {
+      const s = await start(echo.or(post().and(path('ignore')).map(() => reply.text('ignored'))));
+      const c = await RawClient.connect(s.port);
+      c.write('POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
+      expect((await c.response()).status).toBe(404);
+      c.write('POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
+      expect((await c.response()).body).toBe('ignored');
+      c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
+      expect((await c.response()).body).toBe('abc');
+      c.destroy();
+    });
+
+    it('asynchronous filters and a streamed body work on a prefetched body', async () => {
+      const s = await start(
+        post()
+          .and(path('stream'))
+          .and(body.stream())
+          .then(async (chunks) => {
+            let n = 0;
+            for await (const c of chunks) n += c.byteLength;
+            await delay(1);
+            return reply.text(`got ${n}`);
+          }),
+      );
+      const res = await fetch(`http://127.0.0.1:${s.port}/stream`, { method: 'POST', body: 'x'.repeat(1000) });
+      expect(await res.text()).toBe('got 1000');
+    });
+
+    it('a client that leaves halfway through its body costs nothing: the server keeps serving', async () => {
+      let ran = 0;
+      const s = await start(post().and(path('echo')).and(body.text()).map((t) => (ran++, t)));
+      const c = await RawClient.connect(s.port);
+      c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly part of it');
+      await delay(20);
+      c.destroy();
+      await delay(20);
+      expect(ran).toBe(0);
+      const res = await fetch(`http://127.0.0.1:${s.port}/echo`, { method: 'POST', body: 'next' });
+      expect(await res.text()).toBe('next');
+      expect(ran).toBe(1);
+    });
+
+    it('a body over the smallest body limit is not read first: the 413 comes before any of it is sent', async () => {
+      const s = await start(post().and(path('small')).and(body.text({ limit: 10 })).map((t) => t));
+      const c = await RawClient.connect(s.port);
+      c.write('POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n'); // the head only
+      const r = await c.response();
+      expect(r.status).toBe(413);
+      c.destroy();
+      const ok = await fetch(`http://127.0.0.1:${s.port}/small`, { method: 'POST', body: 'tiny' });
+      expect(await ok.text()).toBe('tiny');
+    });
+  });
 });

@@ -63,6 +63,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
   private observed = false;
   /** What the function itself produced, once it has returned or thrown. */
   private own: Outcome<T> | undefined;
+  // The first hook in a field, more in an array: most tasks have one or two (a task set's, a socket's).
+  private doneHook: ((own: Outcome<T>) => void) | undefined;
   private doneHooks: ((own: Outcome<T>) => void)[] | undefined;
   private finishedPromise: Promise<void> | undefined;
   private trace: TaskTrace | undefined;
@@ -146,6 +148,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
   /** @internal call `cb` with the function's own outcome when it returns or throws. */
   onDone(cb: (own: Outcome<T>) => void): void {
     if (this.own !== undefined) cb(this.own);
+    else if (this.doneHook === undefined) this.doneHook = cb;
     else (this.doneHooks ??= []).push(cb);
   }
 
@@ -175,8 +178,11 @@ export class JoinHandle<T> implements PromiseLike<T> {
       if (tr.span !== undefined) endTaskSpan(tr.span, error);
     }
     this.settle(o);
+    const first = this.doneHook;
     const hooks = this.doneHooks;
+    this.doneHook = undefined;
     this.doneHooks = undefined;
+    first?.(o);
     if (hooks) for (const h of hooks) h(o);
   }
 

@@ -29,7 +29,7 @@ export function openConnection(
   const socket = new WsSocket(transport, remote, accept.protocol, options.maxQueued, options.maxPayload, counters);
   // A handler that does not take `signal` does not pay for one.
   const task = spawnTask(handler.length >= 2 ? (signal) => handler(socket, signal) : () => handler(socket, NEVER));
-  socket.onCloseHook = () => task.abort('socket closed');
+  socket.task = task;
   task.onDone((own) => {
     if (socket.isClosed) return;
     if (own.ok) {

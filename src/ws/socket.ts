@@ -44,8 +44,8 @@ export class WsSocket implements AsyncIterableIterator<Message> {
   private closedWaiters: ((c: CloseInfo) => void)[] | undefined;
   /** Messages dropped because the socket was closed or over its limit. */
   dropped = 0;
-  /** @internal called once when the socket closes (the connection task uses it). */
-  onCloseHook: (() => void) | undefined;
+  /** @internal the connection's task, aborted when the socket closes (a field, not a closure: one per socket). */
+  task: { abort(reason?: unknown): void } | undefined;
 
   /** @internal */
   constructor(
@@ -224,8 +224,8 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     const cs = this.closedWaiters;
     this.closedWaiters = undefined;
     if (cs) for (const c of cs) c(info);
-    const hook = this.onCloseHook;
-    this.onCloseHook = undefined;
-    hook?.();
+    const task = this.task;
+    this.task = undefined;
+    task?.abort('socket closed');
   }
 }

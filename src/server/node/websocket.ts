@@ -216,6 +216,7 @@ export class NodeSockets {
   readonly hub: NodeHub;
   private readonly open = new Set<NodeTransport>();
   private sweeper: NodeJS.Timeout | undefined;
+  private sweepMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly logger: Logger | undefined,
@@ -252,7 +253,20 @@ export class NodeSockets {
       t.socket?.onClose(code, reason.toString('utf8'));
     });
     t.socket = open(t);
-    if (options.idleTimeout > 0) this.sweeper ??= setInterval(() => this.sweep(), 4000).unref();
+    if (options.idleTimeout > 0) this.sweepEvery(options.idleTimeout * 250);
+  }
+
+  /**
+   * Sweep at least every `ms` (a quarter of the shortest idle timeout, at most
+   * 4 s): with sweeps as coarse as the half-way point, a peer could be closed
+   * without the ping it was owed.
+   */
+  private sweepEvery(ms: number): void {
+    const every = Math.min(4000, ms);
+    if (this.sweeper !== undefined && every >= this.sweepMs) return;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweepMs = every;
+    this.sweeper = setInterval(() => this.sweep(), every).unref();
   }
 
   /** uWS's idle timeout: ping half-way, close when nothing arrived for `idleTimeout` seconds. */

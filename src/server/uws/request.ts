@@ -15,7 +15,8 @@ import { REQUEST_ID_HEADER } from '../request-id.js';
 
 /** What uWS keeps for each WebSocket connection. */
 export interface ConnData {
-  readonly accept: WsAccept;
+  /** Until the socket opens: then dropped, so an idle socket does not keep its handshake reply. */
+  accept: WsAccept | undefined;
   readonly remote: string;
   /** Set when the socket opens. */
   transport?: import('./websocket.js').UwsTransport;

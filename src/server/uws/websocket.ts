@@ -13,6 +13,7 @@ import { Message } from '../../ws/message.js';
 import type { ReactorHost } from '../reactor.js';
 import type { WsCounters } from '../observe.js';
 import type { App, HttpRequest, HttpResponse, WebSocket } from './binding.js';
+import type { WsAccept } from '../../ws/filter.js';
 import type { ConnData } from './request.js';
 
 type Uws = typeof import('@btc-vision/uwebsockets.js');
@@ -137,7 +138,9 @@ export class UwsSockets {
     const transport = new UwsTransport(ws, this.hub);
     data.transport = transport;
     this.open.add(ws);
-    transport.socket = this.host.openSocket(transport, data.accept, data.remote);
+    const accept = data.accept as WsAccept;
+    data.accept = undefined;
+    transport.socket = this.host.openSocket(transport, accept, data.remote);
   }
 
   private onClose(ws: WebSocket<ConnData>, code: number, reason: string): void {
