@@ -32,6 +32,7 @@ const LABEL: Record<string, string> = {
   node: 'node:http',
   hono: 'Hono (node-server)',
   'ws-lib': 'ws library',
+  'weft-node': 'weft (node reactor)',
 };
 
 interface Scenario {
@@ -115,8 +116,10 @@ async function httpPart(): Promise<HttpRow[]> {
   });
 }
 
-const WS = ['uws', 'weft', 'ws-lib'] as const;
-const WS_SCRIPT: Record<string, string> = { uws: 'uws-ws', weft: 'weft-ws', 'ws-lib': 'ws-lib' };
+const WS = ['uws', 'weft', 'ws-lib', 'weft-node'] as const;
+const WS_SCRIPT: Record<string, string> = { uws: 'uws-ws', weft: 'weft-ws', 'ws-lib': 'ws-lib', 'weft-node': 'weft-ws' };
+/** `weft` runs on the default reactor (uws where it loads); `weft-node` on the node reactor, against the `ws` library. */
+const WS_ENV: Record<string, Record<string, string>> = { 'weft-node': { WEFT_REACTOR: 'node' } };
 /** Input rate per size: 10 senders, rate chosen so one client core can take the deliveries. */
 const RATE: Record<number, number> = { 100: 50, 1000: 20, 5000: 4 };
 
@@ -125,7 +128,7 @@ async function wsPart(): Promise<{ ws: WsRow[]; idle: IdleRow[] }> {
   for (let round = 0; round < cfg.wsRounds; round++) {
     for (const clients of cfg.wsSizes) {
       for (const server of WS) {
-        const s = await startServer(WS_SCRIPT[server] as string);
+        const s = await startServer(WS_SCRIPT[server] as string, WS_ENV[server] ?? {});
         try {
           const rate = RATE[clients] ?? 10;
           // Server CPU between the client's "start" (all handshakes done) and "stop" lines.
@@ -185,7 +188,7 @@ async function wsPart(): Promise<{ ws: WsRow[]; idle: IdleRow[] }> {
   });
   const idle: IdleRow[] = [];
   for (const server of WS) {
-    const s = await startServer(WS_SCRIPT[server] as string);
+    const s = await startServer(WS_SCRIPT[server] as string, WS_ENV[server] ?? {});
     try {
       await new Promise((r) => setTimeout(r, 500));
       const base = rssMiB(s.pid);
