@@ -5,7 +5,11 @@ import { type Check, type Filter, FilterImpl, type Out, type Step, needsOf } fro
 function join(a: unknown[], b: unknown[]): unknown[] {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
-  return a.concat(b);
+  // Not `concat`: V8's generic concat (isConcatSpreadable checks) costs more than the copy for tuples this small.
+  const out = new Array<unknown>(a.length + b.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  for (let i = 0; i < b.length; i++) out[a.length + i] = b[i];
+  return out;
 }
 
 /** True when a static path check in `checks` fails at the current position. */

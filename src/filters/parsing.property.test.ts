@@ -8,6 +8,7 @@ import { header } from './header.js';
 import { int, str } from './params.js';
 import { path } from './path.js';
 import { query } from './query.js';
+import { parseUrlEncoded } from './util.js';
 
 const segment = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
 
@@ -53,6 +54,25 @@ describe('parsing properties', () => {
         for (const [k, v] of Object.entries(m)) if (k !== `r_${rep}`) expect(got[k]).toBe(v);
         expect(got[`r_${rep}`]).toEqual(expect.arrayContaining(['x', 'y']));
       }),
+    );
+  });
+
+  it('query: the hand-written form decoder reads any string exactly as URLSearchParams does', () => {
+    const reference = (text: string) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(text)) {
+        const prev = out[k];
+        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      return out;
+    };
+    const piece = fc.oneof(fc.string(), fc.constantFrom('%', '%2', '%zz', '%41', '%E2%82%AC', '%C3', '+', '=', '&', '&&', '=='));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        expect({ ...parseUrlEncoded(text) }).toEqual(reference(text));
+      }),
+      { numRuns: 2000 },
     );
   });
 

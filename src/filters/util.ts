@@ -14,13 +14,50 @@ export function issuesOf(error: { issues: readonly { code: string; path: readonl
 export function parseUrlEncoded(text: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   if (text === '') return out;
-  for (const [k, v] of new URLSearchParams(text)) {
-    const prev = out[k];
-    if (prev === undefined) out[k] = v;
-    else if (Array.isArray(prev)) prev.push(v);
-    else out[k] = [prev, v];
+  // By hand for the common case (URLSearchParams and its iterator cost ~4x more);
+  // URLSearchParams itself where its leniency matters (a malformed %-escape).
+  let at = text.charCodeAt(0) === 0x3f ? 1 : 0; // a leading '?' is dropped, as URLSearchParams does
+  while (at <= text.length) {
+    let end = text.indexOf('&', at);
+    if (end === -1) end = text.length;
+    if (end > at) {
+      const eq = text.indexOf('=', at);
+      const split = eq !== -1 && eq < end;
+      const k = decodeForm(text, at, split ? eq : end);
+      const v = split ? decodeForm(text, eq + 1, end) : '';
+      if (k === undefined || v === undefined) return parseLenient(text);
+      addValue(out, k, v);
+    }
+    at = end + 1;
   }
   return out;
+}
+
+/** `application/x-www-form-urlencoded` decoding of `text[from, to)`; undefined for a malformed %-escape. */
+function decodeForm(text: string, from: number, to: number): string | undefined {
+  let s = text.slice(from, to);
+  if (s.includes('+')) s = s.replaceAll('+', ' ');
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** URLSearchParams' reading, which keeps malformed %-escapes as they are. */
+function parseLenient(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [k, v] of new URLSearchParams(text)) addValue(out, k, v);
+  return out;
+}
+
+/** A repeated key collects its values in order. */
+function addValue(out: Record<string, string | string[]>, k: string, v: string): void {
+  const prev = out[k];
+  if (prev === undefined) out[k] = v;
+  else if (Array.isArray(prev)) prev.push(v);
+  else out[k] = [prev, v];
 }
 
 /** The media type of a Content-Type value, lower-cased, without parameters. */
