@@ -498,12 +498,14 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
 
     it('a client that leaves halfway through its body costs nothing: the server keeps serving', async () => {
       let ran = 0;
-      const s = await start(post().and(path('echo')).and(body.text()).map((t) => (ran++, t)));
+      const { logger, lines } = memoryLogger();
+      const s = await start(post().and(path('echo')).and(body.text()).map((t) => (ran++, t)), { logger });
       const c = await RawClient.connect(s.port);
       c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly part of it');
       await delay(20);
       c.destroy();
-      await delay(20);
+      await until(() => lines.some((l) => l.msg === 'request aborted'));
+      expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({ method: 'POST', path: '/echo', status: 499, aborted: true });
       expect(ran).toBe(0);
       const res = await fetch(`http://127.0.0.1:${s.port}/echo`, { method: 'POST', body: 'next' });
       expect(await res.text()).toBe('next');

@@ -368,27 +368,28 @@ export class Server implements ReactorHost {
    * per chunk or per filter. Anything larger or chunked streams as it comes.
    */
   handle(ex: Exchange): void {
+    const ctx = new Ctx(ex, this.env);
     if (this.prefetchMax > 0 && ex.bodyPrefetchable(this.prefetchMax)) {
-      const t0 = this.observed ? performance.now() : 0;
+      // Observed from arrival: a client that leaves mid-body is still logged and counted (499).
+      if (this.observed) ex.obs = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
       this.track(ex); // uWS: onAborted before returning; in flight while the body arrives
       ex.prefetchBody(() => {
-        if (!ex.aborted) ex.cork(() => this.run(ex, t0));
+        if (!ex.aborted) ex.cork(() => this.run(ex, ctx));
       });
       return;
     }
-    this.run(ex, 0);
+    this.run(ex, ctx);
   }
 
-  /** Run the filters and answer; `t0` is when the request arrived, if it waited for its body. */
-  private run(ex: Exchange, t0: number): void {
-    const ctx = new Ctx(ex, this.env);
+  /** Run the filters and answer. */
+  private run(ex: Exchange, ctx: Ctx): void {
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
     let out: Reply | Promise<Reply>;
     if (!this.observed && tracer === undefined && !traced) {
       out = settle(this.filter, ctx);
     } else {
-      const obs: RequestObservation = { t0: t0 || performance.now(), ctx, span: undefined, message: undefined, completed: false };
+      const obs: RequestObservation = ex.obs ?? { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
       ex.obs = obs;
       out = tracer === undefined && !traced ? settle(this.filter, ctx) : this.traceRun(ex, obs, tracer, traced);
     }
