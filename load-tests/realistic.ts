@@ -60,8 +60,8 @@ interface Scenario {
   key: string;
   title: string;
   path: string;
+  /** The wrk Lua script (method, body, headers). */
   script?: string;
-  /** Expected status (wrk counts anything else as non-2xx/3xx). */
   servers: Srv[];
   targets: Target[];
 }

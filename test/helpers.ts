@@ -147,3 +147,13 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     await delay(10);
   }
 }
+
+/** What `fn` throws (to inspect the error's fields); fails the test when it does not throw. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}

@@ -1,11 +1,26 @@
 /** node:http with hand routing and validation. */
-import { createServer } from 'node:http';
+import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
 
 let nextTodo = 0;
 
 const extra = new Set(Array.from({ length: Math.max(0, ROUTES - 1) }, (_, i) => `r${i + 1}`));
+/** Read a JSON body as a plain node:http app does: collect the chunks, parse at the end (undefined if malformed). */
+function readJson(req: IncomingMessage, answer: (v: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    let v: unknown;
+    try {
+      v = JSON.parse(Buffer.concat(chunks).toString());
+    } catch {
+      v = undefined;
+    }
+    answer(v);
+  });
+}
+
 const server = createServer((req, res) => {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -14,28 +29,12 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && path === '/json') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(JSON_BODY));
   } else if (req.method === 'POST' && path === '/echo') {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let v: unknown;
-      try {
-        v = JSON.parse(Buffer.concat(chunks).toString());
-      } catch {
-        v = undefined;
-      }
+    readJson(req, (v) => {
       if (validPerson(v)) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
       else res.writeHead(400).end('invalid');
     });
   } else if (req.method === 'POST' && path === '/todos') {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let v: unknown;
-      try {
-        v = JSON.parse(Buffer.concat(chunks).toString());
-      } catch {
-        v = undefined;
-      }
+    readJson(req, (v) => {
       if (validTodo(v)) res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: ++nextTodo, ...v }));
       else res.writeHead(400).end('invalid');
     });

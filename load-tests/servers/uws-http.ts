@@ -1,5 +1,5 @@
 /** Raw uWebSockets.js: the same routes by hand (the baseline). */
-import { loadBinding } from '../../src/server/uws/binding.js';
+import { type HttpResponse, loadBinding } from '../../src/server/uws/binding.js';
 import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
 
 // The same binding weft's uws reactor loads (and the same head cap).
@@ -10,7 +10,8 @@ const app = uws.App();
 app.get('/json', (res) => {
   res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(JSON.stringify(JSON_BODY));
 });
-app.post('/echo', (res) => {
+/** Read a JSON body as a plain uWS app does: copy each chunk, parse at the end (undefined if malformed), answer corked. */
+function readJson(res: HttpResponse, answer: (v: unknown) => void): void {
   let aborted = false;
   const chunks: Buffer[] = [];
   res.onAborted(() => {
@@ -25,34 +26,22 @@ app.post('/echo', (res) => {
     } catch {
       v = undefined;
     }
-    res.cork(() => {
-      if (validPerson(v)) res.writeHeader('content-type', 'application/json').end(JSON.stringify(v));
-      else res.writeStatus('400 Bad Request').end('invalid');
-    });
+    res.cork(() => answer(v));
   });
-});
+}
+app.post('/echo', (res) =>
+  readJson(res, (v) => {
+    if (validPerson(v)) res.writeHeader('content-type', 'application/json').end(JSON.stringify(v));
+    else res.writeStatus('400 Bad Request').end('invalid');
+  }),
+);
 let nextTodo = 0;
-app.post('/todos', (res) => {
-  let aborted = false;
-  const chunks: Buffer[] = [];
-  res.onAborted(() => {
-    aborted = true;
-  });
-  res.onData((ab, last) => {
-    chunks.push(Buffer.from(ab.slice(0)));
-    if (!last || aborted) return;
-    let v: unknown;
-    try {
-      v = JSON.parse(Buffer.concat(chunks).toString());
-    } catch {
-      v = undefined;
-    }
-    res.cork(() => {
-      if (validTodo(v)) res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(JSON.stringify({ id: ++nextTodo, ...v }));
-      else res.writeStatus('400 Bad Request').end('invalid');
-    });
-  });
-});
+app.post('/todos', (res) =>
+  readJson(res, (v) => {
+    if (validTodo(v)) res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(JSON.stringify({ id: ++nextTodo, ...v }));
+    else res.writeStatus('400 Bad Request').end('invalid');
+  }),
+);
 app.get('/search', (res, req) => {
   const s = parseSearch(req.getQuery('q'), req.getQuery('page'));
   const key = req.getHeader('x-api-key');

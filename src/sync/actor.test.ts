@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../test/helpers.js';
+import { memoryLogger, thrown } from '../../test/helpers.js';
 import { sleep } from '../task/index.js';
 import { ClosedError, DEFAULT_MAILBOX, FullError, SendError, actor, oneshot } from './index.js';
 
@@ -65,13 +65,7 @@ describe('actor', () => {
     a.tell(1);
     a.tell(2);
     expect(a.queued).toBe(2);
-    const err = (() => {
-      try {
-        a.tell(3);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => a.tell(3));
     expect(err).toBeInstanceOf(FullError);
     expect((err as FullError<number>).value).toBe(3);
     let sent = false;

@@ -1,5 +1,6 @@
 /** mpsc, with the cases of tokio's tests/sync_mpsc.rs that apply to a bounded channel without permits. */
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/helpers.js';
 import { ClosedError, EmptyError, FullError, SendError, mpsc } from './index.js';
 
 /** Settle pending microtasks (and one macrotask) so a promise that could resolve has. */
@@ -95,13 +96,7 @@ describe('mpsc', () => {
   it('try_send_fail / try_send_fail_with_try_recv: Full when full, Closed once every sender closed', () => {
     const [tx, rx] = mpsc<string>(1);
     tx.trySend('hello');
-    const full = (() => {
-      try {
-        tx.trySend('fail');
-      } catch (e) {
-        return e;
-      }
-    })();
+    const full = thrown(() => tx.trySend('fail'));
     expect(full).toBeInstanceOf(FullError);
     expect((full as FullError<string>).value).toBe('fail');
     expect(rx.tryRecv()).toBe('hello');
@@ -147,13 +142,7 @@ describe('mpsc', () => {
     const msg = { id: 1 };
     tx.trySend(msg);
     rx.close();
-    const err = (() => {
-      try {
-        tx.trySend(msg);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => tx.trySend(msg));
     expect(err).toBeInstanceOf(SendError);
     expect((err as SendError<{ id: number }>).value).toBe(msg);
   });

@@ -1,5 +1,6 @@
 /** oneshot, with the cases of tokio's tests/sync_oneshot.rs that apply. */
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/helpers.js';
 import { ClosedError, EmptyError, SendError, oneshot } from './index.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -32,13 +33,7 @@ describe('oneshot', () => {
     rx.close();
     await c;
     expect(tx.isClosed).toBe(true);
-    const err = (() => {
-      try {
-        tx.send(1);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => tx.send(1));
     expect(err).toBeInstanceOf(SendError);
     expect((err as SendError<number>).value).toBe(1);
   });

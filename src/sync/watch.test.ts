@@ -1,5 +1,6 @@
 /** watch, with the cases of tokio's tests/sync_watch.rs that apply. */
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/helpers.js';
 import { ClosedError, SendError, watch } from './index.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -108,13 +109,7 @@ describe('watch', () => {
     rx.close();
     await closed;
     expect(tx.isClosed).toBe(true);
-    const err = (() => {
-      try {
-        tx.send(1);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => tx.send(1));
     expect(err).toBeInstanceOf(SendError);
     expect((err as SendError<number>).value).toBe(1);
     expect(tx.borrow()).toBe(0); // not stored
