@@ -150,12 +150,21 @@ export class Ctx {
   /** Raw (still percent-encoded) segments; a single trailing slash is ignored. */
   rawSegments(): string[] {
     if (this.raw !== undefined) return this.raw;
+    // By hand: `slice(1).split('/')` makes a string and runs the generic split for paths of one or two segments.
     const p = this.req.path;
-    let segs: string[];
-    if (p.length <= 1) segs = [];
-    else {
-      segs = p.slice(1).split('/');
-      if (segs.length > 0 && segs[segs.length - 1] === '') segs.pop();
+    const segs: string[] = [];
+    const end = p.length > 1 && p.charCodeAt(p.length - 1) === 47 ? p.length - 1 : p.length;
+    let at = 1;
+    if (end === 1 && p.length === 2) segs.push(''); // '//'
+    while (at < end) {
+      const slash = p.indexOf('/', at);
+      if (slash === -1 || slash >= end) {
+        segs.push(p.slice(at, end));
+        break;
+      }
+      segs.push(p.slice(at, slash));
+      at = slash + 1;
+      if (at === end) segs.push('');
     }
     this.raw = segs;
     return segs;

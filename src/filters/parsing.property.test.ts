@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { request } from '../test/index.js';
 import { cookie, findCookie } from './cookie.js';
+import { Ctx, type RequestSource } from './context.js';
 import { header } from './header.js';
 import { int, str } from './params.js';
 import { path } from './path.js';
@@ -41,6 +42,23 @@ describe('parsing properties', () => {
         expect([200, 400, 404]).toContain(res.status);
       }),
     );
+  });
+
+  it('path: the hand-written splitter cuts any path exactly as split("/") did (one trailing slash ignored)', () => {
+    const reference = (p: string): string[] => {
+      if (p.length <= 1) return [];
+      const segs = p.slice(1).split('/');
+      if (segs[segs.length - 1] === '') segs.pop();
+      return segs;
+    };
+    const raw = fc.array(fc.constantFrom('a', 'b', '/', '%2F', 'é'), { maxLength: 10 }).map((cs) => `/${cs.join('')}`);
+    fc.assert(
+      fc.property(raw, (p) => {
+        expect(new Ctx({ path: p } as RequestSource).rawSegments()).toEqual(reference(p));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const p of ['/', '//', '///', '/a/', '/a//', '//a']) expect(new Ctx({ path: p } as RequestSource).rawSegments()).toEqual(reference(p));
   });
 
   it('query: any string map survives URL encoding; repeated keys become arrays', async () => {
