@@ -4,7 +4,7 @@ import { type Filter, FilterImpl, type Out, type Step, needsOf } from './filter.
 import { RouteTable } from './route-table.js';
 
 /** Below this many branches a straight scan is as fast as a table lookup. */
-const TABLE_THRESHOLD = 8;
+const TABLE_THRESHOLD = 2;
 
 /**
  * Try `branches[i..]` in order from path position `pos`; the first that
