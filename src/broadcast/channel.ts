@@ -49,7 +49,7 @@
  * sockets are attached natively. `send` returns the local count and never
  * throws `SendError` for want of local receivers: others may be listening.
  */
-import sjson from 'secure-json-parse';
+import { parseJson } from '../json.js';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 import { ClosedError, EmptyError, LaggedError, SendError } from '../sync/errors.js';
 import { workerBus } from './bus.js';
@@ -190,7 +190,7 @@ class Shared<T> {
 
   /** A value from its wire form: `decode`, else JSON (prototype poisoning refused). */
   decode(data: string | Uint8Array): T {
-    return this.options.decode ? this.options.decode(data) : (sjson.parse(String(data)) as T);
+    return this.options.decode ? this.options.decode(data) : (parseJson(String(data)) as T);
   }
 
   lag(n: number): void {

@@ -7,7 +7,6 @@
  * to `limit + 1` bytes and then rejected, and the server closes the
  * connection instead of buffering the rest.
  */
-import sjson from 'secure-json-parse';
 import type { z } from 'zod';
 import {
   BodyConsumed,
@@ -22,6 +21,7 @@ import { type Ctx, NO_NEEDS, type Needs } from './context.js';
 import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from './filter.js';
 import { issuesOf, mediaType, parseUrlEncoded } from './util.js';
 import { multipart } from './multipart.js';
+import { parseJson } from '../json.js';
 
 /** The default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -113,7 +113,7 @@ function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
     if (text === undefined) return invalid('Request body is not valid UTF-8');
     let value: unknown;
     try {
-      value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+      value = parseJson(text);
     } catch (e) {
       return invalid(`Request body is not valid JSON: ${(e as Error).message}`);
     }

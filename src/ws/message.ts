@@ -1,5 +1,5 @@
 /** A WebSocket message: text (a string) or binary (bytes). */
-import sjson from 'secure-json-parse';
+import { parseJson } from '../json.js';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -36,6 +36,6 @@ export class Message {
 
   /** Parse as JSON, refusing `__proto__` and `constructor.prototype` keys. Throws on bad JSON. */
   json(): unknown {
-    return sjson.parse(this.text(), undefined, { protoAction: 'error', constructorAction: 'error' });
+    return parseJson(this.text());
   }
 }
