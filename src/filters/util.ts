@@ -1,5 +1,6 @@
 /** Small shared helpers for the request filters. */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { z } from 'zod';
 import type { Issue } from '../reply/rejection.js';
 
 /** zod issues reduced to the fields problem+json shows. */
@@ -67,15 +68,30 @@ export function mediaType(contentType: string | undefined): string | undefined {
   return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
+type JsonSchemaParams = { io: 'input'; unrepresentable: 'any'; target: 'draft-2020-12' };
+const JSON_SCHEMA_PARAMS: JsonSchemaParams = { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' };
+
 /**
  * The JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) of what `schema`
  * accepts as input; what JSON Schema cannot say (a transform's output, a
  * custom check) is left open rather than thrown.
+ *
+ * zod's own schemas carry `toJSONSchema`, so weft never loads zod itself (an
+ * application without schemas does not pay its ~10 MiB); zod/mini schemas,
+ * which do not, go through zod's core, loaded on first use.
  */
 export function jsonSchemaOf(schema: unknown): object {
-  const zod = schema as { '~standard'?: unknown };
+  const zod = schema as { '~standard'?: unknown; toJSONSchema?: (params: JsonSchemaParams) => unknown };
   if (zod === null || typeof zod !== 'object' || !('~standard' in zod)) return (schema as object) ?? {};
-  const json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const json = (
+    typeof zod.toJSONSchema === 'function' ? zod.toJSONSchema(JSON_SCHEMA_PARAMS) : zodCore().toJSONSchema(schema as z.ZodType, JSON_SCHEMA_PARAMS)
+  ) as Record<string, unknown>;
   delete json.$schema;
   return json;
+}
+
+let core: typeof import('zod/v4/core') | undefined;
+function zodCore(): typeof import('zod/v4/core') {
+  core ??= createRequire(import.meta.url)('zod/v4/core') as typeof import('zod/v4/core');
+  return core;
 }

@@ -1,6 +1,7 @@
 /** openapi(): the document derived from filters. */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { body, del, doc, get, header, int, openapi, path, post, put, query, reply, str, uint, ws } from '../index.js';
 
 const Todo = z.object({ id: z.number().int().nonnegative(), text: z.string().min(1), completed: z.boolean() });
@@ -64,5 +65,18 @@ describe('openapi()', () => {
       paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
     };
     expect(s.paths['/t']?.post.requestBody.content['application/json']?.schema).toMatchObject({ properties: { n: { type: 'string' } } });
+  });
+
+  it('documents a schema without a toJSONSchema method (zod/mini, an older zod 4) through zod core', () => {
+    const M = zm.object({ title: zm.string().check(zm.minLength(2)), done: zm.optional(zm.boolean()) });
+    const route = get().and(path('m')).and(doc({ responses: { 200: { schema: M as unknown as z.ZodType } } })).map(() => 'x');
+    const s = openapi(route, { info: { title: 't', version: '1' } }) as {
+      paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: unknown }> }> } }>;
+    };
+    expect(s.paths['/m']?.get.responses['200']?.content['application/json']?.schema).toEqual({
+      type: 'object',
+      properties: { title: { type: 'string', minLength: 2 }, done: { type: 'boolean' } },
+      required: ['title'],
+    });
   });
 });
