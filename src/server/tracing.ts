@@ -22,18 +22,8 @@
  * a child of the span active where it was spawned.
  */
 import dc from 'node:diagnostics_channel';
-import {
-  type Context,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type TextMapGetter,
-  type Tracer,
-  context,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
 import type { RequestSource } from '../filters/context.js';
 
 /** The message of `weft:request` events. */
@@ -94,8 +84,24 @@ interface DelegatingProvider {
 let tracer: Tracer | undefined;
 let watching: NodeJS.Timeout | undefined;
 
+type OtelApi = typeof import('@opentelemetry/api');
+let api: OtelApi | undefined;
+/** Where `@opentelemetry/api` (major 1) keeps what an SDK registered, shared by every copy of the API. */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/** The OpenTelemetry API, loaded once an SDK registered a tracer provider (until then weft does not load it: ~5 MiB). */
+function otel(): OtelApi {
+  api ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+  return api;
+}
+
 function lookUp(): void {
-  const provider = trace.getTracerProvider() as DelegatingProvider;
+  const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[OTEL_GLOBAL];
+  if (registered?.trace === undefined) {
+    tracer = undefined;
+    return;
+  }
+  const provider = otel().trace.getTracerProvider() as DelegatingProvider;
   tracer = provider.getDelegateTracer?.('weft');
 }
 
@@ -128,6 +134,7 @@ export interface RequestSpan {
 }
 
 export function startRequestSpan(t: Tracer, req: RequestSource): RequestSpan {
+  const { ROOT_CONTEXT, SpanKind, propagation, trace } = otel();
   const parent = propagation.extract(ROOT_CONTEXT, req, getter);
   const span = t.startSpan(
     req.method,
@@ -147,17 +154,18 @@ export function endRequestSpan(s: RequestSpan, method: string, route: string, st
   if (route !== 'unmatched') span.setAttribute('http.route', route);
   span.setAttribute('http.response.status_code', status);
   if (error !== undefined) span.recordException(error instanceof Error ? error : String(error));
-  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  if (status >= 500) span.setStatus({ code: otel().SpanStatusCode.ERROR });
   span.end();
 }
 
 /** Run `fn` with `ctx` as the active OpenTelemetry context. */
 export function withContext<R>(ctx: Context, fn: () => R): R {
-  return context.with(ctx, fn);
+  return otel().context.with(ctx, fn);
 }
 
 /** A span for a task, a child of the active one, and the context to run the task in. */
 export function startTaskSpan(t: Tracer, name: string): RequestSpan {
+  const { context, trace } = otel();
   const parent = context.active();
   const span = t.startSpan(`task ${name}`, { attributes: { 'weft.task': name } }, parent);
   return { span, context: trace.setSpan(parent, span) };
@@ -166,7 +174,7 @@ export function startTaskSpan(t: Tracer, name: string): RequestSpan {
 export function endTaskSpan(s: RequestSpan, error: unknown): void {
   if (error !== undefined) {
     s.span.recordException(error instanceof Error ? error : String(error));
-    s.span.setStatus({ code: SpanStatusCode.ERROR });
+    s.span.setStatus({ code: otel().SpanStatusCode.ERROR });
   }
   s.span.end();
 }
