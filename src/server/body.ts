@@ -110,7 +110,8 @@ export class StreamedBody implements BodySource {
     if (into !== undefined && !this.discarding && this.received + view.byteLength <= into.byteLength) {
       into.set(view, this.received);
       if (isLast) {
-        const whole = into.subarray(0, this.received + view.byteLength);
+        const n = this.received + view.byteLength;
+        const whole = n === into.byteLength ? into : into.subarray(0, n);
         this.into = undefined;
         this.received = 0; // push counts the whole body once
         this.push(whole, true);
