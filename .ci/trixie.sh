@@ -2,6 +2,7 @@
 # Run the suite under Node 24 in a Debian 13 (trixie, glibc 2.41) root, where the
 # @btc-vision uWS 20.57 build loads natively: `auto` must choose uws there.
 # Usage: .ci/trixie.sh NODE_BINARY [vitest args...]
+#        .ci/trixie.sh NODE_BINARY --run 'COMMAND'   (any command in the tree there, e.g. a bench)
 # The root is made once with debootstrap (Debian's packages only) and kept in
 # $WEFT_TRIXIE_ROOT; the project tree (installed on the host with npm ci) is
 # copied in fresh each run. /proc is mounted for the run and unmounted after.
@@ -28,6 +29,12 @@ rm -rf "$ROOT/work/weft"
 mkdir -p "$ROOT/work/weft"
 tar --exclude=./.git --exclude=./test-artifacts -cf - . | tar -xf - -C "$ROOT/work/weft"
 install -m 0755 "$NODE_BIN" "$ROOT/usr/local/bin/node"
+if [ "${1:-}" = "--run" ]; then
+  # wrk for the benches (Debian's package, inside the root too).
+  [ -x "$ROOT/usr/bin/wrk" ] || chroot "$ROOT" /bin/sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk' >/dev/null
+  chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root /bin/sh -c "cd /work/weft && node --version && $2"
+  exit $?
+fi
 status=0
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root CI="${CI:-}" \
   WEFT_BROWSER=0 WEFT_NETNS=0 WEFT_EXPECT_AUTO=uws WEFT_TEST_REACTORS=uws,node \

@@ -55,6 +55,8 @@ routes = routes.or(get().and(path('hello', str)).map((name) => reply.text(`Hello
 
 let m: import('../../src/metrics/index.js').Metrics | undefined;
 if (OBS !== 'none') {
+  // An application with the OpenTelemetry API installed but no SDK registered (weft no longer loads the API itself).
+  await import('@opentelemetry/api');
   const { metrics } = await import('../../src/metrics/index.js');
   m = metrics();
   routes = path('metrics').and(m.route()).or(routes);
