@@ -43,6 +43,14 @@ export class TaskAbortedError extends Error {
 /** @internal */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** @internal what `onDone` calls: a function, or an object's `taskDone` (a long-lived owner needs no closure per task). */
+export type DoneHook<T> = ((own: Outcome<T>) => void) | { taskDone(own: Outcome<T>): void };
+
+function callHook<T>(h: DoneHook<T>, o: Outcome<T>): void {
+  if (typeof h === 'function') h(o);
+  else h.taskDone(o);
+}
+
 export interface SpawnOptions {
   /** A pino logger for failures nobody awaited. */
   logger?: Logger;
@@ -64,8 +72,10 @@ export class JoinHandle<T> implements PromiseLike<T> {
   /** What the function itself produced, once it has returned or thrown. */
   private own: Outcome<T> | undefined;
   // The first hook in a field, more in an array: most tasks have one or two (a task set's, a socket's).
-  private doneHook: ((own: Outcome<T>) => void) | undefined;
-  private doneHooks: ((own: Outcome<T>) => void)[] | undefined;
+  private doneHook: DoneHook<T> | undefined;
+  private doneHooks: DoneHook<T>[] | undefined;
+  /** The task set that holds this task until its function returns (a field, not a hook: no closure per task). */
+  private owner: Set<JoinHandle<unknown>> | undefined;
   private finishedPromise: Promise<void> | undefined;
   private trace: TaskTrace | undefined;
 
@@ -109,14 +119,23 @@ export class JoinHandle<T> implements PromiseLike<T> {
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<T>).then === 'function') {
-      (r as PromiseLike<T>).then(
-        (value) => this.fnSettled({ ok: true, value }),
-        (error: unknown) => this.fnSettled({ ok: false, error }),
-      );
+      this.follow(r as PromiseLike<T>);
     } else {
       this.fnSettled({ ok: true, value: r as T });
     }
     if (this.abortReason && this.outcome === undefined) this.settle({ ok: false, error: new TaskAbortedError(this.abortReason.reason) });
+  }
+
+  /**
+   * Settle when `p` does. A method of its own: the two callbacks then keep
+   * only the handle alive, not the constructor's scope (the function, its
+   * closures), for as long as a connection's handler runs.
+   */
+  private follow(p: PromiseLike<T>): void {
+    p.then(
+      (value) => this.fnSettled({ ok: true, value }),
+      (error: unknown) => this.fnSettled({ ok: false, error }),
+    );
   }
 
   /** Fires when the task is aborted. */
@@ -146,8 +165,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
   }
 
   /** @internal call `cb` with the function's own outcome when it returns or throws. */
-  onDone(cb: (own: Outcome<T>) => void): void {
-    if (this.own !== undefined) cb(this.own);
+  onDone(cb: DoneHook<T>): void {
+    if (this.own !== undefined) callHook(cb, this.own);
     else if (this.doneHook === undefined) this.doneHook = cb;
     else (this.doneHooks ??= []).push(cb);
   }
@@ -178,12 +197,24 @@ export class JoinHandle<T> implements PromiseLike<T> {
       if (tr.span !== undefined) endTaskSpan(tr.span, error);
     }
     this.settle(o);
+    const owner = this.owner;
+    if (owner !== undefined) {
+      this.owner = undefined;
+      owner.delete(this as JoinHandle<unknown>);
+    }
     const first = this.doneHook;
     const hooks = this.doneHooks;
     this.doneHook = undefined;
     this.doneHooks = undefined;
-    first?.(o);
-    if (hooks) for (const h of hooks) h(o);
+    if (first !== undefined) callHook(first, o);
+    if (hooks) for (const h of hooks) callHook(h, o);
+  }
+
+  /** @internal `set` holds this task until its function returns (at once if it has). */
+  joinSet(set: Set<JoinHandle<unknown>>): void {
+    if (this.own !== undefined) return;
+    set.add(this as JoinHandle<unknown>);
+    this.owner = set;
   }
 
   private settle(o: Outcome<T>): void {
@@ -249,8 +280,7 @@ export class TaskSet {
 
   spawn<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): JoinHandle<T> {
     const h = spawn(fn, this.opts);
-    this.tasks.add(h as JoinHandle<unknown>);
-    h.onDone(() => this.tasks.delete(h as JoinHandle<unknown>));
+    h.joinSet(this.tasks);
     return h;
   }
 

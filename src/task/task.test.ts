@@ -69,6 +69,27 @@ describe('spawn / JoinHandle', () => {
     expect(stopped).toBe(5);
     expect(set.size).toBe(0);
   });
+
+  it('TaskSet forgets a task when its function returns or throws, and never holds one that finished synchronously', async () => {
+    const set = new TaskSet();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const waiting = set.spawn(async () => gate);
+    const failing = set.spawn(async () => {
+      await gate;
+      throw new Error('boom');
+    });
+    set.spawn(() => 42);
+    expect(set.size).toBe(2);
+    const done: string[] = [];
+    waiting.onDone((o) => done.push(o.ok ? 'ok' : 'failed'));
+    failing.onDone({ taskDone: (o) => done.push(o.ok ? 'ok' : 'failed') });
+    release();
+    await waiting;
+    await failing.then(() => undefined, () => undefined);
+    expect(set.size).toBe(0);
+    expect(done.sort()).toEqual(['failed', 'ok']);
+  });
 });
 
 describe('sleep / interval / timeout', () => {

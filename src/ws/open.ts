@@ -6,7 +6,7 @@
  * that throws closes it with 1011 and is logged.
  */
 import type { Logger } from 'pino';
-import type { JoinHandle } from '../task/spawn.js';
+import type { JoinHandle, Outcome } from '../task/spawn.js';
 import type { WsCounters } from '../server/observe.js';
 import type { WsAccept } from './filter.js';
 import { type Transport, WsSocket } from './socket.js';
@@ -30,14 +30,30 @@ export function openConnection(
   // A handler that does not take `signal` does not pay for one.
   const task = spawnTask(handler.length >= 2 ? (signal) => handler(socket, signal) : () => handler(socket, NEVER));
   socket.task = task;
-  task.onDone((own) => {
+  task.onDone(new HandlerDone(socket, task, logger));
+  return socket;
+}
+
+/**
+ * Closes the socket when its handler returns (1000) or throws (1011, logged).
+ * An object with a method rather than a closure: a closure would keep the
+ * whole of `openConnection`'s scope alive for as long as the connection.
+ */
+class HandlerDone {
+  constructor(
+    private readonly socket: WsSocket,
+    private readonly task: JoinHandle<void>,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  taskDone(own: Outcome<void>): void {
+    const socket = this.socket;
     if (socket.isClosed) return;
     if (own.ok) {
       socket.close(1000, '');
-    } else if (!task.aborted) {
-      logger?.error({ err: own.error }, 'websocket handler failed');
+    } else if (!this.task.aborted) {
+      this.logger?.error({ err: own.error }, 'websocket handler failed');
       socket.close(1011, 'internal error');
     }
-  });
-  return socket;
+  }
 }
