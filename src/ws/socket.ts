@@ -27,6 +27,8 @@ export interface CloseInfo {
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+type Reader = (r: IteratorResult<Message, undefined>) => void;
 const encoder = new TextEncoder();
 
 /** Codes an application may send (RFC 6455 §7.4). */
@@ -38,7 +40,10 @@ export function checkCloseCode(code: number): void {
 export class WsSocket implements AsyncIterableIterator<Message> {
   // Idle sockets are the common case: keep them small (arrays are created on demand).
   private queue: Message[] | undefined;
-  private readers: ((m: Message | undefined) => void)[] | undefined;
+  // Waiting readers get iterator results, so a `for await` waits with its promise's own
+  // resolve (no closure); the first waits in a field (an idle socket has exactly one), more in an array.
+  private reader: Reader | undefined;
+  private moreReaders: Reader[] | undefined;
   private drainWaiters: (() => void)[] | undefined;
   private closeInfo: CloseInfo | undefined;
   private closedWaiters: ((c: CloseInfo) => void)[] | undefined;
@@ -133,7 +138,26 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     const m = this.queue?.shift();
     if (m !== undefined) return Promise.resolve(m);
     if (this.closeInfo) return Promise.resolve(undefined);
-    return new Promise((resolve) => (this.readers ??= []).push(resolve));
+    return new Promise((resolve) => this.wait((r) => resolve(r.done ? undefined : r.value)));
+  }
+
+  private wait(r: Reader): void {
+    if (this.reader === undefined && this.moreReaders === undefined) this.reader = r;
+    else (this.moreReaders ??= []).push(r);
+  }
+
+  /** The longest-waiting reader, taken off the line. */
+  private nextReader(): Reader | undefined {
+    const r = this.reader;
+    if (r !== undefined) {
+      this.reader = undefined;
+      return r;
+    }
+    const more = this.moreReaders;
+    if (more === undefined) return undefined;
+    const first = more.shift();
+    if (more.length === 0) this.moreReaders = undefined;
+    return first;
   }
 
   /** Iterate incoming messages until the socket closes. The socket is its own iterator (no per-loop allocation). */
@@ -146,7 +170,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     const m = this.queue?.shift();
     if (m !== undefined) return Promise.resolve({ done: false, value: m });
     if (this.closeInfo) return Promise.resolve(DONE);
-    return new Promise((resolve) => (this.readers ??= []).push((v) => resolve(v === undefined ? DONE : { done: false, value: v })));
+    return new Promise((resolve) => this.wait(resolve));
   }
 
   /** @internal iterator protocol: leaving a `for await` loop does not close the socket. */
@@ -187,9 +211,9 @@ export class WsSocket implements AsyncIterableIterator<Message> {
       this.transport.end(1009, 'message too big');
       return;
     }
-    const reader = this.readers?.shift();
+    const reader = this.nextReader();
     if (reader !== undefined) {
-      reader(m); // someone is waiting, so the queue is empty
+      reader({ done: false, value: m }); // someone is waiting, so the queue is empty
       return;
     }
     const q = (this.queue ??= []);
@@ -215,9 +239,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     if (this.closeInfo) return;
     const info = { code, reason };
     this.closeInfo = info;
-    const rs = this.readers;
-    this.readers = undefined;
-    if (rs) for (const r of rs) r(undefined);
+    for (let r = this.nextReader(); r !== undefined; r = this.nextReader()) r(DONE);
     const ds = this.drainWaiters;
     this.drainWaiters = undefined;
     if (ds) for (const d of ds) d();

@@ -146,6 +146,35 @@ describe('WsSocket (in-process)', () => {
     expect((await d.closed).code).toBe(1000);
   });
 
+  it('readers waiting together (recv and for await) get messages in the order they asked; a close ends them all', async () => {
+    let got: unknown[] = [];
+    let ended = false;
+    const route = path('r')
+      .and(ws())
+      .map((u) =>
+        u.onUpgrade(async (socket) => {
+          const iter = socket[Symbol.asyncIterator]();
+          const waits = [socket.recv(), iter.next(), socket.recv(), iter.next()];
+          socket.send('waiting');
+          const first = await Promise.all(waits.slice(0, 3));
+          got = first.map((x) => (x === undefined ? 'closed' : 'text' in x ? x.text() : x.done ? 'done' : x.value.text()));
+          const last = await Promise.all([waits[3], socket.recv(), iter.next()]);
+          got.push(...last.map((x) => (x === undefined ? 'closed' : 'text' in x ? x.text() : x.done ? 'done' : x.value.text())));
+          ended = true;
+        }),
+      );
+    const c = await wsRequest().path('/r').handshake(route);
+    expect((await c.recv()).text()).toBe('waiting');
+    c.send('one');
+    c.send('two');
+    c.send('three');
+    await until(() => got.length === 3);
+    expect(got).toEqual(['one', 'two', 'three']);
+    c.close();
+    await until(() => ended);
+    expect(got).toEqual(['one', 'two', 'three', 'done', 'closed', 'done']);
+  });
+
   it("the handler's signal fires when the client closes", async () => {
     let aborted = false;
     const f = path('s')
