@@ -10,32 +10,12 @@
  *
  * Used for the before/after numbers in profiling.md (issue 13).
  */
-import { z } from 'zod';
-import { type Filter, type Reply, body, get, header, path, post, query, reply, serve, str } from '../src/index.js';
+import { serve } from '../src/index.js';
 import { TODO_BODY } from './servers/common.js';
+import { benchRoutes } from './servers/weft-routes.js';
 
-const Todo = z.object({
-  title: z.string().min(1).max(200),
-  done: z.boolean(),
-  priority: z.number().int().min(1).max(5),
-  tags: z.array(z.string().max(32)).max(10),
-});
-const Search = z.object({ q: z.string().min(1).max(100), page: z.coerce.number().int().min(1).max(1000).default(1) });
-let nextTodo = 0;
-// The realistic bench's routes (load-tests/servers/weft-http.ts), in the same order.
-const routes: Filter<[Reply]> = get()
-  .and(path('json'))
-  .map(() => reply.json({ a: 1 }))
-  .or(post().and(path('todos')).and(body.json(Todo)).map((t) => reply.json({ id: ++nextTodo, ...t }).status(201)))
-  .or(
-    get()
-      .and(path('search'))
-      .and(query(Search))
-      .and(header('x-api-key'))
-      .and(header('accept-language'))
-      .map((q, key, lang) => reply.json({ q: q.q, page: q.page, key, lang })),
-  )
-  .or(get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`)));
+// The bench server's routes (load-tests/servers/weft-http.ts).
+const routes = benchRoutes();
 
 type DataHandler = (chunk: ArrayBuffer, isLast: boolean) => void;
 let sink = 0;

@@ -5,20 +5,11 @@
  * `sdk` registers a real OpenTelemetry SDK (spans batched to an exporter
  * that drops them) before the server is made.
  */
-import { z } from 'zod';
-import { type Filter, type Reply, body, get, header, path, post, query, reply, serve, str } from '../../src/index.js';
-import { JSON_BODY, PORT, ROUTES, ready } from './common.js';
+import { path, serve } from '../../src/index.js';
+import { PORT, ROUTES, ready } from './common.js';
+import { benchRoutes } from './weft-routes.js';
 
-const Person = z.object({ name: z.string().min(1).max(64), age: z.number().int().min(0).max(150) });
 const OBS = process.env.OBS ?? 'none';
-const Todo = z.object({
-  title: z.string().min(1).max(200),
-  done: z.boolean(),
-  priority: z.number().int().min(1).max(5),
-  tags: z.array(z.string().max(32)).max(10),
-});
-const Search = z.object({ q: z.string().min(1).max(100), page: z.coerce.number().int().min(1).max(1000).default(1) });
-let nextTodo = 0;
 
 if (OBS === 'sdk') {
   const { context, propagation, trace } = await import('@opentelemetry/api');
@@ -37,21 +28,7 @@ if (OBS === 'dc') {
   dc.tracingChannel('weft:request').subscribe({ start: count, end: count, asyncStart: count, asyncEnd: count, error: count });
 }
 
-let routes: Filter<[Reply]> = get()
-  .and(path('json'))
-  .map(() => reply.json(JSON_BODY))
-  .or(post().and(path('echo')).and(body.json(Person)).map((p) => reply.json(p)))
-  .or(post().and(path('todos')).and(body.json(Todo)).map((t) => reply.json({ id: ++nextTodo, ...t }).status(201)))
-  .or(
-    get()
-      .and(path('search'))
-      .and(query(Search))
-      .and(header('x-api-key'))
-      .and(header('accept-language'))
-      .map((q, key, lang) => reply.json({ q: q.q, page: q.page, key, lang })),
-  );
-for (let i = 1; i < ROUTES; i++) routes = routes.or(get().and(path(`r${i}`, str)).map((s) => reply.text(s)));
-routes = routes.or(get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`)));
+let routes = benchRoutes(ROUTES);
 
 let m: import('../../src/metrics/index.js').Metrics | undefined;
 if (OBS !== 'none') {
