@@ -221,7 +221,7 @@ class Room {
     // Named: the room spans every worker, and every instance through Redis. Sockets receive
     // natively; history is the last 50 messages (in Redis with a backplane, else in memory).
     const [tx, rx] = channel<RoomEvent>(256, { name: `chat:room:${name}`, backplane, history: HISTORY * 4 });
-    rx.unsubscribe();
+    rx.close(); // sockets receive natively; a receiver nobody reads would keep 256 events alive
     this.tx = tx;
   }
 

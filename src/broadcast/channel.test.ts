@@ -1,6 +1,6 @@
 /** Ported from tokio's tests/sync_broadcast.rs (capacity here is exact; tokio rounds it up to a power of two). */
 import { describe, expect, it } from 'vitest';
-import { ClosedError, EmptyError, LaggedError, RecvError, SendError, channel } from './index.js';
+import { ClosedError, EmptyError, LaggedError, RecvError, channel } from './index.js';
 import type { Receiver } from './index.js';
 
 const recvNow = <T>(rx: Receiver<T>): T => rx.tryRecv();
@@ -96,20 +96,61 @@ describe('broadcast channel', () => {
     expectLagged(rx2, 1);
   });
 
-  it('send_no_rx: SendError hands the value back; a later subscriber receives', () => {
+  it('send_no_rx: a send nobody sees returns 0 and does not throw; a later subscriber receives', () => {
     const [tx, rx] = channel<string>(16);
-    rx.unsubscribe();
-    let err: unknown;
-    try {
-      tx.send('hello');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(SendError);
-    expect((err as SendError<string>).value).toBe('hello');
+    rx.close();
+    expect(tx.send('hello')).toBe(0);
+    expect(tx.receiverCount).toBe(0);
     const rx2 = tx.subscribe();
-    tx.send('world');
+    expect(tx.send('world')).toBe(1);
     expect(recvNow(rx2)).toBe('world');
+    expectEmpty(rx2);
+  });
+
+  it('a closed receiver stops counting, throws Closed, and closing twice is harmless', () => {
+    const [tx, rx] = channel<number>(4);
+    const rx2 = tx.subscribe();
+    tx.send(1);
+    rx2.close();
+    rx2.close();
+    expect(tx.receiverCount).toBe(1);
+    expect(tx.send(2)).toBe(1);
+    expectClosed(rx2);
+    expect([recvNow(rx), recvNow(rx)]).toEqual([1, 2]);
+    rx[Symbol.dispose]();
+    expect(tx.send(3)).toBe(0);
+  });
+
+  it('a receiver nobody references still counts until it is closed, however often the collector runs', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'run with --expose-gc (vitest.config.ts sets it)').toBeTypeOf('function');
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc?.();
+        await tick(); // FinalizationRegistry callbacks run after a collection, as tasks
+      }
+    };
+    // The unkept receiver: nothing refers to it once this line is done.
+    const [tx] = channel<{ n: number }>(4);
+    const late = tx.subscribe();
+    const counts: number[] = [];
+    for (let n = 0; n < 6; n++) {
+      counts.push(tx.send({ n }));
+      await collect();
+    }
+    expect(counts).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(tx.receiverCount).toBe(2);
+    expectLagged(late, 2);
+    expect(recvNow(late)).toEqual({ n: 2 });
+    late.close();
+    await collect();
+    expect(tx.send({ n: 6 })).toBe(1);
+    // A channel whose every receiver was closed answers 0, before and after a collection.
+    const [tx2, rx2] = channel<string>(2);
+    rx2.close();
+    expect(tx2.send('a')).toBe(0);
+    await collect();
+    expect(tx2.send('b')).toBe(0);
   });
 
   it('zero capacity and too big a capacity are refused', () => {
@@ -142,7 +183,7 @@ describe('broadcast channel', () => {
       reg.register(msg, 'msg');
       tx.send(msg);
     })();
-    rx.unsubscribe();
+    rx.close();
     const gc = (globalThis as { gc?: () => void }).gc;
     expect(gc, 'run with --expose-gc (vitest.config.ts sets it)').toBeTypeOf('function');
     for (let i = 0; i < 10 && !collected; i++) {
@@ -228,13 +269,13 @@ describe('broadcast channel', () => {
     expect(tx.receiverCount).toBe(2);
     tx.send(1);
     expect(recvNow(rxClone)).toBe(1);
-    rxClone.unsubscribe();
+    rxClone.close();
     tx.send(2);
     tx.send(3);
     rxClone = rx.clone();
     expect(recvNow(rx)).toBe(1);
     expect(recvNow(rxClone)).toBe(1);
-    rxClone.unsubscribe();
+    rxClone.close();
     tx.send(4);
     rxClone = rx.clone();
     expect([recvNow(rx), recvNow(rx)]).toEqual([2, 3]);
@@ -266,7 +307,7 @@ describe('broadcast channel', () => {
     expect(recvNow(rx2)).toBe(v);
   });
 
-  it('async iteration skips lag and ends on close; break unsubscribes', async () => {
+  it('async iteration skips lag and ends on close; break closes the receiver', async () => {
     const [tx, rx] = channel<number>(2);
     for (const v of [1, 2, 3, 4]) tx.send(v);
     tx.close();

@@ -3,31 +3,43 @@
  *
  * ```ts
  * const [tx, rx] = channel<ChatEvent>(256);
- * tx.send(event);               // how many receivers will see it; SendError if none
+ * tx.send(event);               // how many receivers and sockets will see it; 0 if none (never throws for that)
  * const rx2 = tx.subscribe();   // sees values sent from now on
  * await rx.recv();              // next value; throws RecvError.Lagged(n) / RecvError.Closed
  * for await (const v of rx) {}  // iteration skips lag, ends on close
+ * rx2.close();                  // a receiver counts until it is closed (or `using rx2 = ...`)
  * tx.close();
  * ```
  *
  * Every value sent is seen by every receiver subscribed at the time. Values
  * are shared, not copied: receivers get the same object.
  *
+ * Nothing here depends on garbage collection: a program gives the same
+ * answers whether or when the collector runs. A receiver counts toward
+ * `send`'s result, and keeps the values it has not read, until it is closed.
+ *
  * ## Lagging
  *
- * The channel keeps the last `capacity` values in a ring. A receiver that
- * falls further behind loses the oldest: its next `recv` throws
- * `LaggedError` with the number skipped, and the one after returns the oldest
- * value still kept. It stays subscribed. Sending never waits for slow
- * receivers, so one slow receiver cannot slow the others down.
+ * The channel keeps the last `capacity` values in a ring (allocated as values
+ * arrive, not up front). A receiver that falls further behind loses the
+ * oldest: its next `recv` throws `LaggedError` with the number skipped, and
+ * the one after returns the oldest value still kept. It stays subscribed.
+ * Sending never waits for slow receivers, so one slow receiver cannot slow
+ * the others down.
  *
  * ## Closing
  *
- * `close()` drops a sender; when every sender (see `clone`) is closed the
+ * `tx.close()` drops a sender; when every sender (see `clone`) is closed the
  * channel is closed. Receivers first get every value still kept, then
- * `ClosedError`; async iteration simply ends. A receiver stops counting
- * toward `send`'s result when it is unsubscribed (`unsubscribe()`, `break`
- * out of `for await`, or garbage collection).
+ * `ClosedError`; async iteration simply ends.
+ *
+ * `rx.close()` (also `rx[Symbol.dispose]()`, so `using rx = tx.subscribe()`
+ * closes it at the end of the scope, and `break` out of `for await`) drops a
+ * receiver: it stops counting toward `send`'s result and the values it did
+ * not read are released. A receiver that is never closed stays subscribed:
+ * it keeps counting and keeps up to `capacity` values alive, however long
+ * ago its last reference went away. Close the receiver `channel()` returns
+ * when you only want the sender.
  *
  * ## Backpressure
  *
@@ -38,6 +50,20 @@
  * its `backpressure` policy (closed with 1008 by default) and never buffers
  * without bound.
  *
+ * ## Where weft differs from tokio, and why
+ *
+ * - `send` with nobody to see the value returns 0; tokio returns
+ *   `Err(SendError)`. In a server the send is a side effect of a request
+ *   ("tell the room"), and an empty room must not fail the request that
+ *   already did its work. `SendError` stays for mpsc, oneshot and watch.
+ * - Receivers are released by `close()`, never by the collector. Rust drops a
+ *   receiver at a known point; JavaScript has no such point, and releasing on
+ *   garbage collection made `send`'s result (and whether a request failed)
+ *   depend on when the collector ran. `using` gives Rust's scope-based drop.
+ * - Capacity is exact (tokio rounds it up to a power of two), the ring is
+ *   filled as values arrive, attached sockets count toward `send`'s result,
+ *   and values are shared rather than cloned per receiver.
+ *
  * ## Named channels
  *
  * `channel(capacity, { name })` spans every worker of a `workers()` pool, and
@@ -46,12 +72,12 @@
  * attached sockets here exactly as a local send does. Each sender's order is
  * kept; values lost on the way (a backplane outage, a full buffer) show up as
  * `LaggedError(n)` at receivers and as `onLag(n)` for applications whose
- * sockets are attached natively. `send` returns the local count and never
- * throws `SendError` for want of local receivers: others may be listening.
+ * sockets are attached natively. `send` returns the local count, zero
+ * included: others may be listening.
  */
 import { parseJson } from '../json.js';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
-import { ClosedError, EmptyError, LaggedError, SendError } from '../sync/errors.js';
+import { ClosedError, EmptyError, LaggedError } from '../sync/errors.js';
 import { workerBus } from './bus.js';
 import { runtimeCounters } from '../server/observe.js';
 
@@ -104,7 +130,8 @@ let nextChannelId = 0;
 
 /** @internal shared state of one channel */
 class Shared<T> {
-  readonly slots: Slot<T>[];
+  /** The ring, grown as values arrive up to `capacity` slots: a channel nobody sends on costs no slots. */
+  readonly slots: Slot<T>[] = [];
   /** Sequence number of the next value to send. */
   head = 0;
   receivers = 0;
@@ -113,7 +140,6 @@ class Shared<T> {
   waiters = new Set<() => void>();
   readonly hubs = new Set<TopicHub>();
   readonly topic = `weft:broadcast:${nextChannelId++}`;
-  readonly registry = new FinalizationRegistry<Cursor>((c) => this.release(c));
   /** Named channels: the backplane link, this instance's origin and next sequence number. */
   named = false;
   link: BackplaneLink | undefined;
@@ -130,9 +156,7 @@ class Shared<T> {
     readonly capacity: number,
     readonly encode: (value: T) => string | Uint8Array,
     readonly options: ChannelOptions<T>,
-  ) {
-    this.slots = Array.from({ length: capacity }, () => ({ seq: -1, value: undefined, rem: 0 }));
-  }
+  ) {}
 
   /** Deliver to local receivers and attached sockets; how many will see it. */
   deliver(value: T | Gap, frame?: string | Uint8Array): number {
@@ -140,10 +164,15 @@ class Shared<T> {
     if (!(value instanceof Gap)) for (const hub of this.hubs) sockets += hub.subscribers(this.topic);
     if (this.receivers > 0) {
       const seq = this.head++;
-      const slot = this.slots[seq % this.capacity] as Slot<T>;
-      slot.seq = seq;
-      slot.value = value;
-      slot.rem = this.receivers;
+      const i = seq % this.capacity;
+      const slot = this.slots[i];
+      // Sequence numbers start at 0 and grow by one, so a missing slot is always the next one to push.
+      if (slot === undefined) this.slots.push({ seq, value, rem: this.receivers });
+      else {
+        slot.seq = seq;
+        slot.value = value;
+        slot.rem = this.receivers;
+      }
       this.wake();
     }
     if (sockets > 0) {
@@ -220,8 +249,8 @@ class Shared<T> {
   }
 
   consume(seq: number): void {
-    const slot = this.slots[seq % this.capacity] as Slot<T>;
-    if (slot.seq === seq && --slot.rem === 0) slot.value = undefined; // free it: nobody else will read it
+    const slot = this.slots[seq % this.capacity];
+    if (slot !== undefined && slot.seq === seq && --slot.rem === 0) slot.value = undefined; // free it: nobody else will read it
   }
 }
 
@@ -237,20 +266,17 @@ export class Sender<T> {
 
   /**
    * Send `value` to every current receiver and attached socket. Returns how
-   * many will see it (receivers plus sockets). That is not a promise of
-   * delivery: a receiver may lag past it, a socket may close first.
-   * Throws `SendError` (carrying the value) when there is nobody to see it,
-   * and a plain `Error` after `close()`. A named channel publishes the value
-   * for every other instance and returns the local count, zero included.
+   * many will see it (open receivers plus attached sockets): 0 when nobody
+   * is listening, which is not an error (tokio returns `SendError` there;
+   * see the module doc). The count is not a promise of delivery: a receiver
+   * may lag past the value, a socket may close first. A named channel also
+   * publishes the value for every other instance and returns the local
+   * count. Throws only when this sender was closed (a bug in the caller).
    */
   send(value: T): number {
     const sh = this.shared;
     if (!this.open || sh.closed) throw new Error('send on a closed channel');
-    if (sh.named) {
-      if (sh.link) sh.publish(value);
-      return sh.deliver(value);
-    }
-    if (sh.receivers === 0 && this.socketCount === 0) throw new SendError(value);
+    if (sh.named && sh.link) sh.publish(value);
     return sh.deliver(value);
   }
 
@@ -266,7 +292,7 @@ export class Sender<T> {
     return new Sender(this.shared);
   }
 
-  /** Receivers currently subscribed (sockets not counted). */
+  /** Receivers currently subscribed, i.e. not yet closed (sockets not counted). */
   get receiverCount(): number {
     return this.shared.receivers;
   }
@@ -360,10 +386,9 @@ export class Receiver<T> implements AsyncIterable<T> {
     this.cursor = { next, live: true };
     shared.receivers++;
     for (let s = Math.max(next, shared.oldest); s < shared.head; s++) {
-      const slot = shared.slots[s % shared.capacity] as Slot<T>;
-      if (slot.seq === s) slot.rem++;
+      const slot = shared.slots[s % shared.capacity];
+      if (slot !== undefined && slot.seq === s) slot.rem++;
     }
-    shared.registry.register(this, this.cursor, this.cursor);
   }
 
   /** Values sent that this receiver has not read yet (lost ones included). */
@@ -421,17 +446,27 @@ export class Receiver<T> implements AsyncIterable<T> {
     return new Receiver(this.shared, this.shared.head);
   }
 
-  /** Stop receiving; values this receiver did not read are released. */
-  unsubscribe(): void {
-    this.shared.registry.unregister(this.cursor);
+  /**
+   * Stop receiving: this receiver no longer counts toward `send`'s result,
+   * the values it did not read are released, and its `recv` throws
+   * `ClosedError`. Idempotent. Nothing else closes a receiver: dropping the
+   * last reference to one does not.
+   */
+  close(): void {
     this.shared.release(this.cursor);
   }
 
-  [Symbol.dispose](): void {
-    this.unsubscribe();
+  /** The same as `close()` (kept for code written before `close()`). */
+  unsubscribe(): void {
+    this.close();
   }
 
-  /** Iterate values; lag is skipped, the loop ends when the channel closes. `break` unsubscribes. */
+  /** `using rx = tx.subscribe()` closes the receiver at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Iterate values; lag is skipped, the loop ends when the channel closes. `break` (or a throw) closes the receiver. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     try {
       for (;;) {
@@ -444,7 +479,7 @@ export class Receiver<T> implements AsyncIterable<T> {
         }
       }
     } finally {
-      this.unsubscribe();
+      this.close();
     }
   }
 }
