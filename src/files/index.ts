@@ -207,6 +207,8 @@ async function serveFile(ctx: Ctx, file: { path: string; st: Stats }, o: Resolve
   return new Reply(200, headers, size === 0 ? '' : body);
 }
 
+const GET_HEAD: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 function methodCheck(ctx: Ctx): boolean {
   const m = ctx.req.method;
   return m === 'GET' || m === 'HEAD';
@@ -256,6 +258,7 @@ function dir(root: string, options: FilesOptions = {}): Filter<[Reply]> {
   };
   return new FilterImpl<[Reply]>('files.dir', run, {
     needs: { ...needsHeaders(...HEADERS), query: true },
+    methods: GET_HEAD,
     doc: { kind: 'path', segments: [{ rest: true }] },
   });
 }
@@ -273,7 +276,7 @@ function file(at: string, options: FilesOptions = {}): Filter<[Reply]> {
       return [await serveFile(ctx, found, o, undefined)];
     });
   };
-  return new FilterImpl<[Reply]>('files.file', run, { needs: needsHeaders(...HEADERS) });
+  return new FilterImpl<[Reply]>('files.file', run, { needs: needsHeaders(...HEADERS), methods: GET_HEAD });
 }
 
 /** Static files: `files.dir(root, options)` and `files.file(path, options)`. */

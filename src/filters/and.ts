@@ -32,11 +32,10 @@ function pathMismatch(ctx: Ctx, checks: readonly Check[]): boolean {
 /**
  * `a.and(b)`: run `a`, then `b`; concatenate what they extract.
  *
- * One refinement over warp: when `a` is a method filter that rejects (405)
- * and `b` starts with static path segments that do not match either, the
- * rejection is 404. So `get().and(path('a')).or(post().and(path('b')))`
- * answers 404 for `/nope` and 405 only for a path that exists. (warp
- * answers 405 for both.) The route table in `or` relies on this.
+ * A shortcut of the 404-vs-405 rule (allow.ts): when `a` is a method filter
+ * that rejects (405) and `b` starts with static path segments that do not
+ * match either, the rejection is 404 at once. The route table in `or` relies
+ * on this; `or` settles the cases a static check cannot (params).
  */
 export function andFilter<T extends unknown[], U extends unknown[]>(
   a: FilterImpl<T>,

@@ -115,6 +115,8 @@ export interface FilterMeta {
   readonly needs?: Needs;
   /** For `or`: the flattened branches. */
   readonly branches?: readonly FilterImpl<unknown[]>[];
+  /** A leaf that takes only these methods and rejects others with 405 (`ws()`, `files`); see allow.ts. */
+  readonly methods?: ReadonlySet<string>;
 }
 
 const NO_CHECKS: readonly Check[] = [];
@@ -129,6 +131,7 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
   readonly doc: DocLeaf | undefined;
   readonly inner: FilterImpl<unknown[]> | undefined;
   readonly parts: readonly FilterImpl<unknown[]>[] | undefined;
+  readonly methods: ReadonlySet<string> | undefined;
 
   constructor(
     readonly kind: string,
@@ -142,6 +145,7 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
     this.doc = meta.doc;
     this.inner = meta.inner;
     this.parts = meta.parts;
+    this.methods = meta.methods;
   }
 
   and<U extends unknown[]>(other: Filter<U>): Filter<[...T, ...U]> {

@@ -1,6 +1,7 @@
 /**
- * Method filters. A mismatch rejects with 405, which `or` ranks above 404:
- * a path that exists for another method answers 405, an unknown path 404.
+ * Method filters. A mismatch rejects with 405, which routing then confirms
+ * (allow.ts): the answer is 405, with `Allow`, only when some route's path
+ * matches the request's path with other methods; otherwise 404.
  * `get()` also accepts HEAD (the server then sends headers only), as
  * Fastify and Hono do; `head()` accepts HEAD alone.
  */

@@ -2,13 +2,16 @@ import { type Rejection, combine } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
 import { type Filter, FilterImpl, type Out, type Step, needsOf } from './filter.js';
 import { RouteTable } from './route-table.js';
+import { resolveMethod } from './allow.js';
 
 /** From two branches on a table lookup beats the scan: skipping one branch saves more than the lookup costs. */
 const TABLE_THRESHOLD = 2;
 
 /**
  * Try `branches[i..]` in order from path position `pos`; the first that
- * extracts wins, otherwise the merged rejection (`prior` merged in).
+ * extracts wins, otherwise the merged rejection (`prior` merged in). A merged
+ * 405 from method filters is checked against the paths of the whole list
+ * (`resolveMethod`): 404 unless a path matches, else 405 with `Allow`.
  */
 export function runBranches(
   ctx: Ctx,
@@ -38,7 +41,7 @@ export function runBranches(
   }
   ctx.pos = pos;
   ctx.route = route;
-  return rej as Rejection;
+  return rej !== undefined && rej.rank === 1 ? resolveMethod(ctx, list, pos, rej) : (rej as Rejection);
 }
 
 /**

@@ -12,6 +12,8 @@
  * method check placed before that path check also yields 404 when the path
  * does not match (see `and`). So the merged rejection is the one a straight
  * scan produces: 404 merged with whatever the tried branches rejected with.
+ * Settling a 405 (allow.ts) looks only at branches whose path can match, so
+ * the skipped ones change nothing there either.
  */
 import { NOT_FOUND } from '../reply/rejection.js';
 import type { Ctx } from './context.js';

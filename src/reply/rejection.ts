@@ -4,9 +4,16 @@
  * A rejection is a value, not an exception. `or` tries its next branch when the
  * first one rejects and merges the two rejections by priority (warp's order):
  * 404 loses to everything, 405 loses to everything but 404, otherwise the
- * higher status wins. `recover` turns a rejection into a reply; one that is
- * never recovered becomes an RFC 9457 problem+json response.
+ * higher status wins. One refinement over warp: a 405 from method filters
+ * stands only when some route's path matches the request's path with another
+ * method (then with `Allow`); otherwise, or when a route with this path and
+ * method rejected with 404 itself, the answer is 404 (see
+ * `src/filters/allow.ts`). `recover` turns a rejection into a reply; one that
+ * is never recovered becomes an RFC 9457 problem+json response
+ * (`rejection.toReply()`).
  */
+import { type Problem, problemReply } from './problem.js';
+import type { Reply } from './reply.js';
 
 /** A validation issue as reported by zod (`path`, `message`, `code`, ...). */
 export interface Issue {
@@ -39,11 +46,24 @@ export class NotFound extends HttpRejection {
   readonly status = 404;
   readonly title = 'Not Found';
 }
-/** 405: the path may exist but not for this method. */
+/**
+ * 405: the path exists, but not for this method. When weft's routing decided
+ * it, `allowed` lists the methods the path takes and the reply carries them
+ * in `Allow` (RFC 9110 §15.5.6).
+ */
 export class MethodNotAllowed extends HttpRejection {
   readonly name = 'MethodNotAllowed';
   readonly status = 405;
   readonly title = 'Method Not Allowed';
+  override readonly headers: readonly (readonly [string, string])[];
+  constructor(
+    detail: string,
+    /** The methods the request's path is served with, when known. */
+    readonly allowed?: readonly string[],
+  ) {
+    super(detail);
+    this.headers = allowed === undefined ? [] : [['allow', allowed.join(', ')]];
+  }
 }
 /** 400: a path segment is not valid percent-encoding. */
 export class InvalidPath extends HttpRejection {
@@ -169,6 +189,10 @@ function rankOf(reason: unknown): number {
   return 500; // a custom rejection nobody recovered is a server error
 }
 
+/** An edit made to the reply a rejection is served as (e.g. `cors` adding its headers). */
+export type ReplyEdit = (reply: Reply) => Reply;
+const NO_EDITS: readonly ReplyEdit[] = [];
+
 /**
  * Why a filter did not match. Holds one or more reasons: weft's built-in
  * {@link HttpRejection} subclasses, or any value passed to `reject.custom`.
@@ -183,9 +207,12 @@ export class Rejection {
   readonly preferred: unknown;
   /** @internal priority used by `or` */
   readonly rank: number;
+  /** @internal edits wrappers the rejection passed through ask of its reply (`cors`) */
+  readonly edits: readonly ReplyEdit[];
 
-  constructor(reasons: readonly unknown[]) {
+  constructor(reasons: readonly unknown[], /** @internal */ edits: readonly ReplyEdit[] = NO_EDITS) {
     this.reasons = reasons;
+    this.edits = edits;
     let best: unknown = reasons[0];
     let bestRank = rankOf(best);
     for (let i = 1; i < reasons.length; i++) {
@@ -215,21 +242,110 @@ export class Rejection {
   isNotFound(): boolean {
     return this.rank === 0;
   }
+
+  /**
+   * The reply this rejection is served as when nobody recovers it: RFC 9457
+   * `application/problem+json` with the preferred reason's status, title,
+   * detail and zod issues (a custom reason is a 500), its headers (`Allow`
+   * on a 405), and what wrappers it passed through add (`cors` headers).
+   * Use it in `recover` to answer the default way and then edit the reply.
+   *
+   * @example
+   * routes.recover((r) => (r.find(Unauthorized) ? reply.empty(401) : r.toReply().header('cache-control', 'no-store')))
+   */
+  toReply(): Reply {
+    let reply = replies.get(this);
+    if (reply === undefined) {
+      const p = this.preferred;
+      reply = problemReply(rejectionProblem(this), p instanceof HttpRejection ? p.headers : []);
+      for (const edit of this.edits) reply = edit(reply);
+      replies.set(this, reply);
+    }
+    return reply;
+  }
+
+  /** @internal the same rejection with one more edit of its reply */
+  withEdit(edit: ReplyEdit): Rejection {
+    return new Rejection(this.reasons, [...this.edits, edit]);
+  }
+}
+
+/** Rejections and replies are immutable: each rejection's reply is made once. */
+const replies = new WeakMap<Rejection, Reply>();
+
+/** The problem a rejection is served as. Custom rejections are a 500 (as in warp). */
+export function rejectionProblem(r: Rejection): Problem {
+  const p = r.preferred;
+  if (p instanceof HttpRejection) {
+    const out: Problem = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail };
+    if (p.issues !== undefined) {
+      out.issues = p.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
+    }
+    return out;
+  }
+  return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Unhandled rejection' };
 }
 
 /** Shared rejections for the two hottest cases; rejections are immutable. */
 export const NOT_FOUND: Rejection = new Rejection([new NotFound('No route matches this path')]);
+/**
+ * What method filters (and `ws()`, `files`) reject with: a 405 that routing
+ * still has to confirm (see `src/filters/allow.ts`).
+ */
 export const METHOD_NOT_ALLOWED: Rejection = new Rejection([
   new MethodNotAllowed('The route does not accept this method'),
 ]);
 
-/** Merge two rejections from `or` branches, keeping warp's priority rules. */
+/** 405s that weft's routing made: `or` may still turn them into 404 or fill in `Allow`. */
+const routed = new WeakSet<object>([METHOD_NOT_ALLOWED.preferred as object]);
+
+/** @internal true when `r` is a 405 decided by method filters (not one a handler returned). */
+export function isRouted405(r: Rejection): boolean {
+  return r.rank === 1 && routed.has(r.preferred as object);
+}
+
+/** @internal the 405 for a path served with `allowed` methods, keeping `base`'s reply edits */
+export function methodNotAllowed(allowed: readonly string[], base: Rejection): Rejection {
+  const reason = new MethodNotAllowed(`This path is served with ${allowed.join(', ')}`, allowed);
+  routed.add(reason);
+  return new Rejection([reason], base.edits);
+}
+
+/**
+ * @internal the 404 `base` stands for once a route with this path and method
+ * rejected with 404 itself: its own reason (a handler's "no such note")
+ * rather than the generic one, keeping `base`'s reply edits.
+ */
+export function notFoundOf(base: Rejection): Rejection {
+  const generic = NOT_FOUND.preferred;
+  for (const r of base.reasons) {
+    if (r !== generic && r instanceof HttpRejection && r.status === 404) return new Rejection([r], base.edits);
+  }
+  return base.edits.length === 0 ? NOT_FOUND : new Rejection(NOT_FOUND.reasons, base.edits);
+}
+
+/**
+ * Merge two rejections from `or` branches, keeping warp's priority rules. A
+ * 404 that is not the generic one stays beside a 405, so that routing can
+ * still answer with it (see `notFoundOf`).
+ */
 export function combine(a: Rejection, b: Rejection): Rejection {
   if (a === b) return a;
-  if (b.rank === 0) return a;
-  if (a.rank === 0) return b;
+  if (a.rank === 0 && b.rank === 0) return generic(a) ? b : a; // a handler's own 404 tells more
+  if (b.rank === 0) return a.rank === 1 && !generic(b) ? merged(a, b) : a;
+  if (a.rank === 0) return b.rank === 1 && !generic(a) ? merged(a, b) : b;
   if (a.rank === 1 && b.rank === 1) return a;
-  return new Rejection([...a.reasons, ...b.reasons]);
+  return merged(a, b);
+}
+
+/** The plain "no route matches" 404 (wrapper edits aside). */
+function generic(r: Rejection): boolean {
+  return r === NOT_FOUND || (r.reasons.length === 1 && r.preferred === NOT_FOUND.preferred);
+}
+
+function merged(a: Rejection, b: Rejection): Rejection {
+  const edits = b.edits.length === 0 ? a.edits : a.edits.length === 0 ? b.edits : [...a.edits, ...b.edits];
+  return new Rejection([...a.reasons, ...b.reasons], edits);
 }
 
 /** Wrap one reason into a rejection. */

@@ -7,28 +7,31 @@
 import type { Logger } from 'pino';
 import { BodyTooLargeError, type Ctx, InvalidBodyError } from '../filters/context.js';
 import type { FilterImpl, Out } from '../filters/filter.js';
-import { INTERNAL_ERROR, problemReply, rejectionReply } from '../reply/problem.js';
+import { resolveMethod } from '../filters/allow.js';
+import { INTERNAL_ERROR, problemReply } from '../reply/problem.js';
 import { HttpRejection, InvalidBody, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { Reply, toReply } from '../reply/reply.js';
 import { setCookie } from '../reply/cookies.js';
 
 function failed(err: unknown, ctx: Ctx, logger: Logger | undefined): Reply {
   if (err instanceof BodyTooLargeError) {
-    return rejectionReply(new Rejection([new PayloadTooLarge(err.limit)]));
+    return new Rejection([new PayloadTooLarge(err.limit)]).toReply();
   }
-  if (err instanceof InvalidBodyError) return rejectionReply(new Rejection([new InvalidBody(err.message)]));
+  if (err instanceof InvalidBodyError) return new Rejection([new InvalidBody(err.message)]).toReply();
   ctx.error = err;
   logger?.error({ err, reqId: ctx.req.requestId }, 'request handler failed');
   return problemReply(INTERNAL_ERROR);
 }
 
-function settled(out: Out, ctx: Ctx, logger: Logger | undefined): Reply {
+function settled(out: Out, ctx: Ctx, logger: Logger | undefined, filter: FilterImpl<unknown[]>): Reply {
   if (out instanceof Rejection) {
+    // A route that is not an `or` (one route served alone) still answers 404 / 405 with Allow by the same rule.
+    if (out.rank === 1) out = resolveMethod(ctx, [filter], 0, out);
     ctx.rejection = out;
     if (!(out.preferred instanceof HttpRejection)) {
       logger?.error({ rejection: out.preferred }, 'unhandled custom rejection');
     }
-    return rejectionReply(out);
+    return out.toReply();
   }
   try {
     const r = toReply(out[0]);
@@ -60,9 +63,9 @@ export function settle(filter: FilterImpl<unknown[]>, ctx: Ctx): Reply | Promise
   }
   if (step instanceof Promise) {
     return step.then(
-      (out: Out) => settled(out, ctx, logger),
+      (out: Out) => settled(out, ctx, logger, filter),
       (err: unknown) => failed(err, ctx, logger),
     );
   }
-  return settled(step, ctx, logger);
+  return settled(step, ctx, logger, filter);
 }

@@ -74,6 +74,7 @@ export class WsUpgrade {
 }
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
+const GET_ONLY: ReadonlySet<string> = new Set(['GET']);
 
 function hasToken(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
@@ -131,6 +132,6 @@ export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
       }
       return [new WsUpgrade(opts, protocol)];
     },
-    { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) }, doc: { kind: 'ws' } },
+    { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) }, doc: { kind: 'ws' }, methods: GET_ONLY },
   );
 }
