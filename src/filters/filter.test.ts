@@ -4,7 +4,7 @@ import { NotFound, Rejection, reject } from '../reply/rejection.js';
 import { reply } from '../reply/index.js';
 import { any } from './any.js';
 import { header } from './header.js';
-import { uint } from './params.js';
+import { int, uint } from './params.js';
 import { path } from './path.js';
 
 // Ported from warp tests/filter.rs
@@ -80,6 +80,21 @@ describe('combinators (warp filter.rs)', () => {
       .map(() => [1, 'a'] as [number, string])
       .untuple();
     expect(await request().filter(f)).toEqual([1, 'a']);
+  });
+
+  it('a Rejection that reaches map() or then() past the types is honoured as that rejection, never a 200 body', async () => {
+    // A cast (or `any`, or plain JavaScript) gets past the compile-time check.
+    const smuggled = (): string => reject.notFound() as unknown as string;
+    const viaMap = path('notes', int).map(smuggled);
+    const res = await request().path('/notes/9').reply(viaMap);
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.text()).not.toContain('reasons');
+    const viaThen = path('notes', int).then(async () => smuggled());
+    expect((await request().path('/notes/9').reply(viaThen)).status).toBe(404);
+    // It rejects like any rejection: the next branch of an `or` gets its turn.
+    const routes = viaMap.or(path('notes', int).map(() => 'fallback'));
+    expect((await request().path('/notes/9').reply(routes)).text()).toBe('fallback');
   });
 
   it('then() awaits an async transform', async () => {

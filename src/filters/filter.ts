@@ -39,6 +39,15 @@ export type Check =
 export type Accepted<R> = Exclude<Awaited<R>, Rejection>;
 
 /**
+ * `R` itself, unless it can be a `Rejection`: then a message type no value
+ * has, so a `map` callback that may return a `Rejection` fails to compile
+ * where it is written. (Rejecting is `andThen`'s job.) `any` passes.
+ */
+export type NoRejection<R> = [Extract<Awaited<R>, Rejection>] extends [never]
+  ? R
+  : 'map and then cannot reject: return the Rejection from andThen instead';
+
+/**
  * A filter that extracts the tuple `T` from a request, or rejects.
  *
  * Handlers receive the values as separate arguments:
@@ -57,13 +66,19 @@ export interface Filter<T extends unknown[]> {
    * The rejections of both are merged by priority when both reject.
    */
   or<U extends unknown[]>(other: Filter<U>): Filter<T | U>;
-  /** Transform the values with a synchronous function. */
-  map<R>(fn: (...values: T) => R): Filter<[R]>;
+  /**
+   * Transform the values with a synchronous function. It cannot reject: a
+   * callback that may return a `Rejection` is a compile error (use
+   * `andThen`), and one that does anyway is still treated as that rejection,
+   * never served as a value.
+   */
+  map<R>(fn: (...values: T) => NoRejection<R>): Filter<[R]>;
   /**
    * Transform the values with an async function that cannot reject (a thrown
-   * error is a 500). Note: a filter is not a promise; do not `await` one.
+   * error is a 500; a `Rejection` is a compile error, as for `map`). Note: a
+   * filter is not a promise; do not `await` one.
    */
-  then<R>(fn: (...values: T) => R | Promise<R>): Filter<[Awaited<R>]>;
+  then<R>(fn: (...values: T) => NoRejection<R>): Filter<[Awaited<R>]>;
   /** Like `then`, but `fn` may return a `Rejection` (or a promise of one). */
   andThen<R>(fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>]>;
   /** On rejection, `fn` may produce the values (a tuple) instead, or reject again. */
@@ -154,17 +169,17 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
   or<U extends unknown[]>(other: Filter<U>): Filter<T | U> {
     return orFilter<T, U>(this, impl(other));
   }
-  map<R>(fn: (...values: T) => R): Filter<[R]> {
-    return mapFilter(this, fn);
+  map<R>(fn: (...values: T) => NoRejection<R>): Filter<[R]> {
+    return mapFilter<T, R>(this, fn as (...values: T) => R);
   }
-  then<R>(fn: (...values: T) => R | Promise<R>, onRejected?: unknown): Filter<[Awaited<R>]> {
+  then<R>(fn: (...values: T) => NoRejection<R>, onRejected?: unknown): Filter<[Awaited<R>]> {
     if (typeof onRejected === 'function') {
       // Called by the promise machinery: someone awaited a filter.
       throw new TypeError(
         'A weft Filter is not a promise: do not await it or return it from an async function',
       );
     }
-    return thenFilter(this, fn);
+    return thenFilter<T, R>(this, fn as (...values: T) => R);
   }
   andThen<R>(fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>]> {
     return andThenFilter(this, fn);

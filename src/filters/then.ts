@@ -1,6 +1,10 @@
+import { Rejection } from '../reply/rejection.js';
 import { type Filter, FilterImpl, type Out, type Step, isThenable, afterRun } from './filter.js';
 
-/** `a.then(fn)`: an async transform that cannot reject (a throw is a 500). */
+/** A `Rejection` that got past the types (`any`, JavaScript) rejects rather than being served. */
+const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
+
+/** `a.then(fn)`: an async transform that cannot reject (a throw is a 500; see map.ts on rejections). */
 export function thenFilter<T extends unknown[], R>(
   a: FilterImpl<T>,
   fn: (...values: T) => R | Promise<R>,
@@ -8,8 +12,8 @@ export function thenFilter<T extends unknown[], R>(
   const apply = (v: Out): Step => {
     if (!Array.isArray(v)) return v;
     const r = fn(...(v as T));
-    if (isThenable(r)) return Promise.resolve(r).then((value) => [value]);
-    return [r];
+    if (isThenable(r)) return Promise.resolve(r).then(wrap);
+    return wrap(r);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
   return new FilterImpl<[Awaited<R>]>('then', run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });

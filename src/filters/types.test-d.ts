@@ -75,6 +75,19 @@ describe('filter types', () => {
     path('a', 42);
   });
 
+  it('map() and then() cannot return a Rejection: that is a compile error at the callback', () => {
+    const notes = new Map<number, { text: string }>();
+    // @ts-expect-error: a map callback that may reject; andThen is the combinator that can
+    path('notes', int).map((id) => notes.get(id) ?? reject.notFound());
+    // @ts-expect-error: the same for a callback that always rejects
+    path('notes', int).map(() => reject());
+    // @ts-expect-error: then() cannot reject either, even asynchronously
+    path('notes', int).then(async (id) => notes.get(id) ?? reject.notFound());
+    // andThen takes the same callback, and its type drops the Rejection case.
+    expectTypeOf(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound())).toEqualTypeOf<Filter<[{ text: string }]>>();
+    expectTypeOf(path('notes', int).map((id) => notes.get(id))).toEqualTypeOf<Filter<[{ text: string } | undefined]>>();
+  });
+
   it('or() extracts the union of both branches', () => {
     const f = path(int).or(path(str));
     expectTypeOf(f).toEqualTypeOf<Filter<[number] | [string]>>();
