@@ -1,8 +1,12 @@
 /**
  * `cors(options)`: a wrapper that answers CORS preflights and adds the
- * `Access-Control-*` headers to replies. A request from an origin that is not
- * allowed, or a preflight for a method or header that is not allowed, is
- * rejected with 403 `CorsForbidden` (as in warp).
+ * `Access-Control-*` headers to every answer its routes produce: replies,
+ * and rejections too (a 400 with zod issues, 404, 405, 413), so a browser
+ * can read why a request failed. A rejection stays a rejection (another `or`
+ * branch may still match); it carries the headers to the problem+json reply
+ * it is served as, or to `rejection.toReply()` in a `recover`. A request from
+ * an origin that is not allowed, or a preflight for a method or header that
+ * is not allowed, is rejected with 403 `CorsForbidden` (as in warp).
  */
 import { CorsForbidden, type Rejection, rejectWith } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
@@ -78,7 +82,8 @@ export function cors(options: CorsOptions = {}): Wrapper {
       if (!anyOrigin && !allowed.has(origin)) return forbidden(`CORS origin ${JSON.stringify(origin)} is not allowed`);
       const requested = ctx.req.method === 'OPTIONS' ? ctx.req.header('access-control-request-method') : undefined;
       if (requested !== undefined) return preflight(ctx, origin, requested);
-      const after = (v: Out): Out => (Array.isArray(v) ? [decorate(v[0] as Reply, origin)] : v);
+      const after = (v: Out): Out =>
+        Array.isArray(v) ? [decorate(v[0] as Reply, origin)] : v.withEdit((r) => decorate(r, origin));
       const x = inner.run(ctx);
       return x instanceof Promise ? x.then(after) : after(x);
     };
