@@ -24,7 +24,7 @@ import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../reactor.js'
 import { NodeChunks, NodeExchange } from './request.js';
 import { writeRaw } from './write.js';
 import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../request-id.js';
-import { NodeSockets } from './websocket.js';
+import { NodeSockets, keepAcceptableOffers, wsServerOptions } from './websocket.js';
 
 type WsModule = typeof import('ws');
 
@@ -215,8 +215,7 @@ export class NodeReactor implements Reactor {
       wss = new ws.WebSocketServer({
         noServer: true,
         clientTracking: false,
-        maxPayload: o.maxPayload,
-        perMessageDeflate: o.compression,
+        ...wsServerOptions(ws, o),
         handleProtocols: (_offered, req) => this.pendingAccept.get(req)?.accept.protocol || false,
       });
       wss.on('headers', (headers: string[], req: IncomingMessage) => {
@@ -235,6 +234,7 @@ export class NodeReactor implements Reactor {
     if (socket === undefined || head === undefined) return;
     this.pendingAccept.set(req, { accept, requestId: ex.requestId });
     const remote = ex.remoteAddress();
+    keepAcceptableOffers(req, accept.options);
     this.serverFor(accept.options).handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingAccept.delete(req);
       this.sockets.add(ws, socket, accept.options, (t) => this.host.openSocket(t, accept, remote));

@@ -12,17 +12,89 @@
  * direct `send` on a socket first flushes its pending broadcast frames, so a
  * socket's order is the order of the calls.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
+import type { PerMessageDeflateOptions, ServerOptions, WebSocket } from 'ws';
 import type { Sender, TopicHub } from '../../broadcast/channel.js';
 import type { WsCounters } from '../observe.js';
+import { deflateOffers } from '../../ws/deflate.js';
 import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsSocket } from '../../ws/socket.js';
 import type { SendResult, Transport } from '../../ws/transport.js';
 
 const OPEN = 1;
+
+type WsModule = typeof import('ws');
+
+/**
+ * A `ws` socket whose own closes wait for the end of the turn. `ws` parses a
+ * whole read at once: it hands over the messages in it, then, on a protocol
+ * error or the peer's close frame further on, sends its close frame at once,
+ * before the connection's task has run to answer those messages. Deferred to
+ * `setImmediate`, the close goes out after every answer the task gives in the
+ * same turn, as on uWS. weft's own closes (`closeNow`) do not wait.
+ */
+export interface TurnEndSocket extends WebSocket {
+  closeNow(code: number, reason: string): void;
+}
+
+let turnEndClass: WsModule['WebSocket'] | undefined;
+
+function turnEndSocket(mod: WsModule): WsModule['WebSocket'] {
+  turnEndClass ??= class extends mod.WebSocket implements TurnEndSocket {
+    override close(code?: number, data?: string | Buffer): void {
+      setImmediate(() => super.close(code, data));
+    }
+    closeNow(code: number, reason: string): void {
+      super.close(code, reason);
+    }
+  };
+  return turnEndClass;
+}
+
+function isTurnEnd(ws: WebSocket): ws is TurnEndSocket {
+  return typeof (ws as Partial<TurnEndSocket>).closeNow === 'function';
+}
+
+/**
+ * permessage-deflate as the uws reactor negotiates it: no context takeover in
+ * either direction, so a socket keeps no compression window between messages.
+ */
+const DEFLATE: PerMessageDeflateOptions = {
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+};
+
+/**
+ * Leave on the request only the permessage-deflate offers weft accepts: `ws`
+ * fails the whole handshake (400) on an offer it cannot accept, where weft
+ * declines the offer and goes on uncompressed.
+ */
+export function keepAcceptableOffers(req: IncomingMessage, o: ResolvedWsOptions): void {
+  const offered = req.headers['sec-websocket-extensions'];
+  if (!o.compression || offered === undefined) return;
+  const kept = deflateOffers(offered, true);
+  if (kept === '') delete req.headers['sec-websocket-extensions'];
+  else req.headers['sec-websocket-extensions'] = kept;
+}
+
+/**
+ * The `ws` server options that carry weft's WebSocket policy. A message is
+ * bounded by its size alone (`maxPayload`, 1009 past it), as on uWS: `ws`'s
+ * own limit on the number of fragments (16384 by default, 1008 past it) is
+ * off, so a message of any size up to `maxPayload` may arrive in fragments of
+ * any size.
+ */
+export function wsServerOptions(mod: WsModule, o: ResolvedWsOptions): ServerOptions {
+  return {
+    maxPayload: o.maxPayload,
+    maxFragments: 0,
+    perMessageDeflate: o.compression ? DEFLATE : false,
+    WebSocket: turnEndSocket(mod),
+  };
+}
 
 /** One unmasked server frame (RFC 6455 §5.2) holding a whole message. */
 export function frame(payload: Uint8Array, binary: boolean): Buffer {
@@ -120,7 +192,8 @@ export class NodeTransport implements Transport {
   end(code: number, reason: string): void {
     if (this.closed) return;
     if (this.pending !== undefined) this.flush();
-    this.ws.close(code, reason);
+    if (isTurnEnd(this.ws)) this.ws.closeNow(code, reason);
+    else this.ws.close(code, reason);
   }
 
   bufferedAmount(): number {
