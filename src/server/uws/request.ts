@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
+import { deflateOffers } from '../../ws/deflate.js';
 import type { WsAccept } from '../../ws/filter.js';
 import type { ChunkSource, StreamedBody } from '../body.js';
 import { BaseExchange } from '../exchange.js';
@@ -128,7 +129,10 @@ export class UwsExchange extends BaseExchange {
     for (const [n, v] of accept.headers) res.writeHeader(n, v);
     res.writeHeader(REQUEST_ID_HEADER, this.requestId);
     const data: ConnData = { accept, remote: this.remote };
-    res.upgrade(data, this.header('sec-websocket-key') ?? '', accept.protocol, this.header('sec-websocket-extensions') ?? '', this.context as never);
+    // uWS has one compression setting per app: only a route that asked for compression passes the offers on,
+    // and not those asking for a smaller server window (uWS would accept them and compress with its own).
+    const offer = accept.options.compression ? deflateOffers(this.header('sec-websocket-extensions'), false) : '';
+    res.upgrade(data, this.header('sec-websocket-key') ?? '', accept.protocol, offer, this.context as never);
     this.res = undefined;
     this.status = 101;
   }

@@ -27,11 +27,17 @@ export class UwsHub implements TopicHub {
   constructor(
     private readonly app: App,
     private readonly counters: WsCounters,
+    /**
+     * Some route asked for compression. uWS compresses a published message
+     * for each socket that negotiated permessage-deflate, and only the
+     * sockets of such routes do (the upgrade offers it to uWS for them alone).
+     */
+    private readonly compress: boolean,
   ) {}
   publish(topic: string, data: string | Uint8Array, binary: boolean): void {
     // uWS writes in C++ and skips sockets over their backpressure limit without saying which: counted as sent.
     this.counters.out += this.app.numSubscribers(topic);
-    this.app.publish(topic, data, binary, false);
+    this.app.publish(topic, data, binary, this.compress);
   }
   subscribers(topic: string): number {
     return this.app.numSubscribers(topic);
@@ -44,13 +50,15 @@ export class UwsTransport implements Transport {
   constructor(
     private readonly ws: WebSocket<ConnData>,
     private readonly hub: UwsHub,
+    /** The route asked for compression (uWS compresses only if the socket negotiated it). */
+    private readonly compress: boolean,
   ) {}
   send(data: string | Uint8Array, binary: boolean): SendResult {
     if (this.closed) return 'dropped';
     let r = 2;
     // Sends come from tasks (after an await): cork them.
     this.ws.cork(() => {
-      r = this.ws.send(data, binary, false);
+      r = this.ws.send(data, binary, this.compress);
     });
     return SEND_RESULT[r] ?? 'dropped';
   }
@@ -72,16 +80,14 @@ export class UwsTransport implements Transport {
   }
 }
 
+const anyCompression = (all: ResolvedWsOptions[]) => all.some((o) => o.compression);
+
 /** uWS behavior settings for a set of `ws()` option objects (uWS has one per app). */
 function settingsFor(uws: Uws, all: ResolvedWsOptions[], logger: Logger | undefined) {
   const first = all[0] as ResolvedWsOptions;
-  const differ = all.some(
-    (o) => o.idleTimeout !== first.idleTimeout || o.compression !== first.compression || o.backpressure !== first.backpressure,
-  );
+  const differ = all.some((o) => o.idleTimeout !== first.idleTimeout || o.backpressure !== first.backpressure);
   if (differ) {
-    logger?.warn(
-      "ws(): routes use different idleTimeout/compression/backpressure; uWS has one setting per server, using the first route's",
-    );
+    logger?.warn("ws(): routes use different idleTimeout/backpressure; uWS has one setting per server, using the first route's");
   }
   // uWS terminates the process on some out-of-range values: check what ws() cannot know.
   const maxPayloadLength = Math.max(...all.map((o) => o.maxPayload));
@@ -96,7 +102,8 @@ function settingsFor(uws: Uws, all: ResolvedWsOptions[], logger: Logger | undefi
     maxBackpressure,
     idleTimeout: first.idleTimeout,
     closeOnBackpressureLimit: first.backpressure === 'close',
-    compression: first.compression ? uws.SHARED_COMPRESSOR | uws.SHARED_DECOMPRESSOR : uws.DISABLED,
+    // Per route: uWS negotiates permessage-deflate only where the upgrade passes the client's offer on.
+    compression: anyCompression(all) ? uws.SHARED_COMPRESSOR | uws.SHARED_DECOMPRESSOR : uws.DISABLED,
     sendPingsAutomatically: true,
   };
 }
@@ -113,7 +120,7 @@ export class UwsSockets {
     options: ResolvedWsOptions[],
     upgrade: (res: HttpResponse, req: HttpRequest, context: unknown) => void,
   ) {
-    this.hub = new UwsHub(app, host.wsCounters);
+    this.hub = new UwsHub(app, host.wsCounters, anyCompression(options));
     app.ws<ConnData>('/*', {
       ...settingsFor(uws, options, host.logger),
       upgrade: upgrade as never,
@@ -135,10 +142,10 @@ export class UwsSockets {
 
   private onOpen(ws: WebSocket<ConnData>): void {
     const data = ws.getUserData();
-    const transport = new UwsTransport(ws, this.hub);
+    const accept = data.accept as WsAccept;
+    const transport = new UwsTransport(ws, this.hub, accept.options.compression);
     data.transport = transport;
     this.open.add(ws);
-    const accept = data.accept as WsAccept;
     data.accept = undefined;
     transport.socket = this.host.openSocket(transport, accept, data.remote);
   }
