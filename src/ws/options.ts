@@ -2,7 +2,10 @@
 
 export interface WsOptions {
   /**
-   * Largest message accepted, in bytes; a larger one closes the socket (1009).
+   * Largest message accepted, in bytes once reassembled; a larger one closes
+   * the socket (1009). Only the size counts: a message may arrive in any
+   * number of fragments. On uWS, a message over the server's largest
+   * `maxPayload` is cut by uWS itself, without a close frame.
    * @default 65536
    */
   maxPayload?: number;
@@ -25,7 +28,10 @@ export interface WsOptions {
    */
   backpressure?: 'close' | 'drop';
   /**
-   * permessage-deflate with uWS's shared (zero-memory) compressor.
+   * permessage-deflate for this route: messages sent (`send` and channel
+   * fan-out) are compressed for clients that negotiated it. No context is kept
+   * between messages in either direction (uWS's shared compressor on uws), so
+   * a socket holds no compression window.
    * @default false
    */
   compression?: boolean;
