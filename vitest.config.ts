@@ -16,6 +16,7 @@ const SERVER_FILES = [
   'test/chat.test.ts',
   'test/ws-battery.test.ts',
   'test/battery.test.ts',
+  'test/hostile.test.ts',
   'test/chat.browser.test.ts',
   'test/contract.test.ts',
   'test/todos.test.ts',
@@ -28,6 +29,7 @@ const SERVER_FILES = [
   'test/files.test.ts',
   'test/multipart.test.ts',
   'test/todos.browser.test.ts',
+  'test/first-hour.test.ts',
 ];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.

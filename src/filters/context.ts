@@ -133,6 +133,13 @@ export class Ctx {
   private raw: string[] | undefined;
   private decoded: (string | null)[] | undefined;
 
+  /**
+   * Set by `ws()` when it accepts a handshake: the `WsUpgrade` the chain
+   * extracted. `or`, `orElse` and `recover` put it back when the chain that
+   * set it rejects, so at the end it belongs to the chain that answered.
+   */
+  upgrade: object | undefined = undefined;
+
   /** Set by `secureHeaders()`: this request's CSP nonce (`cspNonce()` extracts it). */
   cspNonce: string | undefined = undefined;
 

@@ -70,15 +70,17 @@ export interface Filter<T extends unknown[]> {
    * Transform the values with a synchronous function. It cannot reject: a
    * callback that may return a `Rejection` is a compile error (use
    * `andThen`), and one that does anyway is still treated as that rejection,
-   * never served as a value.
+   * never served as a value. (`R = never` is what a callback that fails
+   * that check extracts, so the one error is reported at the callback and
+   * not again, at length, wherever the routes are used.)
    */
-  map<R>(fn: (...values: T) => NoRejection<R>): Filter<[R]>;
+  map<R = never>(fn: (...values: T) => NoRejection<R>): Filter<[R]>;
   /**
    * Transform the values with an async function that cannot reject (a thrown
    * error is a 500; a `Rejection` is a compile error, as for `map`). Note: a
    * filter is not a promise; do not `await` one.
    */
-  then<R>(fn: (...values: T) => NoRejection<R>): Filter<[Awaited<R>]>;
+  then<R = never>(fn: (...values: T) => NoRejection<R>): Filter<[Awaited<R>]>;
   /** Like `then`, but `fn` may return a `Rejection` (or a promise of one). */
   andThen<R>(fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>]>;
   /** On rejection, `fn` may produce the values (a tuple) instead, or reject again. */

@@ -12,17 +12,19 @@ export function orElseFilter<T extends unknown[]>(
   a: FilterImpl<T>,
   fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>,
 ): Filter<T> {
-  const apply = (ctx: Ctx, pos: number, v: Out): Step => {
+  const apply = (ctx: Ctx, pos: number, upgrade: object | undefined, v: Out): Step => {
     if (Array.isArray(v)) return v;
     ctx.pos = pos;
+    ctx.upgrade = upgrade;
     const r = fn(v);
     if (isThenable(r)) return Promise.resolve(r).then(checked);
     return checked(r);
   };
   const run = (ctx: Ctx): Step => {
     const pos = ctx.pos;
+    const upgrade = ctx.upgrade;
     const x = a.run(ctx);
-    return x instanceof Promise ? x.then((v: Out) => apply(ctx, pos, v)) : apply(ctx, pos, x);
+    return x instanceof Promise ? x.then((v: Out) => apply(ctx, pos, upgrade, v)) : apply(ctx, pos, upgrade, x);
   };
   return new FilterImpl<T>('orElse', run, { needs: a.needs, inner: a as FilterImpl<unknown[]> });
 }

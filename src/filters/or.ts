@@ -22,9 +22,11 @@ export function runBranches(
 ): Step {
   let rej = prior;
   const route = ctx.route;
+  const upgrade = ctx.upgrade;
   for (; i < list.length; i++) {
     ctx.pos = pos;
     ctx.route = route;
+    ctx.upgrade = upgrade;
     const x = (list[i] as FilterImpl<unknown[]>).run(ctx);
     if (x instanceof Promise) {
       const next = i + 1;
@@ -41,6 +43,7 @@ export function runBranches(
   }
   ctx.pos = pos;
   ctx.route = route;
+  ctx.upgrade = upgrade;
   return rej !== undefined && rej.rank === 1 ? resolveMethod(ctx, list, pos, rej) : (rej as Rejection);
 }
 

@@ -76,4 +76,19 @@ describe('query (weft)', () => {
     expect(out.constructor).toBe('y');
     expect(Object.getPrototypeOf(out) === Object.prototype || Object.getPrototypeOf(out) === null).toBe(true);
   });
+
+  it('a field with z.number() says that query values are text and which schema converts them', async () => {
+    const routes = query(z.object({ limit: z.number(), on: z.boolean().optional(), q: z.string() })).map((v) => v);
+    const res = await request().path('/?limit=5&on=true&q=x').reply(routes);
+    expect(res.status).toBe(400);
+    const problem = res.json<{ detail: string; issues: { path: string[] }[] }>();
+    expect(problem.detail).toBe(
+      'Invalid query string: query values are text, so "limit", "on" cannot match a schema that expects another type; use z.coerce.number() / z.stringbool() in the query schema',
+    );
+    expect(problem.issues.map((i) => i.path)).toEqual([['limit'], ['on']]);
+    // A value of the right kind that fails for another reason keeps the plain detail.
+    const coerced = query(z.object({ limit: z.coerce.number<number>().max(10) })).map((v) => v);
+    expect((await request().path('/?limit=50').reply(coerced)).json<{ detail: string }>().detail).toBe('Invalid query string');
+    expect(await request().path('/?limit=5').filter(coerced)).toEqual([{ limit: 5 }]);
+  });
 });

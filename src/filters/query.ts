@@ -1,6 +1,6 @@
 /** Query-string filters. */
 import type { z } from 'zod';
-import { InvalidQuery, rejectWith } from '../reply/rejection.js';
+import { InvalidQuery, type Issue, rejectWith } from '../reply/rejection.js';
 import { NO_NEEDS } from './context.js';
 import { type Filter, FilterImpl, type FilterMeta } from './filter.js';
 
@@ -17,10 +17,41 @@ import { issuesOf, parseUrlEncoded } from './util.js';
  */
 function queryFn<S extends z.ZodType>(schema: S): Filter<[z.output<S>]> {
   return new FilterImpl<[z.output<S>]>('query', (ctx) => {
-    const r = schema.safeParse(parseUrlEncoded(ctx.req.query));
+    const input = parseUrlEncoded(ctx.req.query);
+    const r = schema.safeParse(input);
     if (r.success) return [r.data];
-    return rejectWith(new InvalidQuery('Invalid query string', issuesOf(r.error)));
+    return rejectWith(new InvalidQuery(detailOf(r.error.issues, input), issuesOf(r.error)));
   }, { ...QUERY_NEEDS, doc: { kind: 'query', schema } });
+}
+
+/** What converts query text into each type a schema may expect instead of a string. */
+const CONVERTERS: Readonly<Record<string, string>> = {
+  number: 'z.coerce.number()',
+  int: 'z.coerce.number().int()',
+  bigint: 'z.coerce.bigint()',
+  boolean: 'z.stringbool()',
+  date: 'z.coerce.date()',
+};
+
+/**
+ * The problem's detail. Query values are always text, so `z.number()` can
+ * never accept one: when that is what failed, say so and name the schema
+ * that converts (weft does not coerce behind the schema's back).
+ */
+function detailOf(issues: readonly (Issue & { readonly expected?: unknown })[], input: Record<string, string | string[]>): string {
+  const fields: string[] = [];
+  const fixes = new Set<string>();
+  for (const i of issues) {
+    const expected = i.expected;
+    if (i.code !== 'invalid_type' || typeof expected !== 'string' || CONVERTERS[expected] === undefined) continue;
+    let v: unknown = input;
+    for (const k of i.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+    if (typeof v !== 'string') continue;
+    fields.push(JSON.stringify(i.path.map(String).join('.')));
+    fixes.add(CONVERTERS[expected]);
+  }
+  if (fields.length === 0) return 'Invalid query string';
+  return `Invalid query string: query values are text, so ${fields.join(', ')} cannot match a schema that expects another type; use ${[...fixes].join(' / ')} in the query schema`;
 }
 
 /** The raw query string (without `?`); rejects with 400 when there is none, as in warp. */

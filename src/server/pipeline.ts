@@ -11,6 +11,7 @@ import { resolveMethod } from '../filters/allow.js';
 import { INTERNAL_ERROR, problemReply } from '../reply/problem.js';
 import { HttpRejection, InvalidBody, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { Reply, toReply } from '../reply/reply.js';
+import { WsAccept } from '../ws/filter.js';
 import { setCookie } from '../reply/cookies.js';
 
 function failed(err: unknown, ctx: Ctx, logger: Logger | undefined): Reply {
@@ -35,11 +36,22 @@ function settled(out: Out, ctx: Ctx, logger: Logger | undefined, filter: FilterI
   }
   try {
     const r = toReply(out[0]);
+    if (ctx.upgrade !== undefined && r.statusCode < 300 && !(r instanceof WsAccept)) throw new TypeError(NOT_UPGRADED);
     return r.pendingCookies === undefined ? r : signCookies(r, ctx);
   } catch (err) {
     return failed(err, ctx, logger);
   }
 }
+
+/**
+ * A route accepted a WebSocket handshake (`ws()` extracted a `WsUpgrade`) and
+ * answered it with a 2xx that is not an upgrade: its handler forgot to return
+ * `upgrade.onUpgrade(handler)`. A client would get a 200 where it waits for
+ * 101; the request is answered 500 and logged with this message instead.
+ */
+const NOT_UPGRADED =
+  'A WebSocket route accepted the handshake but did not upgrade: its handler must return upgrade.onUpgrade(handler) ' +
+  '(reject, or answer with a 4xx reply, to refuse the connection)';
 
 /** Sign the reply's signed cookies with the server's first secret: `Set-Cookie` lines. */
 function signCookies(r: Reply, ctx: Ctx): Reply {

@@ -130,7 +130,9 @@ export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
         const asked = offered.split(',').map((p) => p.trim());
         protocol = opts.protocols.find((p) => asked.includes(p)) ?? '';
       }
-      return [new WsUpgrade(opts, protocol)];
+      const upgrade = new WsUpgrade(opts, protocol);
+      ctx.upgrade = upgrade; // the pipeline checks that a handshake that got this far is answered by onUpgrade
+      return [upgrade];
     },
     { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) }, doc: { kind: 'ws' }, methods: GET_ONLY },
   );
