@@ -48,6 +48,11 @@ interface Expectations {
   answersBeforeProtocolError: boolean;
   /** A binary frame sent while a text message is fragmented. */
   binaryInsideFragmentedText: Ending | 'joined';
+  /**
+   * A message in more fragments than 16384 and than `maxPayload / 64` (on
+   * node, `ws` holds each fragment as its own Buffer; uWS appends them).
+   */
+  tinyFragments: Ending | 'echoed';
   /** A ping with RSV1 set on a compressed connection. */
   compressedPing: Ending | 'answered';
   /** permessage-deflate within a smaller server window when the client asks. */
@@ -65,6 +70,7 @@ const EXPECTED: Record<'uws' | 'node', Expectations> = {
     answersBeforeProtocolError: false,
     binaryInsideFragmentedText: 'joined',
     compressedPing: 'answered',
+    tinyFragments: 'echoed',
     limitsServerWindow: false,
   },
   node: {
@@ -77,6 +83,7 @@ const EXPECTED: Record<'uws' | 'node', Expectations> = {
     answersBeforeProtocolError: true,
     binaryInsideFragmentedText: 1002,
     compressedPing: 1002,
+    tinyFragments: 1008,
     limitsServerWindow: true,
   },
 };
@@ -537,6 +544,17 @@ describe('9 limits', () => {
       w.destroy();
     }, 60_000);
   }
+
+  it(`a message in more fragments than maxPayload / 64 (and 16384): ${EXPECT.tinyFragments}`, async () => {
+    const w = await open('/big');
+    const n = BIG / 64 + 1;
+    w.write(fragments(BINARY, noise(n), 1));
+    const ending = EXPECT.tinyFragments;
+    if (ending === 'echoed') {
+      expect((await w.message(0, 30_000))?.payload.length).toBe(n);
+      w.destroy();
+    } else await expectEnding(w, ending);
+  }, 60_000);
 
   it('echoes a message written to TCP in small pieces, and 1000 empty messages in order', async () => {
     const w = await open('/big');

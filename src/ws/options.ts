@@ -3,9 +3,11 @@
 export interface WsOptions {
   /**
    * Largest message accepted, in bytes once reassembled; a larger one closes
-   * the socket (1009). Only the size counts: a message may arrive in any
-   * number of fragments. On uWS, a message over the server's largest
-   * `maxPayload` is cut by uWS itself, without a close frame.
+   * the socket (1009). The size counts, not the fragments (on node, which
+   * keeps each fragment apart until the message completes, fragments must
+   * average 64 bytes once there are more than 16384: 1008 otherwise). On uWS,
+   * a message over the server's largest `maxPayload` is cut by uWS itself,
+   * without a close frame.
    * @default 65536
    */
   maxPayload?: number;

@@ -81,16 +81,26 @@ export function keepAcceptableOffers(req: IncomingMessage, o: ResolvedWsOptions)
 }
 
 /**
+ * Fragments `ws` keeps for one message, derived from `maxPayload`: a message
+ * of any size up to `maxPayload` in fragments of 64 bytes or more (Autobahn
+ * 9.3/9.4 send 4 MiB in 64-byte ones) is taken whole, as on uWS. `ws` holds
+ * each fragment as its own Buffer (~100 bytes of heap each): without a bound,
+ * a 1 MiB message in 1-byte fragments cost 106 MiB of heap; with it, a
+ * message's bookkeeping stays under about 1.6x `maxPayload` (1.6 MiB at least).
+ */
+const MIN_FRAGMENT = 64;
+const maxFragments = (maxPayload: number) => Math.max(16 * 1024, Math.ceil(maxPayload / MIN_FRAGMENT));
+
+/**
  * The `ws` server options that carry weft's WebSocket policy. A message is
- * bounded by its size alone (`maxPayload`, 1009 past it), as on uWS: `ws`'s
- * own limit on the number of fragments (16384 by default, 1008 past it) is
- * off, so a message of any size up to `maxPayload` may arrive in fragments of
- * any size.
+ * bounded by its size (`maxPayload`, 1009 past it), as on uWS, not by `ws`'s
+ * default count of 16384 fragments (which closed a 4 MiB message in 64-byte
+ * fragments with 1008); see `maxFragments` for the one bound kept.
  */
 export function wsServerOptions(mod: WsModule, o: ResolvedWsOptions): ServerOptions {
   return {
     maxPayload: o.maxPayload,
-    maxFragments: 0,
+    maxFragments: maxFragments(o.maxPayload),
     perMessageDeflate: o.compression ? DEFLATE : false,
     WebSocket: turnEndSocket(mod),
   };
