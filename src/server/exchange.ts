@@ -10,6 +10,7 @@ import type { Exchange, RequestObservation } from './reactor.js';
 
 export abstract class BaseExchange implements Exchange {
   aborted = false;
+  dropped = false;
   status = 0;
   deadline = 0;
   tracked = false;

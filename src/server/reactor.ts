@@ -80,6 +80,11 @@ export interface Exchange extends RequestSource {
   obs: RequestObservation | undefined;
   /** The client left, or the Server gave up on the request. */
   readonly aborted: boolean;
+  /**
+   * The reactor closed the connection before the answer, not the client (uWS
+   * does so when a request is pipelined behind one whose answer is pending).
+   */
+  readonly dropped: boolean;
   /** Set by the Server: in its in-flight set. */
   tracked: boolean;
   /** Set by the Server: when the handler timeout fires (`performance.now()` based). */

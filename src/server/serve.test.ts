@@ -340,7 +340,8 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
       return t;
     }));
     const c = await RawClient.connect(s.port);
-    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 10\r\n\r\nabcPOST / HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Sent alone: with a request pipelined behind it uWS closes unanswered (test/hostile.test.ts).
+    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 10\r\n\r\nabc');
     const r = await c.response();
     expect(r.status).toBe(400);
     expect(r.headers.connection).toBe('close');

@@ -438,8 +438,10 @@ export class Server implements ReactorHost {
     ex.onAbort(() => {
       ex.abort();
       this.done(ex);
-      // The client left: 499 (nginx's "client closed request") unless a streamed response had started.
-      this.complete(ex, ex.status === 0 ? 499 : ex.status, true);
+      // Before any answer: 499 (nginx's "client closed request") when the client left, 444
+      // (nginx's "closed without a response") when the reactor closed the connection itself.
+      // Once an answer was decided or started, its status.
+      this.complete(ex, ex.status !== 0 ? ex.status : ex.dropped ? 444 : 499, true);
     });
   }
 
@@ -462,7 +464,7 @@ export class Server implements ReactorHost {
     } else {
       void p.then(() => {
         this.done(ex);
-        this.complete(ex, ex.status, false);
+        this.complete(ex, ex.status, ex.aborted);
       });
     }
   }
@@ -477,7 +479,7 @@ export class Server implements ReactorHost {
     this.metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.logRequests) {
       const line = { reqId: ex.requestId, method: ex.method, path: ex.path, route, status, ms: Math.round(seconds * 1e6) / 1000 };
-      if (aborted) this.logger?.info({ ...line, aborted: true }, 'request aborted');
+      if (aborted) this.logger?.info({ ...line, aborted: true, closedBy: ex.dropped ? 'reactor' : 'client' }, 'request aborted');
       else this.logger?.info(line, 'request');
     }
     const error = obs.ctx.error;

@@ -20,8 +20,9 @@ import type { WsAccept } from '../../ws/filter.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import { NO_BODY, StreamedBody } from '../body.js';
 import { ListenError } from '../errors.js';
+import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../reactor.js';
-import { NodeChunks, NodeExchange } from './request.js';
+import { NodeChunks, NodeExchange, closing } from './request.js';
 import { writeRaw } from './write.js';
 import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../request-id.js';
 import { NodeSockets, keepAcceptableOffers, wsServerOptions } from './websocket.js';
@@ -29,7 +30,13 @@ import { NodeSockets, keepAcceptableOffers, wsServerOptions } from './websocket.
 type WsModule = typeof import('ws');
 
 const require = createRequire(import.meta.url);
-const DIGITS = /^\d+$/;
+
+/** How many header lines named `name` (lower case) are in node's `rawHeaders`. */
+function countLines(raw: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === name) n++;
+  return n;
+}
 /** The head must arrive within this long, and kept-alive connections idle this long close (uWS: 10 s). */
 const IDLE_MS = 10_000;
 /** The whole request (head and body) must arrive within this long: a slow POST is cut (uWS cuts it at about 10 s). */
@@ -39,7 +46,7 @@ const REQUEST_MS = 15_000;
 function parseErrorReply(code: string | undefined): Reply {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return fixedProblem(431, 'The request head is too large');
+      return headTooLarge();
     case 'HPE_INVALID_TRANSFER_ENCODING':
       return fixedProblem(400, 'Unsupported or conflicting Transfer-Encoding');
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
@@ -139,6 +146,9 @@ export class NodeReactor implements Reactor {
       socket.destroy();
       return;
     }
+    // The bytes after an answer that closes the connection are not a request: one answer
+    // per request, and node closes the socket once that answer is out.
+    if (closing.has(socket)) return;
     // The head did not parse: no method or path to report.
     const ex = { method: 'GET', status: 0, requestId: newRequestId() };
     const reply = parseErrorReply(err.code);
@@ -147,19 +157,17 @@ export class NodeReactor implements Reactor {
   }
 
   /** Why the request is answered before any filter runs, if it is. */
-  private refusal(req: IncomingMessage, url: string, te: string | undefined): Reply | undefined {
+  private refusal(req: IncomingMessage, url: string, cl: string | undefined, te: string | undefined): Reply | undefined {
     const host = this.host;
     if (host.closing) return host.drainingReply(url.split('?', 1)[0] as string);
     if (req.httpVersionMajor !== 1) return fixedProblem(505, 'Only HTTP/1.x is served here');
     const limits = host.limits;
-    if (url.length > limits.maxUrlBytes) return fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`);
-    if (req.rawHeaders.length > 2 * limits.maxHeaders) return fixedProblem(431, `More than ${limits.maxHeaders} header lines`);
-    // node's parser refuses Content-Length with Transfer-Encoding and doubled lengths; it reads
-    // other codings as a body-less request, so only plain `chunked` is accepted.
-    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
-      return fixedProblem(400, 'Unsupported Transfer-Encoding (only "chunked" is accepted)');
-    }
-    return undefined;
+    if (url.length > limits.maxUrlBytes) return targetTooLong(limits);
+    if (req.rawHeaders.length > 2 * limits.maxHeaders) return tooManyHeaders(limits);
+    if (cl === undefined && te === undefined) return undefined;
+    // node's parser refuses Content-Length with Transfer-Encoding and doubled lengths itself,
+    // and joins repeated Transfer-Encoding lines into one value: count them here.
+    return framingError(cl, te, 1, te === undefined ? 0 : countLines(req.rawHeaders, 'transfer-encoding'));
   }
 
   /** Answer before any filter ran, and close (a method, not a closure made per request). */
@@ -185,21 +193,20 @@ export class NodeReactor implements Reactor {
     const url = req.url ?? '/';
     const sent = req.headers[REQUEST_ID_HEADER];
     const rid = requestIdFrom(typeof sent === 'string' ? sent : undefined);
-    const te = req.headers['transfer-encoding'];
-    const refusal = this.refusal(req, url, te);
-    if (refusal !== undefined) return this.early(req, res, socket, head, method, url, rid, refusal);
+    // A request pipelined behind an answer that closes the connection is never run (nor answered).
+    if (closing.has(req.socket)) return;
     const h = req.headers;
+    const te = h['transfer-encoding'];
+    const cl = h['content-length'];
+    const refusal = this.refusal(req, url, cl, te);
+    if (refusal !== undefined) return this.early(req, res, socket, head, method, url, rid, refusal);
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? '' : url.slice(q + 1);
     let body = NO_BODY;
     if (res !== undefined && host.needs.body) {
-      const cl = h['content-length'];
-      let contentLength: number | undefined;
-      if (cl !== undefined) {
-        if (!DIGITS.test(cl)) return this.early(req, res, socket, head, method, url, rid, fixedProblem(400, 'Invalid Content-Length header'));
-        contentLength = Number(cl);
-      }
+      // framingError refused a Content-Length that is not plain digits.
+      const contentLength = cl === undefined ? undefined : Number(cl);
       const expected = (contentLength ?? 0) > 0 || te !== undefined;
       if (expected || contentLength !== undefined) body = new StreamedBody(new NodeChunks(req), contentLength, expected);
     }

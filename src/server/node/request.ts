@@ -30,6 +30,12 @@ export class NodeChunks implements ChunkSource {
   }
 }
 
+/**
+ * Connections whose last answer closes them: node parses what a client
+ * pipelined behind that request, and none of it may run (`NodeReactor.request`).
+ */
+export const closing = new WeakSet<object>();
+
 /** How the node reactor completes an accepted upgrade. */
 export type Upgrader = (ex: NodeExchange, accept: WsAccept) => void;
 
@@ -86,6 +92,7 @@ export class NodeExchange extends BaseExchange {
   respond(reply: Reply, close: boolean): void | Promise<void> {
     if (this.answered) return;
     this.answered = true;
+    if (close) closing.add(this.req.socket);
     if (this.res !== undefined) return writeReply(this.res, this, reply, close);
     if (this.socket !== undefined) return writeRaw(this.socket, this, reply);
   }

@@ -11,13 +11,12 @@
  * - stream with `write` + `onWritable` and honour backpressure;
  * - check what `send` returns.
  */
-import { fixedProblem } from '../../reply/problem.js';
 import type { Reply } from '../../reply/reply.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import { NO_BODY, StreamedBody } from '../body.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../reactor.js';
 import { ListenError } from '../errors.js';
-import { statusLine } from '../status.js';
+import { framingError, headTooLarge, targetTooLong } from '../framing.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../request-id.js';
 import { TRACE_HEADERS, otelTracer } from '../tracing.js';
 import { type App, type Binding, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, uwsHeadCap } from './binding.js';
@@ -27,15 +26,20 @@ import { UwsSockets } from './websocket.js';
 const decoder = new TextDecoder();
 const NO_VALUES: string[] = [];
 const NO_INDEX: ReadonlyMap<string, number> = new Map();
-const DIGITS = /^\d+$/;
 
-function countHeader(req: HttpRequest, name: string): number {
-  let n = 0;
+/** How many Content-Length and Transfer-Encoding lines (uWS's `getHeader` sees only the first of each). */
+function countFraming(req: HttpRequest): number {
+  let cl = 0;
+  let te = 0;
   req.forEach((k) => {
-    if (k === name) n++;
+    if (k === 'content-length') cl++;
+    else if (k === 'transfer-encoding') te++;
   });
-  return n;
+  return cl * FRAMING_TE + te;
 }
+
+/** `countFraming` packs both counts in one number: `cl * FRAMING_TE + te`. */
+const FRAMING_TE = 1 << 16;
 
 /** What one walk of the headers learns (uWS 20.30, which does not cap the head itself). */
 interface HeadScan {
@@ -43,18 +47,21 @@ interface HeadScan {
   bytes: number;
   /** How many Content-Length lines. */
   contentLengths: number;
+  /** How many Transfer-Encoding lines. */
+  transferEncodings: number;
 }
 
 /**
- * One walk of the headers: the head's size, the Content-Length count, and
+ * One walk of the headers: the head's size, the framing header counts, and
  * the first value of each header in `index` (into `values`), so no second
  * walk and no `getHeader` call into C++ per needed header.
  */
 function scanHead(req: HttpRequest, base: number, index: ReadonlyMap<string, number>, values: string[]): HeadScan {
-  const scan: HeadScan = { bytes: base, contentLengths: 0 };
+  const scan: HeadScan = { bytes: base, contentLengths: 0, transferEncodings: 0 };
   req.forEach((k, v) => {
     scan.bytes += k.length + v.length + 4;
     if (k === 'content-length') scan.contentLengths++;
+    else if (k === 'transfer-encoding') scan.transferEncodings++;
     const i = index.get(k);
     if (i !== undefined && values[i] === '') values[i] = v;
   });
@@ -162,7 +169,7 @@ export class UwsReactor implements Reactor {
     const limits = host.limits;
     const rawQuery = req.getQuery();
     if (path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) > limits.maxUrlBytes) {
-      reject(host, res, method, path, rid, fixedProblem(414, `The request target is longer than ${limits.maxUrlBytes} bytes`));
+      reject(host, res, method, path, rid, targetTooLong(limits));
       return;
     }
     let values = NO_VALUES;
@@ -170,30 +177,34 @@ export class UwsReactor implements Reactor {
     let cl: string;
     let te: string;
     let contentLengths: number;
+    let transferEncodings: number;
     const headBase = method.length + path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) + 12; // request line
     if (this.measureHead && !needs.allHeaders) {
       // uWS 20.30 does not cap the head: one walk measures it, counts Content-Length and reads the needed values.
       values = new Array<string>(this.names.length).fill('');
       const scan = scanHead(req, headBase, this.index, values);
       if (scan.bytes > limits.maxHeadBytes) {
-        reject(host, res, method, path, rid, fixedProblem(431, 'The request head is too large'));
+        reject(host, res, method, path, rid, headTooLarge());
         return;
       }
       cl = values[this.clIndex] as string;
       te = values[this.teIndex] as string;
       contentLengths = scan.contentLengths;
+      transferEncodings = scan.transferEncodings;
     } else {
       if (this.measureHead) {
         const scan = scanHead(req, headBase, NO_INDEX, []);
         if (scan.bytes > limits.maxHeadBytes) {
-          reject(host, res, method, path, rid, fixedProblem(431, 'The request head is too large'));
+          reject(host, res, method, path, rid, headTooLarge());
           return;
         }
       }
       cl = req.getHeader('content-length');
       te = req.getHeader('transfer-encoding');
       // Counted only when there is one: most requests carry no body.
-      contentLengths = cl === '' ? 0 : countHeader(req, 'content-length');
+      const counts = cl === '' && te === '' ? 0 : countFraming(req);
+      contentLengths = Math.floor(counts / FRAMING_TE);
+      transferEncodings = counts % FRAMING_TE;
       if (needs.allHeaders) {
         const h: Record<string, string> = Object.create(null) as Record<string, string>;
         req.forEach((k, v) => {
@@ -209,29 +220,17 @@ export class UwsReactor implements Reactor {
         }
       }
     }
-    // uWS frames the body by the first Content-Length and does not reject a second
-    // one; a proxy that reads the other would see a different request boundary.
-    if (cl !== '' && (te !== '' || contentLengths > 1)) {
-      reject(host, res, method, path, rid, fixedProblem(400, te !== '' ? 'Content-Length with Transfer-Encoding' : 'More than one Content-Length header'));
-      return;
-    }
-    // uWS decodes only plain `chunked`; anything else would be read as a body-less request.
-    if (te !== '' && te.trim().toLowerCase() !== 'chunked') {
-      reject(host, res, method, path, rid, fixedProblem(400, 'Unsupported Transfer-Encoding (only "chunked" is accepted)'));
+    const framing = framingError(cl, te, contentLengths, transferEncodings);
+    if (framing !== undefined) {
+      reject(host, res, method, path, rid, framing);
       return;
     }
     const query = needs.query ? (rawQuery ?? '') : '';
     const remote = needs.remote ? decoder.decode(res.getRemoteAddressAsText()) : '';
     let body = NO_BODY;
     if (needs.body) {
-      let contentLength: number | undefined;
-      if (cl) {
-        if (!DIGITS.test(cl)) {
-          reject(host, res, method, path, rid, fixedProblem(400, 'Invalid Content-Length header'));
-          return;
-        }
-        contentLength = Number(cl);
-      }
+      // framingError refused a Content-Length that is not plain digits.
+      const contentLength = cl === '' ? undefined : Number(cl);
       const expected = (contentLength ?? 0) > 0 || te !== '';
       body = expected || contentLength !== undefined ? new StreamedBody(new UwsChunks(res), contentLength, expected) : NO_BODY;
     }
@@ -244,11 +243,13 @@ const NO_HUB = {
   subscribers: () => 0,
 };
 
-/** Answer with a problem before any filter ran, and close the connection. */
+/**
+ * Answer with a problem before any filter ran, and close the connection: as
+ * every closing answer on uWS, from the next turn, so nothing the client sent
+ * behind this request is parsed or run (see `UwsExchange.respondAndClose`).
+ */
 function reject(host: ReactorHost, res: HttpResponse, method: string, path: string, rid: string, reply: Reply): void {
-  res.writeStatus(statusLine(reply.statusCode));
-  for (const [n, v] of reply.headers) res.writeHeader(n, v);
-  res.writeHeader(REQUEST_ID_HEADER, rid);
-  res.end(reply.body as string, true);
+  const ex = new UwsExchange(res, method, path, '', NO_VALUES, NO_VALUES, undefined, '', NO_BODY, host.logger, rid, undefined);
+  void ex.respond(reply, true);
   host.early(method, path, reply.statusCode, rid);
 }

@@ -37,10 +37,30 @@ export class UwsChunks implements ChunkSource {
   }
 }
 
+/**
+ * The last request uWS dispatched in this turn of the event loop (cleared at
+ * the end of the turn once a pending request cares). uWS closes a connection,
+ * unanswered, when a request is pipelined behind one whose answer is still
+ * pending; it does so while parsing the read that carried both, so an abort
+ * that arrives while its own request is still the last one dispatched is
+ * uWS's close, not a client that left.
+ */
+let lastDispatched: UwsExchange | undefined;
+let resetQueued = false;
+function resetTurn(): void {
+  lastDispatched = undefined;
+  resetQueued = false;
+}
+
 /** What the server copies from a uWS request (only what the filters need). */
 export class UwsExchange extends BaseExchange {
   /** Wakes a streamed reply waiting for `onWritable` (also on abort). */
   wake: (() => void) | undefined;
+  /** Set when uWS closed the connection itself before the answer (see `lastDispatched`). */
+  override dropped = false;
+  /** What runs when the connection goes before the answer is complete. */
+  private abortFn: (() => void) | undefined;
+  private abortAttached = false;
 
   constructor(
     /** Cleared once the response is complete: nothing may touch it after. */
@@ -59,6 +79,7 @@ export class UwsExchange extends BaseExchange {
     private readonly context: unknown,
   ) {
     super(method, path, query, body, logger, requestId);
+    lastDispatched = this;
   }
 
   /** uWS reads nothing for a response that has ended: close as before. */
@@ -101,15 +122,67 @@ export class UwsExchange extends BaseExchange {
   respond(reply: Reply, close: boolean): void | Promise<void> {
     const res = this.res;
     if (res === undefined) return;
-    const p = writeReply(res, this, reply, close);
+    if (close) return this.respondAndClose(res, reply);
+    const p = writeReply(res, this, reply, false);
     if (p === undefined) this.res = undefined;
     else return p.then(() => void (this.res = undefined));
   }
 
+  /**
+   * An answer that closes the connection, written on the next turn.
+   *
+   * uWS closes after `end(body, true)` only when it is not parsing: inside its
+   * request or data callback (and the microtasks after them) it goes on parsing
+   * what the client sent behind this request, and runs it. So reading stops
+   * now and the answer goes out from `setImmediate`; a request already read
+   * behind this one makes uWS close the connection before it is dispatched.
+   */
+  private respondAndClose(res: HttpResponse, reply: Reply): Promise<void> {
+    this.status = reply.statusCode;
+    this.attachAborted();
+    res.pause();
+    return new Promise((resolve) => {
+      setImmediate(() => {
+        const r = this.res;
+        if (r === undefined) return resolve(); // the connection is gone
+        let p: void | Promise<void> = undefined;
+        r.cork(() => {
+          p = writeReply(r, this, reply, true);
+        });
+        if (p === undefined) {
+          this.res = undefined;
+          resolve();
+        } else {
+          (p as Promise<void>).then(() => {
+            this.res = undefined;
+            resolve();
+          });
+        }
+      });
+    });
+  }
+
   onAbort(fn: () => void): void {
-    this.res?.onAborted(() => {
+    this.abortFn = fn;
+    this.attachAborted();
+  }
+
+  /** uWS keeps one abort handler per response: weft attaches it once. */
+  private attachAborted(): void {
+    const res = this.res;
+    if (res === undefined || this.abortAttached) return;
+    this.abortAttached = true;
+    if (lastDispatched === this && !resetQueued) {
+      resetQueued = true;
+      setImmediate(resetTurn);
+    }
+    res.onAborted(() => {
       this.res = undefined;
-      fn();
+      this.dropped = lastDispatched === this;
+      const fn = this.abortFn;
+      this.abortFn = undefined;
+      if (fn !== undefined) fn();
+      else this.abort();
     });
   }
 

@@ -1,0 +1,188 @@
+/**
+ * Hostile framing, on every reactor: each vector is sent with a request
+ * smuggled behind it in the same write, as a desynchronising proxy would pass
+ * it on. Whatever the reactor answers, the same things hold everywhere:
+ * - at most one answer (one status line) comes back;
+ * - the connection closes after it;
+ * - the smuggled request never runs;
+ * - the server goes on serving.
+ * And sent alone (nothing behind it), a refused request gets its status with
+ * `Connection: close`, and the connection closes.
+ *
+ * What a reactor's own parser decides, and how, is declared once below.
+ */
+import { type ExpectStatic, afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { body, del, get, path, post, reply, serve, str, type Server } from '../src/index.js';
+import { RawClient } from './helpers.js';
+import { REACTOR, uwsBuild } from './reactor.js';
+
+let server: Server;
+/** What ran, as `METHOD /path`. */
+const ran: string[] = [];
+
+beforeAll(async () => {
+  const routes = post()
+    .and(path('echo'))
+    .and(body.text({ limit: 1024 }))
+    .map((t) => {
+      ran.push('POST /echo');
+      return reply.text(`echo:${t}`);
+    })
+    .or(
+      del()
+        .and(path('items', str))
+        .map((id) => {
+          ran.push(`DELETE /items/${id}`);
+          return reply.empty(204);
+        }),
+    )
+    .or(
+      get()
+        .and(path.full())
+        .map((p) => {
+          ran.push(`GET ${p}`);
+          return reply.text('ok');
+        }),
+    );
+  server = await serve(routes, { logger: false }).listen({ port: 0 });
+});
+afterAll(() => server.close({ timeoutMs: 100 }));
+
+/** A state-changing request, named per vector so one that ran is pinned to its vector. */
+const smuggled = (i: number) => `DELETE /items/smuggled-${i} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n\r\n`;
+
+/** No answer: the reactor closed the connection without writing one. */
+const NONE = 0;
+
+/**
+ * What each reactor answers, where it differs from weft's own refusal.
+ *
+ * uws: weft answers a refusal from the next turn of the event loop (uWS closes
+ * only outside its parser), and uWS closes a connection, unanswered, when a
+ * request is pipelined behind one whose answer is still pending. So with a
+ * request smuggled behind it, a refusal weft decides is either its status or no
+ * answer at all. uWS's own parser refuses some heads before weft sees them:
+ * 20.30 closes silently, 20.57 answers 400.
+ *
+ * node: node's parser refuses doubled and conflicting lengths itself (400 from
+ * weft's `clientError`), and answers what it cannot parse with 400.
+ */
+const PIPELINED_BEHIND_REFUSAL: readonly number[] = REACTOR === 'uws' ? [NONE] : [];
+const PARSER_REFUSES: readonly number[] = REACTOR === 'uws' ? [NONE, 400] : [400];
+
+interface Vector {
+  readonly name: string;
+  /** The request, up to where the smuggled one is appended. */
+  readonly bytes: string;
+  /** The status weft (or the reactor's parser) answers, sent alone. */
+  readonly status: number;
+  /** Other answers the reactors may give (see above). */
+  readonly also?: readonly number[];
+}
+
+const post1 = (headers: string, rest = '') => `POST /echo HTTP/1.1\r\nHost: x\r\n${headers}\r\n\r\n${rest}`;
+const chunked = (rest: string) => post1('Transfer-Encoding: chunked', rest);
+
+const VECTORS: readonly Vector[] = [
+  { name: 'two differing Content-Lengths', bytes: post1('Content-Length: 2\r\nContent-Length: 40', 'xx'), status: 400, also: PARSER_REFUSES },
+  { name: 'two equal Content-Lengths', bytes: post1('Content-Length: 2\r\nContent-Length: 2', 'xx'), status: 400, also: PARSER_REFUSES },
+  { name: 'a Content-Length list', bytes: post1('Content-Length: 2, 2', 'xx'), status: 400, also: PARSER_REFUSES },
+  { name: 'a signed Content-Length', bytes: post1('Content-Length: +2', 'xx'), status: 400, also: PARSER_REFUSES },
+  { name: 'a hexadecimal Content-Length', bytes: post1('Content-Length: 0x2', 'xx'), status: 400, also: PARSER_REFUSES },
+  { name: 'Content-Length with Transfer-Encoding', bytes: post1('Content-Length: 5\r\nTransfer-Encoding: chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'Transfer-Encoding: chunked, identity', bytes: post1('Transfer-Encoding: chunked, identity', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'Transfer-Encoding: xchunked', bytes: post1('Transfer-Encoding: xchunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'Transfer-Encoding: identity', bytes: post1('Transfer-Encoding: identity', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'Transfer-Encoding: chunked, chunked', bytes: post1('Transfer-Encoding: chunked, chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'two Transfer-Encoding lines', bytes: post1('Transfer-Encoding: chunked\r\nTransfer-Encoding: identity', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'two chunked Transfer-Encoding lines', bytes: post1('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'Transfer-Encoding: gzip, chunked (a coding weft does not implement)', bytes: post1('Transfer-Encoding: gzip, chunked', '0\r\n\r\n'), status: 501, also: PARSER_REFUSES },
+  { name: 'a space before the colon', bytes: post1('Transfer-Encoding : chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'a folded Transfer-Encoding', bytes: post1('Transfer-Encoding:\r\n chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'a vertical tab before chunked', bytes: post1('Transfer-Encoding: \x0bchunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'a chunk size that is not hexadecimal', bytes: chunked('zz\r\nabc\r\n0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'a chunk size that overflows', bytes: chunked('fffffffffffffffff1\r\nabc\r\n0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
+  { name: 'a chunked body over the route limit', bytes: chunked(`800\r\n${'a'.repeat(0x800)}\r\n0\r\n\r\n`), status: 413 },
+  { name: 'a request target over 8 KiB', bytes: `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, status: 414, also: PARSER_REFUSES },
+  { name: 'a request head over 16 KiB', bytes: `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, status: 431, also: PARSER_REFUSES },
+  { name: 'HTTP/2.0 on the request line', bytes: 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', status: 505, also: PARSER_REFUSES },
+  { name: 'a NUL in a header value', bytes: 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n', status: 400, also: PARSER_REFUSES },
+];
+
+/** Write `bytes` on a fresh connection and wait until the server closes it. */
+async function exchange(bytes: string, expect: ExpectStatic): Promise<{ statuses: number[]; raw: string }> {
+  const c = await RawClient.connect(server.port);
+  c.write(bytes);
+  // The server must close: the failsafe only turns a hang into a clear failure.
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    c.closed.then(() => true),
+    new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), 15_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  const raw = c.received;
+  c.destroy();
+  expect(closed, `the server did not close the connection; received ${JSON.stringify(raw.slice(0, 200))}`).toBe(true);
+  const statuses = [...raw.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
+  return { statuses, raw };
+}
+
+async function stillServes(expect: ExpectStatic): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/fresh`);
+  expect(await res.text()).toBe('ok');
+}
+
+// Concurrent: where uWS 20.30's parser refuses a head it stays silent until its
+// 10 s timeout closes the connection; the vectors wait for their closes together.
+describe.concurrent(`hostile framing (${REACTOR} reactor)`, () => {
+  for (const [i, v] of VECTORS.entries()) {
+    it(`${v.name}: one answer, then close; a request smuggled behind it never runs`, async ({ expect }) => {
+      const { statuses } = await exchange(v.bytes + smuggled(i), expect);
+      expect(statuses.length).toBeLessThanOrEqual(1);
+      expect([v.status, ...(v.also ?? []), ...PIPELINED_BEHIND_REFUSAL]).toContain(statuses[0] ?? NONE);
+      expect(ran).not.toContain(`DELETE /items/smuggled-${i}`);
+      await stillServes(expect);
+    });
+
+    it(`${v.name}: sent alone, ${v.status} and close`, async ({ expect }) => {
+      const { statuses, raw } = await exchange(v.bytes, expect);
+      expect(statuses.length).toBeLessThanOrEqual(1);
+      expect([v.status, ...(v.also ?? [])]).toContain(statuses[0] ?? NONE);
+      if (statuses[0] === v.status) expect(raw.toLowerCase()).toContain('connection: close');
+      await stillServes(expect);
+    });
+  }
+
+  it('a well-framed request pipelined behind a good one is answered in order', async ({ expect }) => {
+    const c = await RawClient.connect(server.port);
+    c.write(post1('Content-Length: 2', 'hi') + 'GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await c.response()).body).toBe('echo:hi');
+    expect((await c.response()).body).toBe('ok');
+    c.destroy();
+  });
+});
+
+describe(`valid chunked bodies (${REACTOR} reactor)`, () => {
+  /** uWS 20.30's parser mis-reads chunk extensions and trailers (RFC 9112 §7.1.1, §7.1.2). */
+  const oldUws = () => uwsBuild(server) === '20.30';
+
+  it('a chunk extension is ignored, the body kept (not on uWS 20.30)', async ({ skip }) => {
+    if (oldUws()) skip();
+    const c = await RawClient.connect(server.port);
+    c.write(chunked('5;name=v\r\nhello\r\n0\r\n\r\n'));
+    expect((await c.response()).body).toBe('echo:hello');
+    c.destroy();
+  });
+
+  it('a trailer section ends the body and the connection serves the next request (not on uWS 20.30)', async ({ skip }) => {
+    if (oldUws()) skip();
+    const c = await RawClient.connect(server.port);
+    c.write(chunked('5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n'));
+    expect((await c.response()).body).toBe('echo:hello');
+    c.write('GET /after-trailer HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await c.response()).body).toBe('ok');
+    c.destroy();
+  });
+});
