@@ -7,6 +7,8 @@
  *
  * Reports delivered messages/s, latency from the server's timestamp to
  * receipt (p50/p99), missing deliveries, and server CPU per delivered message.
+ * Heap per socket is load-tests/chat-heap.ts (`npm run bench:chat-heap`): it
+ * serves the chat in its own process so it can force collections.
  */
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
@@ -19,7 +21,8 @@ const rate = rateArg || 10;
 const seconds = secondsArg || 10;
 
 const server = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', 'examples/chat/server.ts'], {
-  env: { ...process.env, PORT: '0' },
+  // Every client comes from 127.0.0.1: lift the demo's per-address connection limit for the run.
+  env: { ...process.env, PORT: '0', CHAT_MAX_CONNECTIONS_PER_ADDRESS: String(clients + 10) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const port = await new Promise<number>((resolve) => {

@@ -10,7 +10,8 @@ const url = (p: string) => `ws://127.0.0.1:${app.port}${p}`;
 const isMsg = (m: Record<string, unknown>) => m.type === 'message';
 
 beforeAll(async () => {
-  app = await startExample('examples/chat/server.ts');
+  // Every client here comes from 127.0.0.1: room for the 200-client test (the limits have their own test below).
+  app = await startExample('examples/chat/server.ts', { CHAT_MAX_CONNECTIONS_PER_ADDRESS: '1000' });
   base = `http://127.0.0.1:${app.port}`;
 });
 afterAll(() => {
@@ -181,6 +182,31 @@ describe('examples/chat', () => {
     expect([...reference].sort((x, y) => (x as number) - (y as number))).toEqual(reference); // ids increase
     for (const c of clients) expect(c.inbox.filter(isMsg).map((m) => m.id)).toEqual(reference);
     for (const c of clients) c.ws.close();
+  });
+});
+
+describe('examples/chat per-address limits', () => {
+  it('answers 429 before any upgrade once an address holds its connections or rooms, and frees them on close', async () => {
+    const child = await startExample('examples/chat/server.ts', { CHAT_MAX_CONNECTIONS_PER_ADDRESS: '3', CHAT_MAX_ROOMS_PER_ADDRESS: '2' });
+    try {
+      const at = (p: string) => `ws://127.0.0.1:${child.port}${p}`;
+      const open = async (p: string) => {
+        const c = await connectWs(at(p));
+        await c.next((m) => m.type === 'welcome');
+        return c;
+      };
+      const a1 = await open('/chat/a?name=a1');
+      await open('/chat/a?name=a2');
+      await open('/chat/b?name=b1');
+      expect(await handshakeStatus(at('/chat/a?name=a3'))).toBe(429); // a fourth connection
+      a1.ws.close();
+      await until(async () => ((await (await fetch(`http://127.0.0.1:${child.port}/health`)).json()) as { connections: number }).connections === 2);
+      expect(await handshakeStatus(at('/chat/c?name=c1'))).toBe(429); // a third room
+      const a3 = await open('/chat/a?name=a3'); // a room it holds, within the connections
+      expect(a3.inbox[0]).toMatchObject({ type: 'welcome', room: 'a' });
+    } finally {
+      child.proc.kill('SIGKILL');
+    }
   });
 });
 

@@ -19,6 +19,8 @@
  *                     {"type":"error","message"}                          bad client frame; the socket stays open
  *   client -> server  {"type":"message","text":"1..2000 chars"}
  *   Frames over 64 KiB close the socket; more than 20 messages/s sustained (burst 40) closes it with 1008.
+ *   Each connection is in one room. One client address may hold 64 connections and 16 rooms at once
+ *   (per instance; `limits`): past either, the handshake is answered 429 before any upgrade.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -29,12 +31,14 @@ import {
   type ActorRef,
   type Backplane,
   type Filter,
+  HttpRejection,
   InvalidPath,
   type Receiver,
   type Reply,
   type Sender,
   type WsSocket,
   actor,
+  addr,
   channel,
   cspNonce,
   get,
@@ -70,6 +74,61 @@ const ClientFrame = z.object({ type: z.literal('message'), text: z.string().min(
 
 export const HISTORY = 50;
 export const RATE = { perSecond: 20, burst: 40 };
+
+/** What one client address may hold at once, per instance: every socket and every room costs memory. */
+export interface ChatLimits {
+  /** Open chat sockets from one address. @default 64 */
+  connectionsPerAddress: number;
+  /** Distinct rooms those sockets are in (each room is a named channel). @default 16 */
+  roomsPerAddress: number;
+}
+export const DEFAULT_LIMITS: ChatLimits = { connectionsPerAddress: 64, roomsPerAddress: 16 };
+
+/** 429: a client address already holds as many connections or rooms as it may. */
+class TooManyFromAddress extends HttpRejection {
+  readonly name = 'TooManyFromAddress';
+  readonly status = 429;
+  readonly title = 'Too Many Requests';
+}
+
+/** What each client address holds: its open sockets, and how many of them are in each room. */
+class AddressTable {
+  private readonly held = new Map<string, { connections: number; rooms: Map<string, number> }>();
+
+  constructor(readonly limits: ChatLimits) {}
+
+  /** Why `address` may not open a socket in `room` now, or undefined when it may. */
+  refusal(address: string, room: string): string | undefined {
+    const h = this.held.get(address);
+    if (h === undefined) return undefined;
+    if (h.connections >= this.limits.connectionsPerAddress) {
+      return `at most ${this.limits.connectionsPerAddress} chat connections per client address`;
+    }
+    if (!h.rooms.has(room) && h.rooms.size >= this.limits.roomsPerAddress) {
+      return `at most ${this.limits.roomsPerAddress} rooms per client address`;
+    }
+    return undefined;
+  }
+
+  /** Count a socket in; false (and nothing counted) when a limit is reached. */
+  take(address: string, room: string): boolean {
+    if (this.refusal(address, room) !== undefined) return false;
+    let h = this.held.get(address);
+    if (h === undefined) this.held.set(address, (h = { connections: 0, rooms: new Map() }));
+    h.connections++;
+    h.rooms.set(room, (h.rooms.get(room) ?? 0) + 1);
+    return true;
+  }
+
+  release(address: string, room: string): void {
+    const h = this.held.get(address);
+    if (h === undefined) return;
+    const n = (h.rooms.get(room) ?? 1) - 1;
+    if (n === 0) h.rooms.delete(room);
+    else h.rooms.set(room, n);
+    if (--h.connections === 0) this.held.delete(address);
+  }
+}
 
 /** A token bucket: `burst` tokens, refilled at `perSecond`. */
 class TokenBucket {
@@ -239,6 +298,8 @@ export interface ChatOptions {
   logger?: Logger;
   /** Prometheus metrics, served at GET /metrics (pass the same to `serve`). */
   metrics?: Metrics;
+  /** Per-address limits. @default DEFAULT_LIMITS */
+  limits?: Partial<ChatLimits>;
 }
 
 /** The chat state and routes. `connections` counts open chat sockets. */
@@ -250,10 +311,12 @@ export class Chat {
   private nextConn = 0;
   private nextGuest = 0;
   private nextMessage = 0;
+  private readonly addresses: AddressTable;
   connections = 0;
 
   constructor(private readonly options: ChatOptions = {}) {
     this.worker = options.worker ?? 0;
+    this.addresses = new AddressTable({ ...DEFAULT_LIMITS, ...options.limits });
     const bp = options.backplane;
     this.members = bp ? new RedisMembers(bp) : new LocalMembers(this.worker, options.logger);
     // Members of a crashed instance: whoever notices tells their rooms they left.
@@ -273,7 +336,12 @@ export class Chat {
   }
 
   /** One connection's task: welcome, join, relay messages, leave. */
-  private async session(socket: WsSocket, roomName: string, name: string): Promise<void> {
+  private async session(socket: WsSocket, roomName: string, name: string, address: string): Promise<void> {
+    // Checked at the handshake too; counted here, where the socket is known to be open (no leak if it never opens).
+    if (!this.addresses.take(address, roomName)) {
+      socket.close(1008, this.addresses.refusal(address, roomName) ?? 'too many connections');
+      return;
+    }
     const room = this.room(roomName);
     room.sessions++;
     const id = `${this.instance}-${++this.nextConn}`;
@@ -304,6 +372,7 @@ export class Chat {
         room.tx.send(ev);
       }
     } finally {
+      this.addresses.release(address, roomName);
       this.connections--;
       void this.members.remove(room.name, key).catch((err: unknown) => this.log(err));
       room.tx.send({ type: 'leave', name });
@@ -330,9 +399,12 @@ export class Chat {
     const socket = roomName
       .and(query(NameQuery))
       .and(ws({ maxPayload: 64 * 1024, idleTimeout: 120 }))
-      .map((room, q, upgrade) => {
+      .and(addr.remote())
+      .andThen((room, q, upgrade, address) => {
+        const refused = this.addresses.refusal(address, room);
+        if (refused !== undefined) return reject.with(new TooManyFromAddress(refused));
         const name = q.name ?? `guest-${++this.nextGuest}`;
-        return upgrade.onUpgrade((s) => this.session(s, room, name));
+        return upgrade.onUpgrade((s) => this.session(s, room, name, address));
       });
     const home = get()
       .and(path())

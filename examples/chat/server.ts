@@ -3,13 +3,14 @@
  *   PORT (default 3000), HOST (default 127.0.0.1)
  *   WORKERS=n    n workers on the one port (threads on uws, processes on node)
  *   REDIS_URL    join every instance on this Redis into one chat
+ *   CHAT_MAX_CONNECTIONS_PER_ADDRESS (64), CHAT_MAX_ROOMS_PER_ADDRESS (16): what one client address may hold
  * GET /metrics is Prometheus' exposition; GET /health readiness, /health/live liveness.
  */
 import { pino } from 'pino';
 import { serve, workers } from '../../src/index.js';
 import { redis } from '../../src/redis/index.js';
 import { metrics } from '../../src/metrics/index.js';
-import { Chat } from './app.js';
+import { Chat, type ChatLimits } from './app.js';
 
 const logger = pino();
 const port = Number(process.env.PORT ?? 3000);
@@ -24,10 +25,24 @@ async function start(worker: number): Promise<void> {
   // Give Redis a moment at start; if it is down the chat serves locally and joins up when it is back.
   if (backplane && !(await backplane.whenConnected(5000))) log.warn('Redis is not answering yet; starting anyway');
   const m = metrics(); // GET /metrics; with WORKERS=n one scrape sums every worker
-  const chat = new Chat({ backplane, worker, logger: log, metrics: m });
+  const chat = new Chat({ backplane, worker, logger: log, metrics: m, limits: limitsFromEnv() });
   // On shutdown leave Redis cleanly, so the other instances see this one's users go at once.
   const onClose = () => backplane?.close();
   await serve(chat.routes(), { logger: log, signals: count === 0, onClose, metrics: m }).listen({ port, host });
+}
+
+/** Per-address limits from the environment; unset or invalid values keep the defaults. */
+function limitsFromEnv(): Partial<ChatLimits> {
+  const read = (name: string): number | undefined => {
+    const n = Number(process.env[name]);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const out: Partial<ChatLimits> = {};
+  const connections = read('CHAT_MAX_CONNECTIONS_PER_ADDRESS');
+  const rooms = read('CHAT_MAX_ROOMS_PER_ADDRESS');
+  if (connections !== undefined) out.connectionsPerAddress = connections;
+  if (rooms !== undefined) out.roomsPerAddress = rooms;
+  return out;
 }
 
 if (count > 0) await workers(count, ({ id }) => start(id), { logger });
