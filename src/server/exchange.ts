@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/filter.js';
-import { AbortedError, type StreamedBody } from './body.js';
+import { CLIENT_GONE, type StreamedBody } from './body.js';
 import type { Exchange, RequestObservation } from './reactor.js';
 
 export abstract class BaseExchange implements Exchange {
@@ -42,7 +42,7 @@ export abstract class BaseExchange implements Exchange {
   /** Made on first use: most requests never read it. */
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
-    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(new AbortedError());
+    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(CLIENT_GONE);
     return this.controller.signal;
   }
 
@@ -65,7 +65,7 @@ export abstract class BaseExchange implements Exchange {
   }
 
   /** The client went away (or the server gave up on this request). */
-  abort(reason: Error = new AbortedError()): void {
+  abort(reason: Error = CLIENT_GONE): void {
     if (this.aborted) return;
     this.aborted = true;
     this.body.abort();

@@ -513,6 +513,25 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
       expect(ran).toBe(1);
     });
 
+    it('a mass disconnect is logged in batches: every abort counted once, the first of a turn in full, the rest as one line', async () => {
+      const { logger, lines } = memoryLogger();
+      const s = await start(post().and(path('up')).and(body.text()).map((t) => t), { logger });
+      const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(s.port)));
+      for (const c of clients) c.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npart');
+      await until(() => s.pending === clients.length);
+      for (const c of clients) c.destroy();
+      const counted = () =>
+        lines.reduce((n, l) => n + (l.msg === 'request aborted' ? 1 : l.msg === 'requests aborted' ? (l.count as number) : 0), 0);
+      await until(() => counted() === clients.length);
+      for (const l of lines.filter((x) => x.msg === 'requests aborted')) {
+        const by = l.closedBy as { client: number; reactor: number };
+        expect(by.client + by.reactor).toBe(l.count);
+        expect(Object.values(l.routes as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(l.count);
+      }
+      expect(lines.filter((l) => l.msg === 'request')).toEqual([]); // no answer was made up for a client that left
+      expect((await fetch(`http://127.0.0.1:${s.port}/up`, { method: 'POST', body: 'next' })).status).toBe(200);
+    });
+
     it('a body over the smallest body limit is not read first: the 413 comes before any of it is sent', async () => {
       const s = await start(post().and(path('small')).and(body.text({ limit: 10 })).map((t) => t));
       const c = await RawClient.connect(s.port);

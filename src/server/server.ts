@@ -146,6 +146,14 @@ function reactorChoice(opt: ReactorChoice | undefined): ReactorChoice {
  */
 const PREFETCH_MAX = 64 * 1024;
 
+/** The `requests aborted` line: how many requests ended unanswered in one turn, after the first. */
+interface AbortBatch {
+  count: number;
+  closedBy: { client: number; reactor: number };
+  /** Route template → how many. */
+  routes: Record<string, number>;
+}
+
 /** A weft HTTP server. Build with `serve(filter, options)`, then `await server.listen(...)`. */
 export class Server implements ReactorHost {
   readonly logger: Logger | undefined;
@@ -176,6 +184,8 @@ export class Server implements ReactorHost {
   private readonly prefetchMax: number;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
+  /** Aborts after the first in this turn of the event loop, logged as one line at its end. */
+  private abortBatch: AbortBatch | undefined;
 
   /** @internal use `serve()` */
   constructor(filter: Filter<[Replyable]>, private readonly opts: ServeOptions = {}) {
@@ -479,7 +489,7 @@ export class Server implements ReactorHost {
     this.metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.logRequests) {
       const line = { reqId: ex.requestId, method: ex.method, path: ex.path, route, status, ms: Math.round(seconds * 1e6) / 1000 };
-      if (aborted) this.logger?.info({ ...line, aborted: true, closedBy: ex.dropped ? 'reactor' : 'client' }, 'request aborted');
+      if (aborted) this.logAbort(line, ex.dropped);
       else this.logger?.info(line, 'request');
     }
     const error = obs.ctx.error;
@@ -489,6 +499,33 @@ export class Server implements ReactorHost {
       publishDone(requestChannel, obs.message, error);
     }
     if (obs.span !== undefined) endRequestSpan(obs.span, ex.method, route, status, error);
+  }
+
+  /**
+   * Aborts are logged in batches, one per turn of the event loop: the first in
+   * full, the rest of that turn as one `requests aborted` line with counts. A
+   * mass disconnect (thousands of clients at once) then costs two lines, not
+   * thousands; metrics still count every request.
+   */
+  private logAbort(line: Record<string, unknown>, dropped: boolean): void {
+    const closedBy = dropped ? 'reactor' : 'client';
+    const batch = this.abortBatch;
+    if (batch === undefined) {
+      this.logger?.info({ ...line, aborted: true, closedBy }, 'request aborted');
+      this.abortBatch = { count: 0, closedBy: { client: 0, reactor: 0 }, routes: {} };
+      setImmediate(() => this.flushAborts());
+      return;
+    }
+    batch.count++;
+    batch.closedBy[closedBy]++;
+    const route = line.route as string;
+    batch.routes[route] = (batch.routes[route] ?? 0) + 1;
+  }
+
+  private flushAborts(): void {
+    const batch = this.abortBatch;
+    this.abortBatch = undefined;
+    if (batch !== undefined && batch.count > 0) this.logger?.info(batch, 'requests aborted');
   }
 
   /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */

@@ -142,7 +142,9 @@ export class NodeReactor implements Reactor {
   }
 
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+    // The client reset, left mid-request (its request, if one was in flight, is logged as aborted),
+    // or cannot be written to: nothing to answer.
+    if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
       return;
     }
