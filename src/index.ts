@@ -5,7 +5,7 @@
  */
 
 // Filters and combinators
-export type { Filter, Wrapper, Accepted } from './filters/filter.js';
+export type { Filter, Wrapper, Accepted, NoRejection } from './filters/filter.js';
 export { path } from './filters/path.js';
 export type { PathPart, PathValues, PathFilters } from './filters/path.js';
 export { str, int, uint, float, uuid, param, rest } from './filters/params.js';
