@@ -21,7 +21,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ServerProc, measure, median, startServer, stopServer } from './lib.js';
-import { loadBinding } from '../src/server/uws/binding.js';
+import { loadBinding } from '../src/reactor/uws/binding.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 7;

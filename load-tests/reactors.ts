@@ -13,7 +13,7 @@
  * load on core 1. Prints a table with the targets of issue 8 marked.
  */
 import { type ServerProc, cpuMicros, measure, median, runPinned, startServer, stopServer } from './lib.js';
-import { loadBinding } from '../src/server/uws/binding.js';
+import { loadBinding } from '../src/reactor/uws/binding.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 3;

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerProc, measureWrk, median, startServer, stopServer } from './lib.js';
 import { SEARCH_HEADERS, SEARCH_PATH, TODO_BODY } from './servers/common.js';
-import { loadBinding } from '../src/server/uws/binding.js';
+import { loadBinding } from '../src/reactor/uws/binding.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 3;

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerProc, measure, median, startServer, stopServer } from './lib.js';
-import { loadBinding } from '../src/server/uws/binding.js';
+import { loadBinding } from '../src/reactor/uws/binding.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 5;

@@ -5,7 +5,7 @@
  */
 
 // Filters and combinators
-export type { Filter, Wrapper, Accepted, NoRejection } from './filters/filter.js';
+export type { Filter, Wrapper, Accepted, NoRejection } from './filter/filter.js';
 export { path } from './filters/path.js';
 export type { PathPart, PathValues, PathFilters } from './filters/path.js';
 export { str, int, uint, float, uuid, param, rest } from './filters/params.js';
@@ -34,7 +34,7 @@ export { files } from './files/index.js';
 export { openapi, doc } from './openapi/index.js';
 export type { OpenApiOptions, OperationDoc, ResponseDoc } from './openapi/index.js';
 export type { FilesOptions } from './files/index.js';
-export { BodyTooLargeError, InvalidBodyError } from './filters/context.js';
+export { BodyTooLargeError, InvalidBodyError } from './filter/context.js';
 
 // WebSockets
 export { ws, WsUpgrade, WsAccept, WsSocket, Message } from './ws/index.js';
@@ -90,8 +90,8 @@ export { Reply, SizedBody, toReply, encodeSse } from './reply/reply.js';
 export type { ReplyBody, ReplyBuilder, Replyable, SseEvent, SseOptions, Chunk } from './reply/reply.js';
 export { InvalidHeaderError } from './reply/headers.js';
 export type { CookieOptions, CookieSettings } from './reply/cookies.js';
-export { secureHeaders, cspNonce } from './reply/secure-headers.js';
-export type { SecureHeadersOptions } from './reply/secure-headers.js';
+export { secureHeaders, cspNonce } from './filters/secure-headers.js';
+export type { SecureHeadersOptions } from './filters/secure-headers.js';
 export type { Problem } from './reply/problem.js';
 export {
   Rejection,
@@ -120,12 +120,12 @@ export type { Issue, Reject } from './reply/rejection.js';
 // Server
 export { serve, Server } from './server/server.js';
 export type { ServeOptions, ListenOptions, CloseOptions } from './server/server.js';
-export { ListenError, TimeoutError } from './server/errors.js';
+export { ListenError, TimeoutError } from './reactor/errors.js';
 
 // Observability (Prometheus metrics are in 'weft/metrics')
-export { health } from './server/health.js';
-export type { HealthOptions } from './server/health.js';
-export type { MetricsSink, ObservedServer, WsCounters } from './server/observe.js';
-export type { RequestMessage, TaskMessage, WsMessage } from './server/tracing.js';
-export type { ReactorChoice, ReactorInfo, Limits, TlsFiles } from './server/reactor.js';
-export { NativeBindingError } from './server/uws/binding.js';
+export { health } from './filters/health.js';
+export type { HealthOptions } from './filters/health.js';
+export type { MetricsSink, ObservedServer, WsCounters } from './runtime/counters.js';
+export type { RequestMessage, TaskMessage, WsMessage } from './runtime/tracing.js';
+export type { ReactorChoice, ReactorInfo, Limits, TlsFiles } from './reactor/contract.js';
+export { NativeBindingError } from './reactor/uws/binding.js';

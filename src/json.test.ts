@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import sjson from 'secure-json-parse';
 import { describe, expect, it } from 'vitest';
-import { parseJson } from './json.js';
+import { parseJson } from './runtime/json.js';
 
 /** What secure-json-parse makes of `text`: the value, or the error's class and message. */
 function reference(text: string): { value: unknown } | { error: string } {

@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { body, get, path, post, reply, serve } from '../../src/index.js';
-import { loadBinding } from '../../src/server/uws/binding.js';
+import { loadBinding } from '../../src/reactor/uws/binding.js';
 import { PORT, ready } from './common.js';
 
 const KIND = process.env.KIND ?? 'weft-uws';

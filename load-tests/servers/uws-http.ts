@@ -1,5 +1,5 @@
 /** Raw uWebSockets.js: the same routes by hand (the baseline). */
-import { type HttpResponse, loadBinding } from '../../src/server/uws/binding.js';
+import { type HttpResponse, loadBinding } from '../../src/reactor/uws/binding.js';
 import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
 
 // The same binding weft's uws reactor loads (and the same head cap).

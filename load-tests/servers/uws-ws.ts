@@ -1,5 +1,5 @@
 /** Raw uWebSockets.js pub/sub: the fan-out baseline. */
-import { loadBinding } from '../../src/server/uws/binding.js';
+import { loadBinding } from '../../src/reactor/uws/binding.js';
 import { PORT, ready } from './common.js';
 
 // The same binding weft's uws reactor loads (and the same head cap).

@@ -75,11 +75,11 @@
  * sockets are attached natively. `send` returns the local count, zero
  * included: others may be listening.
  */
-import { parseJson } from '../json.js';
+import { parseJson } from '../runtime/json.js';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 import { ClosedError, EmptyError, LaggedError } from '../sync/errors.js';
 import { workerBus } from './bus.js';
-import { runtimeCounters } from '../server/observe.js';
+import { runtimeCounters } from '../runtime/counters.js';
 
 /** Where native subscribers live: a uWS app, or the test harness's hub. */
 export interface TopicHub {

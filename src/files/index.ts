@@ -17,12 +17,12 @@ import { realpath, stat } from 'node:fs/promises';
 import { type Stats } from 'node:fs';
 import { basename, extname, join, sep } from 'node:path';
 import { contentType } from 'mime-types';
-import type { Ctx } from '../filters/context.js';
-import { type Filter, FilterImpl, type Step } from '../filters/filter.js';
+import type { Ctx } from '../filter/context.js';
+import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
 import { METHOD_NOT_ALLOWED, NOT_FOUND } from '../reply/rejection.js';
 import { Reply, SizedBody } from '../reply/reply.js';
-import { REST_FRAGMENT } from '../filters/template.js';
-import { needsHeaders } from '../filters/context.js';
+import { REST_FRAGMENT } from '../filter/template.js';
+import { needsHeaders } from '../filter/context.js';
 
 export interface FilesOptions {
   /**

@@ -1,6 +1,6 @@
 /** Filters that always match. */
-import { NO_NEEDS } from './context.js';
-import { type Filter, FilterImpl } from './filter.js';
+import { NO_NEEDS } from '../filter/context.js';
+import { type Filter, FilterImpl } from '../filter/filter.js';
 
 const EMPTY: [] = [];
 const anyFilter = new FilterImpl<[]>('any', () => EMPTY, { pure: true });

@@ -17,11 +17,11 @@ import {
   UnsupportedMediaType,
   rejectWith,
 } from '../reply/rejection.js';
-import { type Ctx, NO_NEEDS, type Needs } from './context.js';
-import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from './filter.js';
+import { type Ctx, NO_NEEDS, type Needs } from '../filter/context.js';
+import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
 import { issuesOf, mediaType, parseUrlEncoded } from './util.js';
 import { multipart } from './multipart.js';
-import { parseJson } from '../json.js';
+import { parseJson } from '../runtime/json.js';
 
 /** The default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -1,8 +1,8 @@
 /** Cookie filters: read one cookie from the `Cookie` request header. */
 import { InvalidCookie, MissingCookie, rejectWith } from '../reply/rejection.js';
-import type { Ctx } from './context.js';
-import { needsHeaders } from './context.js';
-import { type Filter, FilterImpl } from './filter.js';
+import type { Ctx } from '../filter/context.js';
+import { needsHeaders } from '../filter/context.js';
+import { type Filter, FilterImpl } from '../filter/filter.js';
 
 /** The value of cookie `name` in a `Cookie` header, or `undefined`. Quotes are removed; no decoding. */
 export function findCookie(headerValue: string | undefined, name: string): string | undefined {

@@ -10,8 +10,8 @@
  */
 import { CorsForbidden, type Rejection, rejectWith } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
-import { type Ctx, mergeNeeds, needsHeaders } from './context.js';
-import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from './filter.js';
+import { type Ctx, mergeNeeds, needsHeaders } from '../filter/context.js';
+import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
 
 export interface CorsOptions {
   /**

@@ -1,8 +1,8 @@
 /** Header filters. Names are case-insensitive; the server copies only the headers these name. */
 import type { z } from 'zod';
 import { InvalidHeader, MissingHeader, rejectWith } from '../reply/rejection.js';
-import { NO_NEEDS, needsHeaders } from './context.js';
-import { type Filter, FilterImpl } from './filter.js';
+import { NO_NEEDS, needsHeaders } from '../filter/context.js';
+import { type Filter, FilterImpl } from '../filter/filter.js';
 import { issuesOf } from './util.js';
 
 function headerFn(name: string): Filter<[string]>;

@@ -1,7 +1,7 @@
 /** `log(...)`: a wrapper that reports each reply a filter produces. */
 import type { Reply } from '../reply/reply.js';
-import type { Ctx } from './context.js';
-import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from './filter.js';
+import type { Ctx } from '../filter/context.js';
+import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
 
 /** What `log.custom` receives for each reply. */
 export interface LogInfo {

@@ -4,7 +4,7 @@ import { reply } from '../reply/index.js';
 import type { Replyable } from '../reply/reply.js';
 import { MethodNotAllowed, NotFound, reject } from '../reply/rejection.js';
 import { any } from './any.js';
-import type { Filter } from './filter.js';
+import type { Filter } from '../filter/filter.js';
 import { del, get, head, method, options, patch, post, put } from './method.js';
 import { uint } from './params.js';
 import { path } from './path.js';

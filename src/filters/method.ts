@@ -6,7 +6,7 @@
  * Fastify and Hono do; `head()` accepts HEAD alone.
  */
 import { METHOD_NOT_ALLOWED } from '../reply/rejection.js';
-import { type Filter, FilterImpl } from './filter.js';
+import { type Filter, FilterImpl } from '../filter/filter.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

@@ -11,8 +11,8 @@
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { z } from 'zod';
 import { BodyConsumed, InvalidBody, PayloadTooLarge, Rejection, UnsupportedMediaType, rejectWith } from '../reply/rejection.js';
-import { BodyTooLargeError, type Ctx, InvalidBodyError, NO_NEEDS, type Needs } from './context.js';
-import { type Filter, FilterImpl, type Step } from './filter.js';
+import { BodyTooLargeError, type Ctx, InvalidBodyError, NO_NEEDS, type Needs } from '../filter/context.js';
+import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
 import { issuesOf, mediaType } from './util.js';
 
 /** A text field of the form. */

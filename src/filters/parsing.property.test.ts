@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { request } from '../test/index.js';
 import { cookie, findCookie } from './cookie.js';
-import { Ctx, type RequestSource } from './context.js';
+import { Ctx, type RequestSource } from '../filter/context.js';
 import { header } from './header.js';
 import { int, str } from './params.js';
 import { path } from './path.js';

@@ -7,10 +7,10 @@
  * Segments are percent-decoded first; invalid encoding rejects with 400.
  */
 import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rejection.js';
-import type { Ctx } from './context.js';
-import { type Check, type DocSegment, type Filter, FilterImpl, type Out } from './filter.js';
+import type { Ctx } from '../filter/context.js';
+import { type Check, type DocSegment, type Filter, FilterImpl, type Out } from '../filter/filter.js';
 import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
-import { Fragment, REST_FRAGMENT, type TemplatePart } from './template.js';
+import { Fragment, REST_FRAGMENT, type TemplatePart } from '../filter/template.js';
 
 /** A part of `path(...)`: a static segment, a param, or `rest`. */
 export type PathPart = string | Param<unknown> | Rest;

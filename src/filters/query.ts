@@ -1,8 +1,8 @@
 /** Query-string filters. */
 import type { z } from 'zod';
 import { InvalidQuery, type Issue, rejectWith } from '../reply/rejection.js';
-import { NO_NEEDS } from './context.js';
-import { type Filter, FilterImpl, type FilterMeta } from './filter.js';
+import { NO_NEEDS } from '../filter/context.js';
+import { type Filter, FilterImpl, type FilterMeta } from '../filter/filter.js';
 
 const QUERY_NEEDS: FilterMeta = { needs: { ...NO_NEEDS, query: true } };
 import { issuesOf, parseUrlEncoded } from './util.js';

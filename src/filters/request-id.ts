@@ -1,7 +1,7 @@
 /** `requestId()` and `logger()`: the request's id, and a logger that carries it. */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { type Filter, FilterImpl } from './filter.js';
+import { type Filter, FilterImpl } from '../filter/filter.js';
 
 let silent: Logger | undefined;
 

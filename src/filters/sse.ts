@@ -1,5 +1,5 @@
 /** `lastEventId()`: where a Server-Sent Events client asks to resume. */
-import type { Filter } from './filter.js';
+import type { Filter } from '../filter/filter.js';
 import { header } from './header.js';
 
 /**

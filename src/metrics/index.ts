@@ -23,14 +23,14 @@
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { workerBus } from '../broadcast/bus.js';
 import type { BackplaneLink } from '../broadcast/backplane.js';
-import type { Filter } from '../filters/filter.js';
+import type { Filter } from '../filter/filter.js';
 import { get } from '../filters/method.js';
 import { reply } from '../reply/index.js';
 import type { Reply } from '../reply/reply.js';
-import { type MetricsSink, type ObservedServer, runtimeCounters, taskListeners } from '../server/observe.js';
+import { type MetricsSink, type ObservedServer, runtimeCounters, taskListeners } from '../runtime/counters.js';
 import { poolContext } from '../server/workers.js';
 
-export type { MetricsSink, ObservedServer } from '../server/observe.js';
+export type { MetricsSink, ObservedServer } from '../runtime/counters.js';
 
 /** One metric as `registry.getMetricsAsJSON()` gives it (what workers exchange). */
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];

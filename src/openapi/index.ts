@@ -7,7 +7,7 @@
  * parts read; `map`, `then`, `recover` and wrappers pass through.
  */
 import type { z } from 'zod';
-import { type DocLeaf, type DocSegment, type Filter, FilterImpl, impl } from '../filters/filter.js';
+import { type DocLeaf, type DocSegment, type Filter, FilterImpl, impl } from '../filter/filter.js';
 import { jsonSchemaOf } from '../filters/util.js';
 
 /** What `doc(...)` attaches to a route. */

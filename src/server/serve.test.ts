@@ -5,16 +5,16 @@ import { z } from 'zod';
 import { RawClient, delay, memoryLogger, rawOnce, until } from '../../test/helpers.js';
 import { any, signal } from '../filters/any.js';
 import { body } from '../filters/body.js';
-import type { Filter } from '../filters/filter.js';
+import type { Filter } from '../filter/filter.js';
 import { get, post } from '../filters/method.js';
 import { str } from '../filters/params.js';
 import { path } from '../filters/path.js';
 import { reply } from '../reply/index.js';
 import type { Replyable } from '../reply/reply.js';
 import { REACTOR } from '../../test/reactor.js';
-import { ListenError } from './errors.js';
+import { ListenError } from '../reactor/errors.js';
 import { type Server, serve } from './server.js';
-import { loadBinding } from './uws/binding.js';
+import { loadBinding } from '../reactor/uws/binding.js';
 
 const servers: Server[] = [];
 async function start(filter: Filter<[Replyable]>, opts: Parameters<typeof serve>[1] = { logger: false }) {

@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { type Filter, type FilterImpl, impl } from '../filters/filter.js';
-import { Ctx, type Needs, type ServerEnv } from '../filters/context.js';
+import { type Filter, type FilterImpl, impl } from '../filter/filter.js';
+import { Ctx, type Needs, type ServerEnv } from '../filter/context.js';
 import { fixedProblem } from '../reply/problem.js';
 import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import type { Reply, Replyable } from '../reply/reply.js';
@@ -20,8 +20,8 @@ import { WsAccept } from '../ws/filter.js';
 import { type SpawnTask, openConnection } from '../ws/open.js';
 import type { WsSocket } from '../ws/socket.js';
 import type { Transport } from '../ws/transport.js';
-import { TimeoutError } from './errors.js';
-import { settle } from './pipeline.js';
+import { TimeoutError } from '../reactor/errors.js';
+import { settle } from '../filter/settle.js';
 import {
   type Exchange,
   type Limits,
@@ -33,9 +33,9 @@ import {
   type ResolvedLimits,
   type TlsFiles,
   resolveLimits,
-} from './reactor.js';
-import { createReactor } from './select.js';
-import { type MetricsSink, WsCounters, methodLabel } from './observe.js';
+} from '../reactor/contract.js';
+import { createReactor } from './choose-reactor.js';
+import { type MetricsSink, WsCounters, methodLabel } from '../runtime/counters.js';
 import {
   type RequestMessage,
   type WsMessage,
@@ -48,9 +48,9 @@ import {
   watchTracer,
   withContext,
   wsChannel,
-} from './tracing.js';
+} from '../runtime/tracing.js';
 import type { Context, Tracer } from '@opentelemetry/api';
-import { defaultLogger } from './log.js';
+import { defaultLogger } from '../runtime/logger.js';
 import { liveServers, poolContext, probePort } from './workers.js';
 
 export interface ServeOptions {

@@ -21,10 +21,10 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type BusMessage, isBusMessage, joinBus } from '../broadcast/bus.js';
-import { ListenError } from './errors.js';
-import { defaultLogger } from './log.js';
-import type { ReactorChoice } from './reactor.js';
-import { loadBinding } from './uws/binding.js';
+import { ListenError } from '../reactor/errors.js';
+import { defaultLogger } from '../runtime/logger.js';
+import type { ReactorChoice } from '../reactor/contract.js';
+import { loadBinding } from '../reactor/uws/binding.js';
 
 /** Threads (uws: one App per thread on a shared port) or processes (node:cluster). */
 export type PoolMode = 'threads' | 'processes';

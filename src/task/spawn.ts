@@ -12,7 +12,7 @@
  * lazily, and the error goes to the `onError` hook (the server logs it).
  */
 import type { Logger } from 'pino';
-import { runtimeCounters, taskListeners } from '../server/observe.js';
+import { runtimeCounters, taskListeners } from '../runtime/counters.js';
 import {
   type RequestSpan,
   type TaskMessage,
@@ -23,7 +23,7 @@ import {
   startTaskSpan,
   taskChannel,
   withContext,
-} from '../server/tracing.js';
+} from '../runtime/tracing.js';
 
 /** What a task records for metrics and tracing (only when someone listens). */
 interface TaskTrace {

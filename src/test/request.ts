@@ -14,13 +14,13 @@
  * ```
  */
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type BodySource, Ctx, type RequestSource, type ServerEnv } from '../filters/context.js';
-import { type Filter, impl } from '../filters/filter.js';
+import { BodyTooLargeError, type BodySource, Ctx, type RequestSource, type ServerEnv } from '../filter/context.js';
+import { type Filter, impl } from '../filter/filter.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
-import { settle } from '../server/pipeline.js';
-import { bodiless } from '../server/status.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../server/request-id.js';
+import { settle } from '../filter/settle.js';
+import { bodiless } from '../reply/status.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../runtime/request-ids.js';
 import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 
 class BufferBody implements BodySource {

@@ -5,16 +5,16 @@
  */
 import type { Logger } from 'pino';
 import type { Sender, TopicHub } from '../broadcast/channel.js';
-import { type Filter, impl } from '../filters/filter.js';
+import { type Filter, impl } from '../filter/filter.js';
 import type { Replyable } from '../reply/reply.js';
-import { settle } from '../server/pipeline.js';
+import { settle } from '../filter/settle.js';
 import { spawn } from '../task/spawn.js';
 import { WsAccept } from '../ws/filter.js';
 import { Message } from '../ws/message.js';
 import { openConnection } from '../ws/open.js';
 import type { CloseInfo, SendResult, Transport, WsSocket } from '../ws/socket.js';
-import { REQUEST_ID_HEADER } from '../server/request-id.js';
-import { WsCounters } from '../server/observe.js';
+import { REQUEST_ID_HEADER } from '../runtime/request-ids.js';
+import { WsCounters } from '../runtime/counters.js';
 import { RequestBuilder, type TestResponse, toTestResponse } from './request.js';
 
 /** The handshake was answered with an HTTP response instead of an upgrade. */

@@ -11,8 +11,8 @@
  * combines with any other filter; the server upgrades only after the whole
  * chain accepted (async steps included), and never on an aborted request.
  */
-import { NO_NEEDS } from '../filters/context.js';
-import { type Filter, FilterImpl } from '../filters/filter.js';
+import { NO_NEEDS } from '../filter/context.js';
+import { type Filter, FilterImpl } from '../filter/filter.js';
 import {
   ForbiddenOrigin,
   InvalidUpgrade,

@@ -1,5 +1,5 @@
 /** A WebSocket message: text (a string) or binary (bytes). */
-import { parseJson } from '../json.js';
+import { parseJson } from '../runtime/json.js';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { JoinHandle, Outcome } from '../task/spawn.js';
-import type { WsCounters } from '../server/observe.js';
+import type { WsCounters } from '../runtime/counters.js';
 import type { WsAccept } from './filter.js';
 import { type Transport, WsSocket } from './socket.js';
 

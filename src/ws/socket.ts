@@ -11,7 +11,7 @@ import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../filters/util.js';
 import { Message } from './message.js';
 import type { SendResult, Transport } from './transport.js';
-import type { WsCounters } from '../server/observe.js';
+import type { WsCounters } from '../runtime/counters.js';
 
 export type { SendResult, Transport } from './transport.js';
 

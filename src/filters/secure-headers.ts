@@ -4,10 +4,10 @@
  * per-request CSP nonce that `cspNonce()` extracts for inline scripts and styles.
  */
 import { randomBytes } from 'node:crypto';
-import type { Ctx } from '../filters/context.js';
-import { type Filter, FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filters/filter.js';
-import { checkHeader } from './headers.js';
-import { Reply } from './reply.js';
+import type { Ctx } from '../filter/context.js';
+import { type Filter, FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
+import { checkHeader } from '../reply/headers.js';
+import { Reply } from '../reply/reply.js';
 
 /** CSP directives: name → sources (`'self'`, `https:`, ...). An empty list writes the bare directive. */
 export type CspDirectives = Readonly<Record<string, readonly string[]>>;

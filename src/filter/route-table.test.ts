@@ -4,11 +4,11 @@ import { Rejection } from '../reply/rejection.js';
 import { request } from '../test/index.js';
 import { Ctx } from './context.js';
 import { type Filter, impl } from './filter.js';
-import { header } from './header.js';
-import { del, get, post } from './method.js';
+import { header } from '../filters/header.js';
+import { del, get, post } from '../filters/method.js';
 import { runBranches } from './or.js';
-import { int } from './params.js';
-import { path } from './path.js';
+import { int } from '../filters/params.js';
+import { path } from '../filters/path.js';
 
 type Part = 'a' | 'b' | 'c' | 'int';
 interface RouteSpec {

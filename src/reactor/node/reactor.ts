@@ -21,10 +21,10 @@ import type { ResolvedWsOptions } from '../../ws/options.js';
 import { NO_BODY, StreamedBody } from '../body.js';
 import { ListenError } from '../errors.js';
 import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
-import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../reactor.js';
+import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
 import { NodeChunks, NodeExchange, closing } from './request.js';
 import { writeRaw } from './write.js';
-import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../request-id.js';
+import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../../runtime/request-ids.js';
 import { NodeSockets, keepAcceptableOffers, wsServerOptions } from './websocket.js';
 
 type WsModule = typeof import('ws');

@@ -5,9 +5,9 @@
  * run exactly the same code. Synchronous filters settle synchronously.
  */
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type Ctx, InvalidBodyError } from '../filters/context.js';
-import type { FilterImpl, Out } from '../filters/filter.js';
-import { resolveMethod } from '../filters/allow.js';
+import { BodyTooLargeError, type Ctx, InvalidBodyError } from './context.js';
+import type { FilterImpl, Out } from './filter.js';
+import { resolveMethod } from './allow.js';
 import { INTERNAL_ERROR, problemReply } from '../reply/problem.js';
 import { HttpRejection, InvalidBody, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { Reply, toReply } from '../reply/reply.js';

@@ -13,10 +13,10 @@
  * filter runs; the health routes are the exception: the server asks them
  * (through `Needs.health`) for their own answer.
  */
-import { type DrainResponder, NO_NEEDS, mergeNeeds } from '../filters/context.js';
-import { type Filter, FilterImpl, impl } from '../filters/filter.js';
-import { get } from '../filters/method.js';
-import { path } from '../filters/path.js';
+import { type DrainResponder, NO_NEEDS, mergeNeeds } from '../filter/context.js';
+import { type Filter, FilterImpl, impl } from '../filter/filter.js';
+import { get } from './method.js';
+import { path } from './path.js';
 import { reply } from '../reply/index.js';
 import type { Reply } from '../reply/reply.js';
 

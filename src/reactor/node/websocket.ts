@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { PerMessageDeflateOptions, ServerOptions, WebSocket } from 'ws';
 import type { Sender, TopicHub } from '../../broadcast/channel.js';
-import type { WsCounters } from '../observe.js';
+import type { WsCounters } from '../../runtime/counters.js';
 import { deflateOffers } from '../../ws/deflate.js';
 import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';

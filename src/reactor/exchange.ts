@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/filter.js';
 import { CLIENT_GONE, type StreamedBody } from './body.js';
-import type { Exchange, RequestObservation } from './reactor.js';
+import type { Exchange, RequestObservation } from './contract.js';
 
 export abstract class BaseExchange implements Exchange {
   aborted = false;

@@ -4,7 +4,7 @@
  * stops at `limit + 1` bytes and nothing past it is buffered. A reactor
  * supplies the three source operations: attach, pause, resume.
  */
-import { BodyTooLargeError, type BodySource } from '../filters/context.js';
+import { BodyTooLargeError, type BodySource } from '../filter/context.js';
 
 /** Buffer at most this much body before a consumer asks for it; then pause the source. */
 const HIGH_WATER = 64 * 1024;

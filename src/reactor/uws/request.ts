@@ -12,7 +12,7 @@ import type { ChunkSource, StreamedBody } from '../body.js';
 import { BaseExchange } from '../exchange.js';
 import type { HttpResponse } from './binding.js';
 import { writeReply } from './write.js';
-import { REQUEST_ID_HEADER } from '../request-id.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-ids.js';
 
 /** What uWS keeps for each WebSocket connection. */
 export interface ConnData {

@@ -7,7 +7,7 @@
  */
 import { fixedProblem } from '../reply/problem.js';
 import type { Reply } from '../reply/reply.js';
-import type { ResolvedLimits } from './reactor.js';
+import type { ResolvedLimits } from './contract.js';
 
 const DIGITS = /^\d+$/;
 

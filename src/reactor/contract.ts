@@ -11,9 +11,9 @@
  */
 import type { Logger } from 'pino';
 import type { TopicHub } from '../broadcast/channel.js';
-import type { Ctx, Needs, RequestSource } from '../filters/context.js';
-import type { WsCounters } from './observe.js';
-import type { RequestMessage, RequestSpan } from './tracing.js';
+import type { Ctx, Needs, RequestSource } from '../filter/context.js';
+import type { WsCounters } from '../runtime/counters.js';
+import type { RequestMessage, RequestSpan } from '../runtime/tracing.js';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/filter.js';
 import type { Transport, WsSocket } from '../ws/socket.js';

@@ -1,7 +1,7 @@
 /** Wrappers that edit the headers of every reply a filter produces (`reply.with.*`). */
-import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filters/filter.js';
-import { checkHeader } from './headers.js';
-import type { Reply } from './reply.js';
+import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filter/filter.js';
+import { checkHeader } from '../reply/headers.js';
+import type { Reply } from '../reply/reply.js';
 
 /** @internal a wrapper that maps each reply. */
 export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {

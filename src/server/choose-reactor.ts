@@ -2,10 +2,10 @@
  * Choose a reactor: `'uws'` must load natively, `'node'` always can, and
  * `'auto'` takes uws when it loads and otherwise node, with one warning line.
  */
-import type { Reactor, ReactorChoice, ReactorHost } from './reactor.js';
-import { NodeReactor } from './node/reactor.js';
-import { loadBinding } from './uws/binding.js';
-import { UwsReactor } from './uws/reactor.js';
+import type { Reactor, ReactorChoice, ReactorHost } from '../reactor/contract.js';
+import { NodeReactor } from '../reactor/node/reactor.js';
+import { loadBinding } from '../reactor/uws/binding.js';
+import { UwsReactor } from '../reactor/uws/reactor.js';
 
 export function createReactor(choice: ReactorChoice, host: ReactorHost): Reactor {
   if (choice === 'node') return new NodeReactor(host);

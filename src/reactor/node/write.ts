@@ -7,9 +7,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
-import { bodiless, byteLength, statusLine } from '../status.js';
+import { bodiless, byteLength, statusLine } from '../../reply/status.js';
 import type { NodeExchange } from './request.js';
-import { REQUEST_ID_HEADER } from '../request-id.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-ids.js';
 
 const encoder = new TextEncoder();
 

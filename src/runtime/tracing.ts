@@ -24,7 +24,7 @@
 import dc from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
-import type { RequestSource } from '../filters/context.js';
+import type { RequestSource } from '../filter/context.js';
 
 /** The message of `weft:request` events. */
 export interface RequestMessage {
