@@ -66,7 +66,8 @@ export type { ActorOptions } from './sync/index.js';
 
 // Scale-out
 export { workers } from './server/workers.js';
-export type { WorkerInfo, WorkersOptions, WorkerPool, PoolMode } from './server/workers.js';
+export type { WorkerInfo, WorkersOptions, WorkerPool } from './server/workers.js';
+export type { PoolMode } from './runtime/pool.js';
 
 // Tasks
 export {
@@ -85,7 +86,7 @@ export {
 export type { SpawnOptions, Selected, IntervalOptions, MissedTick } from './task/index.js';
 
 // Replies and rejections
-export { reply } from './reply/index.js';
+export { reply } from './filters/reply-headers.js';
 export { Reply, SizedBody, toReply, encodeSse } from './reply/reply.js';
 export type { ReplyBody, ReplyBuilder, Replyable, SseEvent, SseOptions, Chunk } from './reply/reply.js';
 export { InvalidHeaderError } from './reply/headers.js';

@@ -6,7 +6,7 @@
  */
 import cluster from 'node:cluster';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { PoolMode } from '../server/workers.js';
+import type { PoolMode } from '../runtime/pool.js';
 import type { Backplane, BackplaneLink } from './backplane.js';
 
 let bus: Backplane | undefined;

@@ -11,7 +11,6 @@ import { resolveMethod } from './allow.js';
 import { INTERNAL_ERROR, problemReply } from '../reply/problem.js';
 import { HttpRejection, InvalidBody, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { Reply, toReply } from '../reply/reply.js';
-import { WsAccept } from '../ws/filter.js';
 import { setCookie } from '../reply/cookies.js';
 
 function failed(err: unknown, ctx: Ctx, logger: Logger | undefined): Reply {
@@ -36,7 +35,8 @@ function settled(out: Out, ctx: Ctx, logger: Logger | undefined, filter: FilterI
   }
   try {
     const r = toReply(out[0]);
-    if (ctx.upgrade !== undefined && r.statusCode < 300 && !(r instanceof WsAccept)) throw new TypeError(NOT_UPGRADED);
+    // Only `onUpgrade` makes a 101 (its WsAccept); any other success would leave the client hanging.
+    if (ctx.upgrade !== undefined && r.statusCode < 300 && r.statusCode !== 101) throw new TypeError(NOT_UPGRADED);
     return r.pendingCookies === undefined ? r : signCookies(r, ctx);
   } catch (err) {
     return failed(err, ctx, logger);

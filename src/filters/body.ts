@@ -19,7 +19,8 @@ import {
 } from '../reply/rejection.js';
 import { type Ctx, NO_NEEDS, type Needs } from '../filter/context.js';
 import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
-import { issuesOf, mediaType, parseUrlEncoded } from './util.js';
+import { mediaType, parseUrlEncoded } from './util.js';
+import { issuesOf } from '../reply/rejection.js';
 import { multipart } from './multipart.js';
 import { parseJson } from '../runtime/json.js';
 

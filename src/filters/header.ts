@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { InvalidHeader, MissingHeader, rejectWith } from '../reply/rejection.js';
 import { NO_NEEDS, needsHeaders } from '../filter/context.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
-import { issuesOf } from './util.js';
+import { issuesOf } from '../reply/rejection.js';
 
 function headerFn(name: string): Filter<[string]>;
 function headerFn<S extends z.ZodType>(name: string, schema: S): Filter<[z.output<S>]>;

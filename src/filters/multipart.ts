@@ -13,7 +13,8 @@ import type { z } from 'zod';
 import { BodyConsumed, InvalidBody, PayloadTooLarge, Rejection, UnsupportedMediaType, rejectWith } from '../reply/rejection.js';
 import { BodyTooLargeError, type Ctx, InvalidBodyError, NO_NEEDS, type Needs } from '../filter/context.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
-import { issuesOf, mediaType } from './util.js';
+import { mediaType } from './util.js';
+import { issuesOf } from '../reply/rejection.js';
 
 /** A text field of the form. */
 export interface FieldPart {

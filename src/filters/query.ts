@@ -5,7 +5,8 @@ import { NO_NEEDS } from '../filter/context.js';
 import { type Filter, FilterImpl, type FilterMeta } from '../filter/filter.js';
 
 const QUERY_NEEDS: FilterMeta = { needs: { ...NO_NEEDS, query: true } };
-import { issuesOf, parseUrlEncoded } from './util.js';
+import { parseUrlEncoded } from './util.js';
+import { issuesOf } from '../reply/rejection.js';
 
 /**
  * Parse the query string into a record (repeated keys become arrays) and

@@ -1,7 +1,11 @@
-/** Wrappers that edit the headers of every reply a filter produces (`reply.with.*`). */
+/**
+ * Wrappers that edit the headers of every reply a filter produces
+ * (`reply.with.*`), and the public `reply` builder that carries them: the
+ * builder itself lives in `reply/`, a floor below the filters it wraps.
+ */
 import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filter/filter.js';
 import { checkHeader } from '../reply/headers.js';
-import type { Reply } from '../reply/reply.js';
+import { type Reply, type ReplyBuilder, reply as base } from '../reply/reply.js';
 
 /** @internal a wrapper that maps each reply. */
 export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {
@@ -36,3 +40,8 @@ export const withWrappers: {
   defaultHeader: typeof defaultHeader;
   headers: typeof headers;
 } = { header, defaultHeader, headers };
+
+/** `reply.text(...)`, `reply.json(...)`, ..., and `reply.with.*` wrappers. */
+export const reply: ReplyBuilder & { readonly with: typeof withWrappers } = Object.assign(base, {
+  with: withWrappers,
+});

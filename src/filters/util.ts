@@ -1,12 +1,6 @@
 /** Small shared helpers for the request filters. */
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
-import type { Issue } from '../reply/rejection.js';
-
-/** zod issues reduced to the fields problem+json shows. */
-export function issuesOf(error: { issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[] }): Issue[] {
-  return error.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
-}
 
 /**
  * Parse `a=1&b=2&b=3` into a null-prototype record: one value stays a string,

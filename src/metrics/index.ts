@@ -28,7 +28,7 @@ import { get } from '../filters/method.js';
 import { reply } from '../reply/index.js';
 import type { Reply } from '../reply/reply.js';
 import { type MetricsSink, type ObservedServer, runtimeCounters, taskListeners } from '../runtime/counters.js';
-import { poolContext } from '../server/workers.js';
+import { poolContext } from '../runtime/pool.js';
 
 export type { MetricsSink, ObservedServer } from '../runtime/counters.js';
 

@@ -381,3 +381,8 @@ export const reject: Reject = Object.assign(() => NOT_FOUND, {
   custom: (value: object) => new Rejection([value]),
   with: (reason: HttpRejection) => new Rejection([reason]),
 });
+
+/** zod issues reduced to the fields problem+json shows. */
+export function issuesOf(error: { issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[] }): Issue[] {
+  return error.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
+}

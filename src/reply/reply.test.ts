@@ -3,7 +3,7 @@ import type { SseEvent } from './reply.js';
 import { any } from '../filters/any.js';
 import { request } from '../test/index.js';
 import { InvalidHeaderError } from './headers.js';
-import { reply } from './index.js';
+import { reply } from '../filters/reply-headers.js';
 import { encodeSse, toReply } from './reply.js';
 
 describe('reply builder', () => {

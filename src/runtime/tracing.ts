@@ -24,7 +24,6 @@
 import dc from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
-import type { RequestSource } from '../filter/context.js';
 
 /** The message of `weft:request` events. */
 export interface RequestMessage {
@@ -122,7 +121,16 @@ export function watchTracer(): void {
 /** What the W3C propagator reads. */
 export const TRACE_HEADERS: readonly string[] = ['traceparent', 'tracestate'];
 
-const getter: TextMapGetter<RequestSource> = {
+/** What a request span reads of a request (a reactor's exchange has it). */
+export interface TracedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string;
+  header(name: string): string | undefined;
+  headers(): Readonly<Record<string, string>>;
+}
+
+const getter: TextMapGetter<TracedRequest> = {
   get: (carrier, key) => carrier.header(key),
   keys: (carrier) => Object.keys(carrier.headers()),
 };
@@ -133,7 +141,7 @@ export interface RequestSpan {
   readonly context: Context;
 }
 
-export function startRequestSpan(t: Tracer, req: RequestSource): RequestSpan {
+export function startRequestSpan(t: Tracer, req: TracedRequest): RequestSpan {
   const { ROOT_CONTEXT, SpanKind, propagation, trace } = otel();
   const parent = propagation.extract(ROOT_CONTEXT, req, getter);
   const span = t.startSpan(

@@ -7,6 +7,11 @@ import { NodeReactor } from '../reactor/node/reactor.js';
 import { loadBinding } from '../reactor/uws/binding.js';
 import { UwsReactor } from '../reactor/uws/reactor.js';
 
+/** A native uWS build loads here (a pool of `workers()` then runs as threads). */
+export function uwsLoads(): boolean {
+  return !(loadBinding(16384) instanceof Error);
+}
+
 export function createReactor(choice: ReactorChoice, host: ReactorHost): Reactor {
   if (choice === 'node') return new NodeReactor(host);
   const binding = loadBinding(host.limits.maxHeadBytes);

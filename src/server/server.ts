@@ -51,7 +51,8 @@ import {
 } from '../runtime/tracing.js';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { defaultLogger } from '../runtime/logger.js';
-import { liveServers, poolContext, probePort } from './workers.js';
+import { poolContext } from '../runtime/pool.js';
+import { liveServers, probePort } from './workers.js';
 
 export interface ServeOptions {
   /**

@@ -24,28 +24,8 @@ import { type BusMessage, isBusMessage, joinBus } from '../broadcast/bus.js';
 import { ListenError } from '../reactor/errors.js';
 import { defaultLogger } from '../runtime/logger.js';
 import type { ReactorChoice } from '../reactor/contract.js';
-import { loadBinding } from '../reactor/uws/binding.js';
-
-/** Threads (uws: one App per thread on a shared port) or processes (node:cluster). */
-export type PoolMode = 'threads' | 'processes';
-
-/** @internal this worker's place in its pool */
-export interface PoolContext {
-  id: number;
-  count: number;
-  mode: PoolMode;
-  /** The port the pool serves, once known (a worker asked for port 0 gets it). */
-  port: number;
-  /** The first worker of a thread pool checks that the port is free before sharing it. */
-  probe: boolean;
-}
-
-let context: PoolContext | undefined;
-
-/** @internal */
-export function poolContext(): PoolContext | undefined {
-  return context;
-}
+import { type PoolMode, setPoolContext } from '../runtime/pool.js';
+import { uwsLoads } from './choose-reactor.js';
 
 /** @internal servers listening in this thread: a pool drains them on the primary's word */
 export const liveServers = new Set<{ close(options?: { timeoutMs?: number }): Promise<void>; readonly port: number }>();
@@ -132,7 +112,7 @@ function chooseMode(options: WorkersOptions): PoolMode {
   if (mode !== 'auto') return mode;
   const reactor = options.reactor ?? ((process.env.WEFT_REACTOR || 'auto') as ReactorChoice);
   if (reactor === 'node') return 'processes';
-  return loadBinding(16384) instanceof Error ? 'processes' : 'threads';
+  return uwsLoads() ? 'threads' : 'processes';
 }
 
 async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): Promise<WorkerPool> {
@@ -140,7 +120,7 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
     mode === 'threads'
       ? (workerData as WorkerData).weft
       : (JSON.parse(process.env.WEFT_WORKER as string) as WorkerData['weft']);
-  context = { id: d.id, count: d.count, mode, port: d.port, probe: d.probe };
+  setPoolContext({ id: d.id, count: d.count, mode, port: d.port, probe: d.probe });
   joinBus(mode);
   const post = (m: FromWorker) => (mode === 'threads' ? parentPort?.postMessage(m) : process.send?.(m));
   let closing: Promise<void> | undefined;
