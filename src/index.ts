@@ -34,7 +34,7 @@ export { files } from './files/index.js';
 export { openapi, doc } from './openapi/index.js';
 export type { OpenApiOptions, OperationDoc, ResponseDoc } from './openapi/index.js';
 export type { FilesOptions } from './files/index.js';
-export { BodyTooLargeError, InvalidBodyError } from './filter/context.js';
+export { BodyTooLargeError, InvalidBodyError } from './filter/body-errors.js';
 
 // WebSockets
 export { ws, WsUpgrade, WsAccept, WsSocket, Message } from './ws/index.js';
@@ -121,7 +121,9 @@ export type { Issue, Reject } from './reply/rejection.js';
 // Server
 export { serve, Server } from './server/server.js';
 export type { ServeOptions, ListenOptions, CloseOptions } from './server/server.js';
-export { ListenError, TimeoutError } from './reactor/errors.js';
+export { ListenError } from './reactor/listen-error.js';
+export { WeftError } from './runtime/weft-error.js';
+export { TimeoutError } from './server/timeout-error.js';
 
 // Observability (Prometheus metrics are in 'weft/metrics')
 export { health } from './filters/health.js';
@@ -129,4 +131,4 @@ export type { HealthOptions } from './filters/health.js';
 export type { MetricsSink, ObservedServer, WsCounters } from './runtime/counters.js';
 export type { RequestMessage, TaskMessage, WsMessage } from './runtime/tracing.js';
 export type { ReactorChoice, ReactorInfo, Limits, TlsFiles } from './reactor/contract.js';
-export { NativeBindingError } from './reactor/uws/binding.js';
+export { NativeBindingError } from './reactor/native-binding-error.js';

@@ -77,7 +77,10 @@
  */
 import { parseJson } from '../runtime/json.js';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
-import { ClosedError, EmptyError, LaggedError } from '../sync/errors.js';
+import { ClosedError, EmptyError, LaggedError } from '../sync/channel-errors.js';
+
+/** `poll` found nothing new: a sentinel no sent value can be. */
+const EMPTY: unique symbol = Symbol('empty');
 import { workerBus } from './bus.js';
 import { runtimeCounters } from '../runtime/counters.js';
 
@@ -402,6 +405,22 @@ export class Receiver<T> implements AsyncIterable<T> {
    * closed and drained.
    */
   tryRecv(): T {
+    const v = this.poll();
+    if (v === EMPTY) throw new EmptyError();
+    return v;
+  }
+
+  /** Wait for the next value. Throws `LaggedError(n)` (then continues) or `ClosedError`. */
+  async recv(): Promise<T> {
+    for (;;) {
+      const v = this.poll();
+      if (v !== EMPTY) return v;
+      await new Promise<void>((resolve) => this.shared.waiters.add(resolve));
+    }
+  }
+
+  /** The next value, or `EMPTY` when nothing new has come; throws lag and close (they are answers, not waiting). */
+  private poll(): T | typeof EMPTY {
     const sh = this.shared;
     const c = this.cursor;
     if (!c.live) throw new ClosedError();
@@ -421,19 +440,7 @@ export class Receiver<T> implements AsyncIterable<T> {
       return value as T;
     }
     if (sh.closed) throw new ClosedError();
-    throw new EmptyError();
-  }
-
-  /** Wait for the next value. Throws `LaggedError(n)` (then continues) or `ClosedError`. */
-  async recv(): Promise<T> {
-    for (;;) {
-      try {
-        return this.tryRecv();
-      } catch (e) {
-        if (!(e instanceof EmptyError)) throw e;
-      }
-      await new Promise<void>((resolve) => this.shared.waiters.add(resolve));
-    }
+    return EMPTY;
   }
 
   /** A receiver at the same position (both will see the same values). */

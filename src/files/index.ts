@@ -22,7 +22,7 @@ import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
 import { METHOD_NOT_ALLOWED, NOT_FOUND } from '../reply/rejection.js';
 import { Reply, SizedBody } from '../reply/reply.js';
 import { REST_FRAGMENT } from '../filter/template.js';
-import { needsHeaders } from '../filter/context.js';
+import { needsHeaders } from '../filter/request-source.js';
 
 export interface FilesOptions {
   /**

@@ -11,7 +11,8 @@
  */
 import type { Rejection } from '../reply/rejection.js';
 import type { Reply, Replyable } from '../reply/reply.js';
-import { type Ctx, type Needs, NO_NEEDS, mergeNeeds } from './context.js';
+import { type Ctx } from './context.js';
+import { type Needs, NO_NEEDS, mergeNeeds } from './request-source.js';
 import { andFilter } from './and.js';
 import { orFilter } from './or.js';
 import { mapFilter } from './map.js';

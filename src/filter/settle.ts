@@ -5,7 +5,8 @@
  * run exactly the same code. Synchronous filters settle synchronously.
  */
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type Ctx, InvalidBodyError } from './context.js';
+import { type Ctx } from './context.js';
+import { BodyTooLargeError, InvalidBodyError } from './body-errors.js';
 import type { FilterImpl, Out } from './filter.js';
 import { resolveMethod } from './allow.js';
 import { INTERNAL_ERROR, problemReply } from '../reply/problem.js';

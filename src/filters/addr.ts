@@ -1,5 +1,5 @@
 /** Connection address filters. */
-import { NO_NEEDS } from '../filter/context.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 
 /** The peer's IP address as text (`127.0.0.1`, `::1`). Not a proxy's `X-Forwarded-For`. */

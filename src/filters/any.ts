@@ -1,5 +1,5 @@
 /** Filters that always match. */
-import { NO_NEEDS } from '../filter/context.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 
 const EMPTY: [] = [];

@@ -17,7 +17,8 @@ import {
   UnsupportedMediaType,
   rejectWith,
 } from '../reply/rejection.js';
-import { type Ctx, NO_NEEDS, type Needs } from '../filter/context.js';
+import { type Ctx } from '../filter/context.js';
+import { NO_NEEDS, type Needs } from '../filter/request-source.js';
 import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
 import { mediaType, parseUrlEncoded } from './util.js';
 import { issuesOf } from '../reply/rejection.js';

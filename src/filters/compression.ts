@@ -8,7 +8,8 @@
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Reply } from '../reply/reply.js';
-import { type Ctx, mergeNeeds, needsHeaders } from '../filter/context.js';
+import { type Ctx } from '../filter/context.js';
+import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
 import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filter/filter.js';
 import { mediaType } from './util.js';
 

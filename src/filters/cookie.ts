@@ -1,7 +1,7 @@
 /** Cookie filters: read one cookie from the `Cookie` request header. */
 import { InvalidCookie, MissingCookie, rejectWith } from '../reply/rejection.js';
 import type { Ctx } from '../filter/context.js';
-import { needsHeaders } from '../filter/context.js';
+import { needsHeaders } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 
 /** The value of cookie `name` in a `Cookie` header, or `undefined`. Quotes are removed; no decoding. */

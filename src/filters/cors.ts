@@ -10,7 +10,8 @@
  */
 import { CorsForbidden, type Rejection, rejectWith } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
-import { type Ctx, mergeNeeds, needsHeaders } from '../filter/context.js';
+import { type Ctx } from '../filter/context.js';
+import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
 import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
 
 export interface CorsOptions {

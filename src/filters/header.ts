@@ -1,7 +1,7 @@
 /** Header filters. Names are case-insensitive; the server copies only the headers these name. */
 import type { z } from 'zod';
 import { InvalidHeader, MissingHeader, rejectWith } from '../reply/rejection.js';
-import { NO_NEEDS, needsHeaders } from '../filter/context.js';
+import { NO_NEEDS, needsHeaders } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import { issuesOf } from '../reply/rejection.js';
 

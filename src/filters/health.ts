@@ -13,7 +13,7 @@
  * filter runs; the health routes are the exception: the server asks them
  * (through `Needs.health`) for their own answer.
  */
-import { type DrainResponder, NO_NEEDS, mergeNeeds } from '../filter/context.js';
+import { type DrainResponder, NO_NEEDS, mergeNeeds } from '../filter/request-source.js';
 import { type Filter, FilterImpl, impl } from '../filter/filter.js';
 import { get } from './method.js';
 import { path } from './path.js';

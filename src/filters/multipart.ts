@@ -11,7 +11,9 @@
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { z } from 'zod';
 import { BodyConsumed, InvalidBody, PayloadTooLarge, Rejection, UnsupportedMediaType, rejectWith } from '../reply/rejection.js';
-import { BodyTooLargeError, type Ctx, InvalidBodyError, NO_NEEDS, type Needs } from '../filter/context.js';
+import { type Ctx } from '../filter/context.js';
+import { BodyTooLargeError, InvalidBodyError } from '../filter/body-errors.js';
+import { NO_NEEDS, type Needs } from '../filter/request-source.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
 import { mediaType } from './util.js';
 import { issuesOf } from '../reply/rejection.js';

@@ -1,7 +1,7 @@
 /** Query-string filters. */
 import type { z } from 'zod';
 import { InvalidQuery, type Issue, rejectWith } from '../reply/rejection.js';
-import { NO_NEEDS } from '../filter/context.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 import { type Filter, FilterImpl, type FilterMeta } from '../filter/filter.js';
 
 const QUERY_NEEDS: FilterMeta = { needs: { ...NO_NEEDS, query: true } };

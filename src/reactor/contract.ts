@@ -11,11 +11,12 @@
  */
 import type { Logger } from 'pino';
 import type { TopicHub } from '../broadcast/channel.js';
-import type { Ctx, Needs, RequestSource } from '../filter/context.js';
+import type { Ctx } from '../filter/context.js';
+import type { Needs, RequestSource } from '../filter/request-source.js';
 import type { WsCounters } from '../runtime/counters.js';
 import type { RequestMessage, RequestSpan } from '../runtime/tracing.js';
 import type { Reply } from '../reply/reply.js';
-import type { WsAccept } from '../ws/filter.js';
+import type { WsAccept } from '../ws/upgrade.js';
 import type { Transport, WsSocket } from '../ws/socket.js';
 
 /** A certificate and key for TLS, as PEM file paths (what uWS's `SSLApp` takes). */

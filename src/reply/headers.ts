@@ -1,7 +1,8 @@
 /** Header name/value validation: nothing that could split a response reaches the wire. */
+import { WeftError } from '../runtime/weft-error.js';
 
 /** Thrown when a reply is given a header the wire must never carry. */
-export class InvalidHeaderError extends TypeError {
+export class InvalidHeaderError extends WeftError {
   override readonly name = 'InvalidHeaderError';
 }
 

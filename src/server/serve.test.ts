@@ -12,7 +12,7 @@ import { path } from '../filters/path.js';
 import { reply } from '../reply/index.js';
 import type { Replyable } from '../reply/reply.js';
 import { REACTOR } from '../../test/reactor.js';
-import { ListenError } from '../reactor/errors.js';
+import { ListenError } from '../reactor/listen-error.js';
 import { type Server, serve } from './server.js';
 import { loadBinding } from '../reactor/uws/binding.js';
 

@@ -11,16 +11,17 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filter/filter.js';
-import { Ctx, type Needs, type ServerEnv } from '../filter/context.js';
+import { Ctx } from '../filter/context.js';
+import { type Needs, type ServerEnv } from '../filter/request-source.js';
 import { fixedProblem } from '../reply/problem.js';
 import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import type { Reply, Replyable } from '../reply/reply.js';
 import { TaskSet } from '../task/spawn.js';
-import { WsAccept } from '../ws/filter.js';
+import { WsAccept } from '../ws/upgrade.js';
 import { type SpawnTask, openConnection } from '../ws/open.js';
 import type { WsSocket } from '../ws/socket.js';
 import type { Transport } from '../ws/transport.js';
-import { TimeoutError } from '../reactor/errors.js';
+import { TimeoutError } from './timeout-error.js';
 import { settle } from '../filter/settle.js';
 import {
   type Exchange,

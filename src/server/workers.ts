@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type BusMessage, isBusMessage, joinBus } from '../broadcast/bus.js';
-import { ListenError } from '../reactor/errors.js';
+import { ListenError } from '../reactor/listen-error.js';
 import { defaultLogger } from '../runtime/logger.js';
 import type { ReactorChoice } from '../reactor/contract.js';
 import { type PoolMode, setPoolContext } from '../runtime/pool.js';

@@ -39,7 +39,7 @@
  * waits until the task has ended either way.
  */
 import type { Logger } from 'pino';
-import { ClosedError, FullError, SendError } from './errors.js';
+import { ClosedError, FullError, SendError } from './channel-errors.js';
 import { type MpscReceiver, type MpscSender, mpsc } from './mpsc.js';
 import { type OneshotReceiver, type OneshotSender, oneshot } from './oneshot.js';
 import { abortError } from '../task/time.js';

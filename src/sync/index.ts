@@ -5,4 +5,4 @@ export { watch, WatchSender, WatchReceiver } from './watch.js';
 export { Semaphore, Permit } from './semaphore.js';
 export { actor, ActorRef, DEFAULT_MAILBOX } from './actor.js';
 export type { ActorOptions } from './actor.js';
-export { SendError, FullError, LaggedError, ClosedError, EmptyError, RecvError } from './errors.js';
+export { SendError, FullError, LaggedError, ClosedError, EmptyError, RecvError } from './channel-errors.js';

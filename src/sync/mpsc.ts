@@ -33,7 +33,7 @@
  * the value handed back), fails the waiting ones the same way, and leaves
  * what is queued to be received: nothing accepted is lost.
  */
-import { FullError, SendError, ClosedError, EmptyError } from './errors.js';
+import { FullError, SendError, ClosedError, EmptyError } from './channel-errors.js';
 import { Queue } from './queue.js';
 import { abortError } from '../task/time.js';
 

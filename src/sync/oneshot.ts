@@ -16,7 +16,7 @@
  * still be read. The receiver is a lazy thenable: a rejection nobody awaits
  * is not an unhandled rejection.
  */
-import { ClosedError, EmptyError, SendError } from './errors.js';
+import { ClosedError, EmptyError, SendError } from './channel-errors.js';
 
 /** @internal */
 class Slot<T> {

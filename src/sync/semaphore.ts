@@ -24,7 +24,7 @@
  * collection: a permit that is dropped without `release()` is gone, as with
  * `forget()`.
  */
-import { ClosedError } from './errors.js';
+import { ClosedError } from './channel-errors.js';
 import { Queue } from './queue.js';
 import { abortError } from '../task/time.js';
 

@@ -23,7 +23,7 @@
  * `tx.send` throws `SendError` and does not store the value (`sendReplace`
  * always stores); `tx.subscribe()` opens the channel again.
  */
-import { ClosedError, SendError } from './errors.js';
+import { ClosedError, SendError } from './channel-errors.js';
 import { abortError } from '../task/time.js';
 
 /** @internal */

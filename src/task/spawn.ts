@@ -24,6 +24,7 @@ import {
   taskChannel,
   withContext,
 } from '../runtime/tracing.js';
+import { WeftError } from '../runtime/weft-error.js';
 
 /** What a task records for metrics and tracing (only when someone listens). */
 interface TaskTrace {
@@ -33,7 +34,7 @@ interface TaskTrace {
 }
 
 /** Thrown by awaiting a handle whose task was aborted. */
-export class TaskAbortedError extends Error {
+export class TaskAbortedError extends WeftError {
   override readonly name = 'TaskAbortedError';
   constructor(readonly reason?: unknown) {
     super('The task was aborted');

@@ -1,8 +1,9 @@
 /** Time and composition helpers for tasks: sleep, interval, timeout, join, select. */
 import { JoinHandle, TaskAbortedError, spawn } from './spawn.js';
+import { WeftError } from '../runtime/weft-error.js';
 
 /** Thrown by `timeout` when the deadline passes first (tokio's `Elapsed`). */
-export class Elapsed extends Error {
+export class Elapsed extends WeftError {
   override readonly name = 'Elapsed';
   constructor(readonly ms: number) {
     super(`Deadline of ${ms} ms elapsed`);

@@ -14,13 +14,15 @@
  * ```
  */
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type BodySource, Ctx, type RequestSource, type ServerEnv } from '../filter/context.js';
+import { Ctx } from '../filter/context.js';
+import { BodyTooLargeError } from '../filter/body-errors.js';
+import { type BodySource, type RequestSource, type ServerEnv } from '../filter/request-source.js';
 import { type Filter, impl } from '../filter/filter.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { settle } from '../filter/settle.js';
 import { bodiless } from '../reply/status.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../runtime/request-ids.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../runtime/request-id-header.js';
 import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 
 class BufferBody implements BodySource {

@@ -9,16 +9,17 @@ import { type Filter, impl } from '../filter/filter.js';
 import type { Replyable } from '../reply/reply.js';
 import { settle } from '../filter/settle.js';
 import { spawn } from '../task/spawn.js';
-import { WsAccept } from '../ws/filter.js';
+import { WsAccept } from '../ws/upgrade.js';
 import { Message } from '../ws/message.js';
 import { openConnection } from '../ws/open.js';
 import type { CloseInfo, SendResult, Transport, WsSocket } from '../ws/socket.js';
-import { REQUEST_ID_HEADER } from '../runtime/request-ids.js';
+import { REQUEST_ID_HEADER } from '../runtime/request-id-header.js';
 import { WsCounters } from '../runtime/counters.js';
 import { RequestBuilder, type TestResponse, toTestResponse } from './request.js';
+import { WeftError } from '../runtime/weft-error.js';
 
 /** The handshake was answered with an HTTP response instead of an upgrade. */
-export class HandshakeRejected extends Error {
+export class HandshakeRejected extends WeftError {
   override readonly name = 'HandshakeRejected';
   constructor(readonly response: TestResponse) {
     super(`WebSocket handshake rejected with ${response.status}`);
@@ -26,7 +27,7 @@ export class HandshakeRejected extends Error {
 }
 
 /** recv() on a closed client. */
-export class WsClosedError extends Error {
+export class WsClosedError extends WeftError {
   override readonly name = 'WsClosedError';
   constructor(readonly info: CloseInfo) {
     super(`WebSocket closed (${info.code} ${info.reason})`);

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { JoinHandle, Outcome } from '../task/spawn.js';
 import type { WsCounters } from '../runtime/counters.js';
-import type { WsAccept } from './filter.js';
+import type { WsAccept } from './upgrade.js';
 import { type Transport, WsSocket } from './socket.js';
 
 /** Handed to handlers that declare no `signal` parameter (they cannot read it). */

@@ -7,7 +7,7 @@ import { header } from '../filters/header.js';
 import { path } from '../filters/path.js';
 import { type Server, serve } from '../server/server.js';
 import { HandshakeRejected, wsRequest } from '../test/ws.js';
-import { ws } from './filter.js';
+import { ws } from './upgrade.js';
 import type { WsOptions } from './options.js';
 import type { WsSocket } from './socket.js';
 

@@ -8,8 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
-import type { WsAccept } from '../../ws/filter.js';
-import type { ChunkSource, StreamedBody } from '../body.js';
+import type { WsAccept } from '../../ws/upgrade.js';
+import type { ChunkSource, StreamedBody } from '../streamed-body.js';
 import { BaseExchange } from '../exchange.js';
 import { writeRaw, writeReply } from './write.js';
 

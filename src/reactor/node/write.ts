@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../../reply/status.js';
 import type { NodeExchange } from './request.js';
-import { REQUEST_ID_HEADER } from '../../runtime/request-ids.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 
 const encoder = new TextEncoder();
 

@@ -16,20 +16,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as UWS from '@btc-vision/uwebsockets.js';
+import { NativeBindingError } from '../native-binding-error.js';
 
 export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from '@btc-vision/uwebsockets.js';
-
-/** No native uWebSockets.js binding could be loaded; `tried` says what failed and why. */
-export class NativeBindingError extends Error {
-  override readonly name = 'NativeBindingError';
-  constructor(
-    message: string,
-    /** Each package tried, with the reason it did not load. */
-    readonly tried: readonly { readonly from: string; readonly reason: string }[] = [],
-  ) {
-    super(message);
-  }
-}
 
 /** A loaded native binding and where it came from. */
 export interface Binding {

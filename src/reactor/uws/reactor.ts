@@ -13,11 +13,11 @@
  */
 import type { Reply } from '../../reply/reply.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
-import { NO_BODY, StreamedBody } from '../body.js';
+import { NO_BODY, StreamedBody } from '../streamed-body.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
-import { ListenError } from '../errors.js';
+import { ListenError } from '../listen-error.js';
 import { framingError, headTooLarge, targetTooLong } from '../framing.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-ids.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
 import { TRACE_HEADERS, otelTracer } from '../../runtime/tracing.js';
 import { type App, type Binding, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, uwsHeadCap } from './binding.js';
 import { UwsChunks, UwsExchange } from './request.js';

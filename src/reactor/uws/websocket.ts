@@ -13,7 +13,7 @@ import { Message } from '../../ws/message.js';
 import type { ReactorHost } from '../contract.js';
 import type { WsCounters } from '../../runtime/counters.js';
 import type { App, HttpRequest, HttpResponse, WebSocket } from './binding.js';
-import type { WsAccept } from '../../ws/filter.js';
+import type { WsAccept } from '../../ws/upgrade.js';
 import type { ConnData } from './request.js';
 
 type Uws = typeof import('@btc-vision/uwebsockets.js');

@@ -4,35 +4,14 @@
  * stops at `limit + 1` bytes and nothing past it is buffered. A reactor
  * supplies the three source operations: attach, pause, resume.
  */
-import { BodyTooLargeError, type BodySource } from '../filter/context.js';
+import { CLIENT_GONE } from './abort-error.js';
+import { BodyTooLargeError } from '../filter/body-errors.js';
+import { type BodySource } from '../filter/request-source.js';
 
 /** Buffer at most this much body before a consumer asks for it; then pause the source. */
 const HIGH_WATER = 64 * 1024;
 
 const EMPTY = new Uint8Array(0);
-
-/** The client closed the connection before the request finished. */
-export class AbortedError extends Error {
-  override readonly name = 'AbortError';
-  constructor() {
-    super('The client closed the connection');
-  }
-}
-
-/**
- * The one `AbortedError` every abort hands out: made once, without a stack
- * (a stack says nothing about a client that left, and capturing one per abort
- * is most of what a mass disconnect costs).
- */
-export const CLIENT_GONE: AbortedError = (() => {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new AbortedError();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-})();
 
 /** Where a `StreamedBody` gets its chunks. */
 export interface ChunkSource {

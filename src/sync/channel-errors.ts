@@ -1,11 +1,12 @@
 /** Errors of weft's channels (broadcast, mpsc, oneshot, watch) and Semaphore. Each hands back what the caller needs. */
+import { WeftError } from '../runtime/weft-error.js';
 
 /**
  * A send nobody can receive, with the value handed back: a broadcast channel
  * with no receiver and no attached socket, an mpsc or oneshot whose receiver
  * closed, a watch with no receiver left.
  */
-export class SendError<T> extends Error {
+export class SendError<T> extends WeftError {
   override readonly name = 'SendError';
   constructor(
     readonly value: T,
@@ -16,8 +17,8 @@ export class SendError<T> extends Error {
 }
 
 /** `trySend` / `tell` found the bounded queue full; the value is handed back (tokio's `TrySendError::Full`). */
-export class FullError<T> extends Error {
-  override readonly name = 'Full';
+export class FullError<T> extends WeftError {
+  override readonly name = 'FullError';
   constructor(readonly value: T) {
     super('channel is full');
   }
@@ -27,8 +28,8 @@ export class FullError<T> extends Error {
  * The receiver fell behind and the `skipped` oldest values were overwritten.
  * It stays subscribed: the next `recv` returns the oldest value still kept.
  */
-export class LaggedError extends Error {
-  override readonly name = 'Lagged';
+export class LaggedError extends WeftError {
+  override readonly name = 'LaggedError';
   constructor(readonly skipped: number) {
     super(`receiver lagged behind and skipped ${skipped} value(s)`);
   }
@@ -39,16 +40,16 @@ export class LaggedError extends Error {
  * oneshot sender closed without sending; a closed Semaphore; a handle used
  * after its own `close()`; an actor stopped before it answered.
  */
-export class ClosedError extends Error {
-  override readonly name = 'Closed';
+export class ClosedError extends WeftError {
+  override readonly name = 'ClosedError';
   constructor(message = 'channel closed') {
     super(message);
   }
 }
 
 /** `tryRecv` found nothing new (the channel is open). */
-export class EmptyError extends Error {
-  override readonly name = 'Empty';
+export class EmptyError extends WeftError {
+  override readonly name = 'EmptyError';
   constructor() {
     super('no value available');
   }

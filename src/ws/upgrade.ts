@@ -11,7 +11,7 @@
  * combines with any other filter; the server upgrades only after the whole
  * chain accepted (async steps included), and never on an aborted request.
  */
-import { NO_NEEDS } from '../filter/context.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import {
   ForbiddenOrigin,
