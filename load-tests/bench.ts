@@ -39,8 +39,8 @@ interface Scenario {
   name: string;
   routes: number;
   path: string;
-  method?: string;
-  body?: string;
+  method?: string | undefined;
+  body?: string | undefined;
 }
 const ECHO = JSON.stringify({ name: 'Ada', age: 36 });
 const SCENARIOS: Scenario[] = [

@@ -83,13 +83,13 @@ export interface LoadResult {
 export interface LoadOptions {
   url: string;
   seconds: number;
-  connections?: number;
-  pipelining?: number;
-  method?: string;
-  body?: string;
-  headers?: Record<string, string>;
+  connections?: number | undefined;
+  pipelining?: number | undefined;
+  method?: string | undefined;
+  body?: string | undefined;
+  headers?: Record<string, string> | undefined;
   /** Core to pin autocannon to. */
-  core?: string;
+  core?: string | undefined;
 }
 
 /** Run `taskset ARGS` and return its stdout; throws when it fails. */
@@ -167,10 +167,10 @@ export const median = (xs: number[]): number => {
 export interface WrkOptions {
   url: string;
   seconds: number;
-  connections?: number;
+  connections?: number | undefined;
   /** A wrk Lua script (for POST bodies). */
-  script?: string;
-  core?: string;
+  script?: string | undefined;
+  core?: string | undefined;
 }
 
 /** Run wrk (Debian package `wrk`) pinned to a core. */

@@ -25,7 +25,7 @@ interface HttpServer {
   key: string;
   label: string;
   script: string;
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
 }
 const HTTP: HttpServer[] = [
   { key: 'node', label: 'raw node:http', script: 'node-http' },

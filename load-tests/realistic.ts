@@ -47,7 +47,7 @@ interface Srv {
   key: string;
   label: string;
   script: string;
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
 }
 interface Target {
   /** The row measured against `base`. */
@@ -61,7 +61,7 @@ interface Scenario {
   title: string;
   path: string;
   /** The wrk Lua script (method, body, headers). */
-  script?: string;
+  script?: string | undefined;
   servers: Srv[];
   targets: Target[];
 }
@@ -166,7 +166,7 @@ for (const sc of SCENARIOS) {
   if (only && !only.includes(sc.key)) continue;
   const rows = await run(sc);
   const base = sc.targets[0]?.base ?? sc.servers[0]?.key ?? '';
-  out.push('', `### ${sc.title}`, '', '| server | req/s | µs CPU/request | vs ' + ((rows.get(base) as Row).label) + ' (spread) |', '|---|---:|---:|---:|');
+  out.push('', `### ${sc.title}`, '', `| server | req/s | µs CPU/request | vs ${(rows.get(base) as Row).label} (spread) |`, '|---|---:|---:|---:|');
   for (const r of rows.values()) {
     const q = ratio(rows, r.key, base);
     out.push(`| ${r.label} | ${Math.round(median(r.rps))} | ${median(r.cpu).toFixed(2)} | ${q.median.toFixed(2)}x (${q.min.toFixed(2)}–${q.max.toFixed(2)}) |`);

@@ -40,7 +40,7 @@ export interface BenchResult {
   kind: string;
   date: string;
   /** Only the WebSocket part was measured; the HTTP rows come from the previous run of this kind. */
-  wsOnly?: boolean;
+  wsOnly?: boolean | undefined;
   node: string;
   config: Record<string, unknown>;
   labels: Record<string, string>;

@@ -82,8 +82,8 @@ let server: Server;
 const viaServer: Send = async (req) => {
   const res = await fetch(`http://127.0.0.1:${server.port}${req.path}`, {
     method: req.method ?? 'GET',
-    headers: req.headers,
-    body: req.body,
+    headers: req.headers ?? {},
+    body: req.body ?? null,
     redirect: 'manual',
   });
   const headers: Record<string, string> = {};

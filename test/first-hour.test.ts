@@ -4,7 +4,7 @@
  * a query schema with z.number(), and a WebSocket route that forgets to
  * upgrade. Where the harness applies, the same request goes through it too.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import {

@@ -157,7 +157,7 @@ describe.concurrent(`hostile framing (${REACTOR} reactor)`, () => {
 
   it('a well-framed request pipelined behind a good one is answered in order', async ({ expect }) => {
     const c = await RawClient.connect(server.port);
-    c.write(post1('Content-Length: 2', 'hi') + 'GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    c.write(`${post1('Content-Length: 2', 'hi')}GET /second HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect((await c.response()).body).toBe('echo:hi');
     expect((await c.response()).body).toBe('ok');
     c.destroy();
@@ -188,7 +188,7 @@ describe(`valid chunked bodies (${REACTOR} reactor)`, () => {
     c.destroy();
   });
 
-  it('a trailer section ends the body' + (CHUNK_EXTRAS ? ', and the connection serves the next request' : ' (uWS 20.30) or is refused (uWS 20.57)'), async () => {
+  it(`a trailer section ends the body${CHUNK_EXTRAS ? ', and the connection serves the next request' : ' (uWS 20.30) or is refused (uWS 20.57)'}`, async () => {
     const c = await RawClient.connect(server.port);
     c.write(chunked('5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n'));
     const first = await c.response();

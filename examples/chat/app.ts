@@ -292,14 +292,14 @@ class Room {
 
 export interface ChatOptions {
   /** The Redis backplane that joins instances into one chat. */
-  backplane?: RedisBackplane;
+  backplane?: RedisBackplane | undefined;
   /** This worker's id (for /health and member keys). @default 0 */
-  worker?: number;
-  logger?: Logger;
+  worker?: number | undefined;
+  logger?: Logger | undefined;
   /** Prometheus metrics, served at GET /metrics (pass the same to `serve`). */
-  metrics?: Metrics;
+  metrics?: Metrics | undefined;
   /** Per-address limits. @default DEFAULT_LIMITS */
-  limits?: Partial<ChatLimits>;
+  limits?: Partial<ChatLimits> | undefined;
 }
 
 /** The chat state and routes. `connections` counts open chat sockets. */
@@ -350,8 +350,14 @@ export class Chat {
     try {
       await this.members.add(room.name, key, name).catch((err: unknown) => this.log(err));
       const [users, history] = await Promise.all([
-        this.members.names(room.name).catch((err: unknown) => (this.log(err), [name])),
-        room.history().catch((err: unknown) => (this.log(err), [])),
+        this.members.names(room.name).catch((err: unknown) => {
+          this.log(err);
+          return [name];
+        }),
+        room.history().catch((err: unknown) => {
+          this.log(err);
+          return [];
+        }),
         room.tx.ready(), // subscribed: what others send after the welcome reaches this socket
       ]);
       socket.sendJson({ type: 'welcome', id, name, room: room.name, users, history });

@@ -16,7 +16,7 @@ export interface Backplane {
    * may or may not hear its own. `options.history` asks the backplane to keep
    * the last N messages, where it can.
    */
-  open(name: string, onMessage: (message: string) => void, options?: { history?: number }): BackplaneLink;
+  open(name: string, onMessage: (message: string) => void, options?: { history?: number | undefined }): BackplaneLink;
 }
 
 /** One channel's connection to a backplane. */
@@ -24,7 +24,7 @@ export interface BackplaneLink {
   /** Hand a message on. Never throws and never waits; what cannot go is dropped and shows as lag. */
   publish(message: string): void;
   /** Settles once messages published elsewhere reach this link (the subscription is in place). */
-  ready?: Promise<void>;
+  ready?: Promise<void> | undefined;
   /** The last `n` messages kept by the backplane, oldest first, if it keeps any. */
   history?(n: number): Promise<string[]>;
   /** Leave the channel. */

@@ -1,6 +1,6 @@
 /** Ported from tokio's tests/sync_broadcast.rs (capacity here is exact; tokio rounds it up to a power of two). */
 import { describe, expect, it } from 'vitest';
-import { ClosedError, EmptyError, LaggedError, RecvError, channel } from './index.js';
+import { ClosedError, EmptyError, type LaggedError, RecvError, channel } from './index.js';
 import type { Receiver } from './index.js';
 
 const recvNow = <T>(rx: Receiver<T>): T => rx.tryRecv();

@@ -100,14 +100,14 @@ export interface ChannelOptions<T> {
   /** With `encode`: how a value from the backplane is decoded. Without both, values cross as JSON. */
   decode?: (data: string | Uint8Array) => T;
   /** Name the channel to span threads, processes and machines (with `backplane`). */
-  name?: string;
+  name?: string | undefined;
   /**
    * What carries a named channel beyond this thread.
    * @default the worker bus inside a `workers()` pool, else none
    */
-  backplane?: Backplane;
+  backplane?: Backplane | undefined;
   /** Keep the last N values for `tx.history()` (in Redis with `weft/redis`, else in memory). */
-  history?: number;
+  history?: number | undefined;
   /** Values of a named channel lost on the way (n of them); for sockets attached natively. */
   onLag?: (n: number) => void;
 }

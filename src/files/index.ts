@@ -14,7 +14,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, extname, join, sep } from 'node:path';
 import { contentType } from 'mime-types';
 import type { Ctx } from '../filter/context.js';
@@ -29,30 +29,30 @@ export interface FilesOptions {
    * `Cache-Control: public, max-age=N` (seconds); 0 sends `public, max-age=0`.
    * @default 0
    */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /** Add `, immutable` to `Cache-Control` (for fingerprinted assets). @default false */
-  immutable?: boolean;
+  immutable?: boolean | undefined;
   /**
    * The file served for a directory (`/docs/` → `/docs/index.html`); `false`:
    * directories are 404.
    * @default 'index.html'
    */
-  index?: string | false;
+  index?: string | false | undefined;
   /**
    * Serve `name.br` / `name.gz` instead of `name` when the client accepts
    * that encoding and the sibling exists (and is not older).
    * @default true
    */
-  precompressed?: boolean;
+  precompressed?: boolean | undefined;
   /**
    * Dotfiles (`.env`, `.git/...`): `'deny'` refuses them (404), `'allow'` serves them.
    * @default 'deny'
    */
-  dotfiles?: 'deny' | 'allow';
+  dotfiles?: 'deny' | 'allow' | undefined;
   /** `ETag` and `If-None-Match`. @default true */
-  etag?: boolean;
+  etag?: boolean | undefined;
   /** `Last-Modified` and `If-Modified-Since`. @default true */
-  lastModified?: boolean;
+  lastModified?: boolean | undefined;
 }
 
 interface Resolved {
@@ -156,7 +156,7 @@ async function serveFile(ctx: Ctx, file: { path: string; st: Stats }, o: Resolve
     for (const e of ENCODINGS) {
       if (!accepts(ae, e.name)) continue;
       const sib = await statInside(file.path + e.ext, realRoot);
-      if (sib !== undefined && sib.st.isFile() && sib.st.mtimeMs >= file.st.mtimeMs) {
+      if (sib?.st.isFile() && sib.st.mtimeMs >= file.st.mtimeMs) {
         chosen = sib;
         encoding = e.name;
         break;

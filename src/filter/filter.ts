@@ -11,7 +11,7 @@
  */
 import type { Rejection } from '../reply/rejection.js';
 import type { Reply, Replyable } from '../reply/reply.js';
-import { type Ctx } from './context.js';
+import type { Ctx } from './context.js';
 import { type Needs, NO_NEEDS, mergeNeeds } from './request-source.js';
 import { andFilter } from './and.js';
 import { orFilter } from './or.js';
@@ -121,20 +121,20 @@ export type DocSegment = string | { readonly label: string; readonly schema: () 
 
 export interface FilterMeta {
   /** For OpenAPI: what this leaf filter reads. */
-  readonly doc?: DocLeaf;
+  readonly doc?: DocLeaf | undefined;
   /** For OpenAPI: the filter this one runs and passes on (map, then, recover, wrappers...). */
-  readonly inner?: FilterImpl<unknown[]>;
+  readonly inner?: FilterImpl<unknown[]> | undefined;
   /** For OpenAPI: the filters an `and` runs in order. */
-  readonly parts?: readonly FilterImpl<unknown[]>[];
+  readonly parts?: readonly FilterImpl<unknown[]>[] | undefined;
   /** Static checks made before anything else, in order. */
-  readonly leading?: readonly Check[];
+  readonly leading?: readonly Check[] | undefined;
   /** True when the filter is exactly its `leading` checks and extracts nothing. */
-  readonly pure?: boolean;
-  readonly needs?: Needs;
+  readonly pure?: boolean | undefined;
+  readonly needs?: Needs | undefined;
   /** For `or`: the flattened branches. */
-  readonly branches?: readonly FilterImpl<unknown[]>[];
+  readonly branches?: readonly FilterImpl<unknown[]>[] | undefined;
   /** A leaf that takes only these methods and rejects others with 405 (`ws()`, `files`); see allow.ts. */
-  readonly methods?: ReadonlySet<string>;
+  readonly methods?: ReadonlySet<string> | undefined;
 }
 
 const NO_CHECKS: readonly Check[] = [];

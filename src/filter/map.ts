@@ -1,5 +1,5 @@
 import { Rejection } from '../reply/rejection.js';
-import { type Filter, FilterImpl, type Out, type Step, afterRun } from './filter.js';
+import { type Filter, FilterImpl, type Out, afterRun } from './filter.js';
 
 /**
  * `a.map(fn)`: a synchronous transform of the extracted values. Its type

@@ -60,7 +60,7 @@ export interface Needs {
    * The smallest body limit of the filters that read a whole body (`undefined`:
    * none has one). A body declared within it may be read before the filters run.
    */
-  readonly bodyLimit?: number;
+  readonly bodyLimit?: number | undefined;
 }
 
 /** Something that answers its own requests while the server drains (a health route). */
@@ -105,7 +105,7 @@ export function needsHeaders(...names: string[]): Needs {
 /** What the server tells every request's filters about itself. */
 export interface ServerEnv {
   /** The cookie secrets of `serve(routes, { cookies })`. */
-  readonly cookieKeys?: CookieKeys;
+  readonly cookieKeys?: CookieKeys | undefined;
   /** The server listens with TLS (`secureHeaders` sends HSTS only then). */
-  readonly secure?: boolean;
+  readonly secure?: boolean | undefined;
 }

@@ -5,7 +5,7 @@
  * run exactly the same code. Synchronous filters settle synchronously.
  */
 import type { Logger } from 'pino';
-import { type Ctx } from './context.js';
+import type { Ctx } from './context.js';
 import { BodyTooLargeError, InvalidBodyError } from './body-errors.js';
 import type { FilterImpl, Out } from './filter.js';
 import { resolveMethod } from './allow.js';
@@ -68,7 +68,7 @@ function signCookies(r: Reply, ctx: Ctx): Reply {
 /** Settle `filter` for the request `ctx.req` (`ctx` then knows the route template). */
 export function settle(filter: FilterImpl<unknown[]>, ctx: Ctx): Reply | Promise<Reply> {
   const logger = ctx.req.logger;
-  let step;
+  let step: ReturnType<typeof filter.run>;
   try {
     step = filter.run(ctx);
   } catch (err) {

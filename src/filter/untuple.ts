@@ -1,4 +1,4 @@
-import { type Filter, FilterImpl, type Out, type Step, afterRun } from './filter.js';
+import { type Filter, FilterImpl, type Out, afterRun } from './filter.js';
 
 const flatten = (v: Out): Out => {
   if (!Array.isArray(v)) return v;

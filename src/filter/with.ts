@@ -1,6 +1,6 @@
 import { toReply } from '../reply/reply.js';
 import type { Reply, Replyable } from '../reply/reply.js';
-import { type Filter, FilterImpl, type Out, type Step, type WrapperImpl, afterRun } from './filter.js';
+import { type Filter, FilterImpl, type Out, type WrapperImpl, afterRun } from './filter.js';
 
 const convert = (v: Out): Out => (Array.isArray(v) ? [toReply(v[0])] : v);
 

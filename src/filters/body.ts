@@ -17,7 +17,7 @@ import {
   UnsupportedMediaType,
   rejectWith,
 } from '../reply/rejection.js';
-import { type Ctx } from '../filter/context.js';
+import type { Ctx } from '../filter/context.js';
 import { NO_NEEDS, type Needs } from '../filter/request-source.js';
 import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
 import { mediaType, parseUrlEncoded } from './util.js';
@@ -33,7 +33,7 @@ export interface BodyOptions {
    * Largest body accepted, in bytes; larger is a 413.
    * @default 1048576 (1 MiB)
    */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 const BODY_NEEDS: Needs = {

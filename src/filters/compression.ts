@@ -8,7 +8,7 @@
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Reply } from '../reply/reply.js';
-import { type Ctx } from '../filter/context.js';
+import type { Ctx } from '../filter/context.js';
 import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
 import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filter/filter.js';
 import { mediaType } from './util.js';
@@ -18,12 +18,12 @@ export interface CompressionOptions {
    * Smallest body worth compressing, in bytes.
    * @default 1024
    */
-  threshold?: number;
+  threshold?: number | undefined;
   /**
    * Encodings to offer, in order of preference.
    * @default ['br', 'gzip']
    */
-  encodings?: readonly ('br' | 'gzip')[];
+  encodings?: readonly ('br' | 'gzip')[] | undefined;
 }
 
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|problem\+json|[a-z.+-]*\+(json|xml))|image\/svg\+xml)/;

@@ -10,7 +10,7 @@
  */
 import { CorsForbidden, type Rejection, rejectWith } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
-import { type Ctx } from '../filter/context.js';
+import type { Ctx } from '../filter/context.js';
 import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
 import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
 
@@ -19,23 +19,23 @@ export interface CorsOptions {
    * Allowed origins (`https://app.example`), or `'*'` for any.
    * @default '*'
    */
-  origins?: '*' | readonly string[];
+  origins?: '*' | readonly string[] | undefined;
   /**
    * Methods a preflight may ask for.
    * @default ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
    */
-  methods?: readonly string[];
+  methods?: readonly string[] | undefined;
   /**
    * Request headers a preflight may ask for (case-insensitive).
    * @default ['content-type']
    */
-  headers?: readonly string[];
+  headers?: readonly string[] | undefined;
   /** Response headers the browser may read. @default [] */
-  exposeHeaders?: readonly string[];
+  exposeHeaders?: readonly string[] | undefined;
   /** Send `Access-Control-Allow-Credentials: true` (origins must then be a list). @default false */
-  credentials?: boolean;
+  credentials?: boolean | undefined;
   /** How long (seconds) a browser may cache a preflight. */
-  maxAge?: number;
+  maxAge?: number | undefined;
 }
 
 const forbidden = (detail: string): Rejection => rejectWith(new CorsForbidden(detail));

@@ -25,18 +25,18 @@ export interface HealthOptions {
    * The first path segment of both routes.
    * @default 'health'
    */
-  path?: string;
+  path?: string | undefined;
   /**
    * Readiness answers 503 `overloaded` while the longest event-loop stall of
    * the last window (`windowMs`) is over this many milliseconds. 0 disables.
    * @default 1000
    */
-  maxEventLoopDelayMs?: number;
+  maxEventLoopDelayMs?: number | undefined;
   /**
    * The window over which stalls are measured.
    * @default 1000
    */
-  windowMs?: number;
+  windowMs?: number | undefined;
   /** Extra fields for the readiness body (the chat adds `connections` and `worker`). */
   info?: () => Record<string, unknown>;
 }

@@ -11,7 +11,7 @@
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { z } from 'zod';
 import { BodyConsumed, InvalidBody, PayloadTooLarge, Rejection, UnsupportedMediaType, rejectWith } from '../reply/rejection.js';
-import { type Ctx } from '../filter/context.js';
+import type { Ctx } from '../filter/context.js';
 import { BodyTooLargeError, InvalidBodyError } from '../filter/body-errors.js';
 import { NO_NEEDS, type Needs } from '../filter/request-source.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
@@ -45,15 +45,15 @@ export interface UploadedFile {
 
 export interface MultipartOptions {
   /** The whole body, in bytes. @default 10 MiB (1 MiB for `buffered`) */
-  limit?: number;
+  limit?: number | undefined;
   /** Each file, in bytes. @default the body limit */
-  fileSize?: number;
+  fileSize?: number | undefined;
   /** Each field value, in bytes. @default 64 KiB */
-  fieldSize?: number;
+  fieldSize?: number | undefined;
   /** How many files. @default 10 */
-  files?: number;
+  files?: number | undefined;
   /** How many fields. @default 100 */
-  fields?: number;
+  fields?: number | undefined;
 }
 
 interface Limits {

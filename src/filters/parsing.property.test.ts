@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { request } from '../test/index.js';
 import { cookie, findCookie } from './cookie.js';
 import { Ctx } from '../filter/context.js';
-import { type RequestSource } from '../filter/request-source.js';
+import type { RequestSource } from '../filter/request-source.js';
 import { header } from './header.js';
 import { int, str } from './params.js';
 import { path } from './path.js';

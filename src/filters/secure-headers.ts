@@ -21,23 +21,23 @@ export interface SecureHeadersOptions {
    * `script-src 'self'`, `script-src-attr 'none'`, `style-src 'self' https: 'unsafe-inline'`,
    * and `upgrade-insecure-requests` when the server listens with TLS.
    */
-  contentSecurityPolicy?: false | Readonly<Record<string, readonly string[] | null>>;
+  contentSecurityPolicy?: false | Readonly<Record<string, readonly string[] | null>> | undefined;
   /**
    * Add `'nonce-…'` to `script-src` and `style-src`, fresh for each request
    * (`cspNonce()` extracts it). `'unsafe-inline'` is then ignored by browsers for those.
    * @default true
    */
-  nonce?: boolean;
+  nonce?: boolean | undefined;
   /** `Strict-Transport-Security`, sent only when the server listens with TLS; `false` never. @default 'max-age=15552000; includeSubDomains' */
-  strictTransportSecurity?: string | false;
+  strictTransportSecurity?: string | false | undefined;
   /** `X-Frame-Options`. @default 'SAMEORIGIN' */
-  xFrameOptions?: 'DENY' | 'SAMEORIGIN' | false;
+  xFrameOptions?: 'DENY' | 'SAMEORIGIN' | false | undefined;
   /** `Referrer-Policy`. @default 'no-referrer' */
-  referrerPolicy?: string | false;
+  referrerPolicy?: string | false | undefined;
   /** `Cross-Origin-Opener-Policy`. @default 'same-origin' */
-  crossOriginOpenerPolicy?: string | false;
+  crossOriginOpenerPolicy?: string | false | undefined;
   /** `Cross-Origin-Resource-Policy`. @default 'same-origin' */
-  crossOriginResourcePolicy?: string | false;
+  crossOriginResourcePolicy?: string | false | undefined;
 }
 
 const DEFAULT_CSP: CspDirectives = {

@@ -42,29 +42,29 @@ export const DEFAULT_TASK_BUCKETS: readonly number[] = [0.001, 0.01, 0.1, 1, 10,
 
 export interface MetricsOptions {
   /** Register here instead of a fresh `Registry` (two servers in one process never collide with their own). */
-  registry?: Registry;
+  registry?: Registry | undefined;
   /**
    * prom-client's process and event-loop metrics (`process_cpu_seconds_total`,
    * `nodejs_eventloop_lag_seconds`, heap, handles...).
    * @default true
    */
-  defaultMetrics?: boolean;
+  defaultMetrics?: boolean | undefined;
   /** Buckets of `http_request_duration_seconds`, in seconds. */
-  buckets?: readonly number[];
+  buckets?: readonly number[] | undefined;
   /** Buckets of `weft_task_duration_seconds`, in seconds. */
-  taskBuckets?: readonly number[];
+  taskBuckets?: readonly number[] | undefined;
   /**
    * In a `workers()` pool, collectors with the same name in each worker answer
    * each other's scrapes. Give each `metrics()` of one worker its own name.
    * @default 'default'
    */
-  name?: string;
+  name?: string | undefined;
   /**
    * How long a scrape waits for the other workers of a pool; it answers with
    * what arrived.
    * @default 1000
    */
-  scrapeTimeoutMs?: number;
+  scrapeTimeoutMs?: number | undefined;
 }
 
 interface Series {

@@ -12,23 +12,23 @@ import { jsonSchemaOf } from '../filters/util.js';
 
 /** What `doc(...)` attaches to a route. */
 export interface OperationDoc {
-  summary?: string;
-  description?: string;
-  tags?: readonly string[];
-  operationId?: string;
-  deprecated?: boolean;
+  summary?: string | undefined;
+  description?: string | undefined;
+  tags?: readonly string[] | undefined;
+  operationId?: string | undefined;
+  deprecated?: boolean | undefined;
   /**
    * Responses by status: a zod schema (a JSON body), or `{ description, schema, contentType }`.
    * @default { 200: { description: 'OK' } }
    */
-  responses?: Readonly<Record<number | string, z.ZodType | ResponseDoc>>;
+  responses?: Readonly<Record<number | string, z.ZodType | ResponseDoc>> | undefined;
 }
 
 export interface ResponseDoc {
-  description?: string;
-  schema?: z.ZodType;
+  description?: string | undefined;
+  schema?: z.ZodType | undefined;
   /** @default 'application/json' */
-  contentType?: string;
+  contentType?: string | undefined;
 }
 
 /**
@@ -46,7 +46,7 @@ export interface OpenApiOptions {
   /** The document's `info` (`title` and `version` are required by OpenAPI). */
   info: { title: string; version: string; description?: string };
   /** `servers`, e.g. `[{ url: 'https://api.example.com' }]`. */
-  servers?: readonly { url: string; description?: string }[];
+  servers?: readonly { url: string; description?: string }[] | undefined;
 }
 
 interface Draft {
@@ -124,7 +124,7 @@ interface Param {
   in: 'path' | 'query' | 'header';
   required: boolean;
   schema: object;
-  description?: string;
+  description?: string | undefined;
 }
 
 /** The path template (params numbered as route templates number them) and its path params. */

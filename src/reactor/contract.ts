@@ -26,7 +26,7 @@ export interface TlsFiles {
   /** PEM private key file. */
   readonly key: string;
   /** The key's passphrase, if it is encrypted. */
-  readonly passphrase?: string;
+  readonly passphrase?: string | undefined;
 }
 
 /** Which reactor to run on. `'auto'`: uws when a native build loads, else node. */
@@ -45,25 +45,30 @@ export interface Limits {
    * Longest request target (path and query) in bytes; longer is a 414.
    * @default 8192
    */
-  maxUrlBytes?: number;
+  maxUrlBytes?: number | undefined;
   /**
    * Largest request head (request line and headers) in bytes; larger is a 431.
    * @default 16384
    */
-  maxHeadBytes?: number;
+  maxHeadBytes?: number | undefined;
   /**
    * Most header lines in a request; more is a 431.
    * @default 100
    */
-  maxHeaders?: number;
+  maxHeaders?: number | undefined;
 }
 
-export type ResolvedLimits = Required<Limits>;
+/** Every limit, set. */
+export type ResolvedLimits = { readonly [K in keyof Limits]-?: Exclude<Limits[K], undefined> };
 
 export const DEFAULT_LIMITS: ResolvedLimits = { maxUrlBytes: 8192, maxHeadBytes: 16384, maxHeaders: 100 };
 
 export function resolveLimits(l: Limits = {}): ResolvedLimits {
-  const out = { ...DEFAULT_LIMITS, ...l };
+  const out = {
+    maxUrlBytes: l.maxUrlBytes ?? DEFAULT_LIMITS.maxUrlBytes,
+    maxHeadBytes: l.maxHeadBytes ?? DEFAULT_LIMITS.maxHeadBytes,
+    maxHeaders: l.maxHeaders ?? DEFAULT_LIMITS.maxHeaders,
+  };
   for (const [k, v] of Object.entries(out)) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`limits.${k} must be a positive integer, got ${String(v)}`);
   }

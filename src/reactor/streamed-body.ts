@@ -6,7 +6,7 @@
  */
 import { CLIENT_GONE } from './abort-error.js';
 import { BodyTooLargeError } from '../filter/body-errors.js';
-import { type BodySource } from '../filter/request-source.js';
+import type { BodySource } from '../filter/request-source.js';
 
 /** Buffer at most this much body before a consumer asks for it; then pause the source. */
 const HIGH_WATER = 64 * 1024;

@@ -21,22 +21,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * ioredis's (url, options) constructor, named alone: under
+ * `exactOptionalPropertyTypes` TypeScript cannot pick it out of ioredis's
+ * eight overloads when the whole project is checked.
+ */
+const RedisClient = Redis as unknown as new (url: string, options: RedisOptions) => Redis;
 import type { Logger } from 'pino';
 import type { Backplane, BackplaneLink } from '../broadcast/backplane.js';
 
 export interface RedisBackplaneOptions {
   /** Prefix of every key and channel. @default 'weft:' */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Messages kept while Redis is unreachable; older ones are dropped past it. @default 1024 */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
   /** Use Redis 7 sharded pub/sub (SPUBLISH / SSUBSCRIBE). @default false */
-  sharded?: boolean;
+  sharded?: boolean | undefined;
   /** A member of a presence set leaves when its instance has not been heard from for this long. @default 10000 */
-  presenceTtlMs?: number;
+  presenceTtlMs?: number | undefined;
   /** Where the outage and recovery are logged. */
-  logger?: Logger | false;
+  logger?: Logger | false | undefined;
   /** More ioredis options (TLS comes from a `rediss://` URL). */
-  redis?: RedisOptions;
+  redis?: RedisOptions | undefined;
 }
 
 /** A member of a presence set. */
@@ -105,8 +112,10 @@ export class RedisBackplane implements Backplane {
     if (!(this.bufferSize >= 0) || !(this.ttlMs >= 100)) throw new RangeError('weft/redis: bufferSize >= 0 and presenceTtlMs >= 100');
     const base: RedisOptions = { ...options.redis, lazyConnect: false };
     // No offline queue on the publisher: weft buffers (bounded) itself, ioredis's queue is unbounded.
-    this.pub = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    this.sub = new Redis(url, { ...base, autoResubscribe: true });
+    const pubOptions: RedisOptions = { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
+    const subOptions: RedisOptions = { ...base, autoResubscribe: true };
+    this.pub = new RedisClient(url, pubOptions);
+    this.sub = new RedisClient(url, subOptions);
     this.pub.on('ready', () => this.ready());
     this.pub.on('error', (err) => this.down(err));
     this.pub.on('close', () => this.down());

@@ -5,23 +5,23 @@
  * The first secret signs; every secret verifies, so secrets can rotate.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { serialize } from 'cookie';
+import { type SerializeOptions, serialize } from 'cookie';
 
 /** Attributes of a cookie a reply sets. */
 export interface CookieOptions {
   /** Sign the value with the server's secret (`serve(routes, { cookies: { secret } })`); read it with `cookie.signed(name)`. */
-  signed?: boolean;
+  signed?: boolean | undefined;
   /** `Max-Age`, in seconds. */
-  maxAge?: number;
-  expires?: Date;
-  domain?: string;
+  maxAge?: number | undefined;
+  expires?: Date | undefined;
+  domain?: string | undefined;
   /** @default '/' */
-  path?: string;
-  httpOnly?: boolean;
-  secure?: boolean;
-  sameSite?: boolean | 'lax' | 'strict' | 'none';
-  partitioned?: boolean;
-  priority?: 'low' | 'medium' | 'high';
+  path?: string | undefined;
+  httpOnly?: boolean | undefined;
+  secure?: boolean | undefined;
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | undefined;
+  partitioned?: boolean | undefined;
+  priority?: 'low' | 'medium' | 'high' | undefined;
 }
 
 /** A signed cookie waiting for the server's secret (signed when the reply is written). */
@@ -34,7 +34,10 @@ export interface PendingCookie {
 /** A `Set-Cookie` value; the value is percent-encoded (`encodeURIComponent`), as `cookie` does. */
 export function setCookie(name: string, value: string, options: CookieOptions = {}): string {
   const { signed: _signed, ...attrs } = options;
-  return serialize(name, value, { path: '/', ...attrs });
+  const set: Record<string, unknown> = { path: '/' };
+  // An attribute given as `undefined` is left out, as if it were not given.
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) set[k] = v;
+  return serialize(name, value, set as SerializeOptions);
 }
 
 /** Server-wide cookie settings: `serve(routes, { cookies })`. */

@@ -8,7 +8,7 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  issues?: readonly { code: string; path: readonly PropertyKey[]; message: string }[];
+  issues?: readonly { code: string; path: readonly PropertyKey[]; message: string }[] | undefined;
 }
 
 const PROBLEM: readonly (readonly [string, string])[] = [['content-type', 'application/problem+json']];

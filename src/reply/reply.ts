@@ -36,12 +36,12 @@ export type ReplyBody = null | string | Uint8Array | AsyncIterable<Chunk>;
 
 /** One Server-Sent Event. `data` that is not a string is sent as JSON. */
 export interface SseEvent {
-  data?: unknown;
-  event?: string;
-  id?: string;
+  data?: unknown | undefined;
+  event?: string | undefined;
+  id?: string | undefined;
   /** Reconnection time in milliseconds. */
-  retry?: number;
-  comment?: string;
+  retry?: number | undefined;
+  comment?: string | undefined;
 }
 
 /** Values a filter may extract to be served: a `Reply`, or one converted by `toReply`. */
@@ -157,9 +157,9 @@ export interface SseOptions {
    * an event, so proxies and load balancers do not cut an idle stream. 0 disables.
    * @default 15000
    */
-  keepAliveMs?: number;
+  keepAliveMs?: number | undefined;
   /** A `retry:` hint first: how many milliseconds the browser waits before reconnecting. */
-  retryMs?: number;
+  retryMs?: number | undefined;
 }
 
 const KEEP_ALIVE = ': keep-alive\n\n';

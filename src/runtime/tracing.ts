@@ -31,18 +31,18 @@ export interface RequestMessage {
   readonly path: string;
   readonly requestId: string;
   /** The matched route template, or `unmatched` (set when the response is complete). */
-  route?: string;
+  route?: string | undefined;
   /** The status sent (499: the client left first). */
-  status?: number;
+  status?: number | undefined;
   /** What a handler threw (the response is a 500). */
-  error?: unknown;
+  error?: unknown | undefined;
 }
 
 /** The message of `weft:task` events. */
 export interface TaskMessage {
   readonly name: string;
-  error?: unknown;
-  result?: unknown;
+  error?: unknown | undefined;
+  result?: unknown | undefined;
 }
 
 /** The message of `weft:ws` events. */
@@ -50,8 +50,8 @@ export interface WsMessage {
   readonly remote: string;
   readonly protocol: string;
   /** Set when the connection closes. */
-  code?: number;
-  reason?: string;
+  code?: number | undefined;
+  reason?: string | undefined;
 }
 
 export const requestChannel = dc.tracingChannel<RequestMessage, RequestMessage>('weft:request');
@@ -81,7 +81,7 @@ interface DelegatingProvider {
 }
 
 let tracer: Tracer | undefined;
-let watching: NodeJS.Timeout | undefined;
+let watching = false;
 
 type OtelApi = typeof import('@opentelemetry/api');
 let api: OtelApi | undefined;
@@ -115,7 +115,10 @@ export function otelTracer(): Tracer | undefined {
 /** Look for a registered SDK now, and then once a second (an unref'd timer; started by the first server). */
 export function watchTracer(): void {
   lookUp();
-  watching ??= setInterval(lookUp, 1000).unref();
+  if (!watching) {
+    watching = true;
+    setInterval(lookUp, 1000).unref();
+  }
 }
 
 /** What the W3C propagator reads. */

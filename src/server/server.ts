@@ -12,7 +12,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { type Filter, type FilterImpl, impl } from '../filter/filter.js';
 import { Ctx } from '../filter/context.js';
-import { type Needs, type ServerEnv } from '../filter/request-source.js';
+import type { Needs, ServerEnv } from '../filter/request-source.js';
 import { fixedProblem } from '../reply/problem.js';
 import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import type { Reply, Replyable } from '../reply/reply.js';
@@ -61,55 +61,55 @@ export interface ServeOptions {
    * `false` silences weft.
    * @default pino() at level info, to stdout
    */
-  logger?: Logger | false;
+  logger?: Logger | false | undefined;
   /**
    * Which reactor runs the server: `'uws'` (a native uWebSockets.js build, or
    * `NativeBindingError`), `'node'` (node:http + ws) or `'auto'` (uws when it
    * loads, else node, with one warning line saying why).
    * @default process.env.WEFT_REACTOR, else 'auto'
    */
-  reactor?: ReactorChoice;
+  reactor?: ReactorChoice | undefined;
   /** Request limits, the same on every reactor (414 / 431). */
-  limits?: Limits;
+  limits?: Limits | undefined;
   /**
    * Close gracefully on SIGTERM and SIGINT, then exit; a second signal exits at once.
    * @default false
    */
-  signals?: boolean;
+  signals?: boolean | undefined;
   /**
    * Deadline for the graceful close started by a signal.
    * @default 10000
    */
-  shutdownTimeoutMs?: number;
+  shutdownTimeoutMs?: number | undefined;
   /**
    * A request whose filters have not answered after this long gets a 503
    * (with `Connection: close`) and its `signal()` fires. 0 disables. Streamed
    * replies that already started are not cut.
    * @default 30000
    */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /** Runs once the server has closed (before a signal's exit): close what the routes use (a Redis backplane, a pool). */
   onClose?: () => unknown;
   /**
    * Where request and WebSocket metrics go: `metrics()` from `weft/metrics`
    * (Prometheus), or your own `MetricsSink`.
    */
-  metrics?: MetricsSink;
+  metrics?: MetricsSink | undefined;
   /** Cookie signing: `{ secret }` (a string, or a list: the first signs, all verify). */
-  cookies?: CookieSettings;
+  cookies?: CookieSettings | undefined;
 }
 
 export interface ListenOptions {
   /** TCP port; 0 picks a free one (read it back from `server.port`). */
   port: number;
   /** @default '127.0.0.1' */
-  host?: string;
+  host?: string | undefined;
   /**
    * Serve HTTPS (and WebSockets as `wss:`) with this certificate and key, PEM
    * file paths as uWS's `SSLApp` takes them (node:https on the node reactor).
    * Both are loaded before binding: a bad file rejects `listen` with the reason.
    */
-  tls?: TlsFiles;
+  tls?: TlsFiles | undefined;
 }
 
 export interface CloseOptions {
@@ -117,7 +117,7 @@ export interface CloseOptions {
    * How long in-flight requests may take to finish before their connections are cut.
    * @default 10000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 

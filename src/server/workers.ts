@@ -28,7 +28,7 @@ import { type PoolMode, setPoolContext } from '../runtime/pool.js';
 import { uwsLoads } from './choose-reactor.js';
 
 /** @internal servers listening in this thread: a pool drains them on the primary's word */
-export const liveServers = new Set<{ close(options?: { timeoutMs?: number }): Promise<void>; readonly port: number }>();
+export const liveServers = new Set<{ close(options?: { timeoutMs?: number | undefined }): Promise<void>; readonly port: number }>();
 
 /** What `start` is told: its worker id (0..count-1) and the pool's size. */
 export interface WorkerInfo {
@@ -42,15 +42,15 @@ export interface WorkersOptions {
    * (node:cluster). `'auto'`: threads when the reactor is uws, else processes.
    * @default 'auto'
    */
-  mode?: PoolMode | 'auto';
+  mode?: PoolMode | 'auto' | undefined;
   /** The reactor the workers' servers use, to choose the mode. @default process.env.WEFT_REACTOR, else 'auto' */
-  reactor?: ReactorChoice;
+  reactor?: ReactorChoice | undefined;
   /** Logs worker starts, exits and replacements. `false` for none. */
-  logger?: Logger | false;
+  logger?: Logger | false | undefined;
   /** Drain on SIGTERM and SIGINT. @default true */
-  signals?: boolean;
+  signals?: boolean | undefined;
   /** How long each worker may drain before it is stopped. @default 10000 */
-  shutdownTimeoutMs?: number;
+  shutdownTimeoutMs?: number | undefined;
 }
 
 /** The pool, as seen from the primary (or, in a worker, its own place in it). */
@@ -264,7 +264,8 @@ class Primary implements WorkerPool {
   }
 
   private replace(id: number, code: number | null): void {
-    const n = ++this.restarts[id]!;
+    const n = (this.restarts[id] ?? 0) + 1;
+    this.restarts[id] = n;
     const delay = Math.min(5000, 100 * 2 ** Math.min(n - 1, 6));
     this.logger?.error({ worker: id, code, restart: n, delayMs: delay }, 'worker exited; replacing it');
     // Not unref'd: with every worker gone, this timer is what keeps the primary alive.

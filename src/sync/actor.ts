@@ -53,19 +53,19 @@ export interface ActorOptions {
    * Messages the mailbox holds before `tell` throws and `send`/`ask` wait.
    * @default 64
    */
-  capacity?: number;
+  capacity?: number | undefined;
   /**
    * What a throw from `handle` does to the actor (the message's `ask`
    * rejects either way).
    * @default 'continue'
    */
-  onError?: 'continue' | 'stop';
+  onError?: 'continue' | 'stop' | undefined;
   /** A pino logger for failures. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** A name for logs and task metrics. @default 'actor' */
-  name?: string;
+  name?: string | undefined;
   /** Stop the actor when this signal fires (a server's or a parent's lifetime). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 interface Envelope<M, R> {
@@ -251,8 +251,14 @@ function abortable<T>(answer: OneshotReceiver<T>, signal: AbortSignal): Promise<
     };
     signal.addEventListener('abort', onAbort, { once: true });
     answer.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     );
   });
 }

@@ -56,9 +56,9 @@ describe('sync types', () => {
   it('a Semaphore hands out Permits; interval takes a signal or options', () => {
     expectTypeOf(new Semaphore(1).acquire()).resolves.toEqualTypeOf<Permit>();
     expectTypeOf(new Semaphore(1).tryAcquire()).toEqualTypeOf<Permit | undefined>();
-    interval(10, AbortSignal.timeout(1));
-    interval(10, { missedTick: 'skip' });
+    void interval(10, AbortSignal.timeout(1));
+    void interval(10, { missedTick: 'skip' });
     // @ts-expect-error not a MissedTick
-    interval(10, { missedTick: 'never' });
+    void interval(10, { missedTick: 'never' });
   });
 });

@@ -54,11 +54,11 @@ function callHook<T>(h: DoneHook<T>, o: Outcome<T>): void {
 
 export interface SpawnOptions {
   /** A pino logger for failures nobody awaited. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** A name for logs. */
-  name?: string;
+  name?: string | undefined;
   /** Abort the task when this signal fires (a parent's signal). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** A handle to a spawned task: awaitable, abortable. */

@@ -43,7 +43,7 @@ export type MissedTick = 'burst' | 'delay' | 'skip';
 
 export interface IntervalOptions {
   /** End the ticks when this fires. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * After a late tick (the consumer was busy, or the event loop stalled):
    * `'burst'` ticks at once until caught up with the original schedule;
@@ -51,7 +51,7 @@ export interface IntervalOptions {
    * the missed ticks and keeps the original schedule's phase.
    * @default 'burst' (tokio's default)
    */
-  missedTick?: MissedTick;
+  missedTick?: MissedTick | undefined;
 }
 
 /** How late (ms) a tick may fire and still count as on time, as tokio allows 5 ms. */

@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import { Ctx } from '../filter/context.js';
 import { BodyTooLargeError } from '../filter/body-errors.js';
-import { type BodySource, type RequestSource, type ServerEnv } from '../filter/request-source.js';
+import type { BodySource, RequestSource, ServerEnv } from '../filter/request-source.js';
 import { type Filter, impl } from '../filter/filter.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';

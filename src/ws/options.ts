@@ -10,25 +10,25 @@ export interface WsOptions {
    * without a close frame.
    * @default 65536
    */
-  maxPayload?: number;
+  maxPayload?: number | undefined;
   /**
    * Seconds without a message or pong before the socket is closed; 0 disables.
    * uWS checks in steps of 4 s. Either 0 or 8..960.
    * @default 120
    */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /**
    * Bytes that may wait in a socket's send buffer. Past it, the `backpressure`
    * policy applies.
    * @default 1048576 (1 MiB)
    */
-  maxBackpressure?: number;
+  maxBackpressure?: number | undefined;
   /**
    * What happens to a socket over `maxBackpressure`: `'close'` closes it (it is
    * too slow to keep up), `'drop'` skips messages to it (`send` returns 'dropped').
    * @default 'close'
    */
-  backpressure?: 'close' | 'drop';
+  backpressure?: 'close' | 'drop' | undefined;
   /**
    * permessage-deflate for this route: messages sent (`send` and channel
    * fan-out) are compressed for clients that negotiated it. No context is kept
@@ -36,20 +36,20 @@ export interface WsOptions {
    * a socket holds no compression window.
    * @default false
    */
-  compression?: boolean;
+  compression?: boolean | undefined;
   /** Allowed `Origin` values; others get 403 before any upgrade. @default any origin */
-  origins?: readonly string[];
+  origins?: readonly string[] | undefined;
   /** Subprotocols this endpoint speaks, in order of preference. @default none */
-  protocols?: readonly string[];
+  protocols?: readonly string[] | undefined;
   /**
    * Messages that may wait for the handler to read them; past it the socket
    * is closed with 1008.
    * @default 1024
    */
-  maxQueued?: number;
+  maxQueued?: number | undefined;
 }
 
-export type ResolvedWsOptions = Required<Omit<WsOptions, 'origins' | 'protocols'>> &
+export type ResolvedWsOptions = { readonly [K in Exclude<keyof WsOptions, 'origins' | 'protocols'>]-?: Exclude<WsOptions[K], undefined> } &
   Pick<WsOptions, 'origins' | 'protocols'>;
 
 function intIn(name: string, v: number, min: number, max: number): number {

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Sender } from '../broadcast/channel.js';
 import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../reply/rejection.js';
-import { Message } from './message.js';
+import type { Message } from './message.js';
 import type { SendResult, Transport } from './transport.js';
 import type { WsCounters } from '../runtime/counters.js';
 

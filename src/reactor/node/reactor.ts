@@ -201,7 +201,10 @@ export class NodeReactor implements Reactor {
     const te = h['transfer-encoding'];
     const cl = h['content-length'];
     const refusal = this.refusal(req, url, cl, te);
-    if (refusal !== undefined) return this.early(req, res, socket, head, method, url, rid, refusal);
+    if (refusal !== undefined) {
+      this.early(req, res, socket, head, method, url, rid, refusal);
+      return;
+    }
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? '' : url.slice(q + 1);

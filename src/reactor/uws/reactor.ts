@@ -108,7 +108,7 @@ export class UwsReactor implements Reactor {
   /** The app: `SSLApp` (certificate and key read by uWS from their files) with TLS, else `App`. */
   private makeApp(tls: TlsFiles | undefined): App {
     const uws = this.binding.uws;
-    const app = (tls ? uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key, passphrase: tls.passphrase }) : uws.App()) as unknown as App;
+    const app = (tls ? uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) }) : uws.App()) as unknown as App;
     app.any('/*', (res, req) => this.request(res, req, undefined));
     const needs = this.host.needs;
     if (needs.ws.size > 0) {

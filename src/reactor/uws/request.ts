@@ -20,7 +20,7 @@ export interface ConnData {
   accept: WsAccept | undefined;
   readonly remote: string;
   /** Set when the socket opens. */
-  transport?: import('./websocket.js').UwsTransport;
+  transport?: import('./websocket.js').UwsTransport | undefined;
 }
 
 /** `onData` as a chunk source: uWS neuters each buffer on return, so the body copies it. */
@@ -145,7 +145,7 @@ export class UwsExchange extends BaseExchange {
       setImmediate(() => {
         const r = this.res;
         if (r === undefined) return resolve(); // the connection is gone
-        let p: void | Promise<void> = undefined;
+        let p!: void | Promise<void>; // set inside the cork
         r.cork(() => {
           p = writeReply(r, this, reply, true);
         });
@@ -153,7 +153,7 @@ export class UwsExchange extends BaseExchange {
           this.res = undefined;
           resolve();
         } else {
-          (p as Promise<void>).then(() => {
+          void (p as Promise<void>).then(() => {
             this.res = undefined;
             resolve();
           });
