@@ -3,9 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type DefaultTheme } from 'vitepress';
 
 // Written by `npm run docs:api` (docs/api.ts); absent until the reference is generated.
+// TypeDoc nests "weft/metrics" under "weft"; the sidebar lists every entry point flat.
 const apiSidebarFile = fileURLToPath(new URL('../api/typedoc-sidebar.json', import.meta.url));
+const flatten = (items: DefaultTheme.SidebarItem[], prefix = ''): DefaultTheme.SidebarItem[] =>
+  items.flatMap((item) => {
+    const text = prefix ? `${prefix}/${item.text}` : (item.text ?? '');
+    return [{ text, link: item.link?.replace(/\.md$/, '') }, ...flatten(item.items ?? [], text)];
+  });
 const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(apiSidebarFile)
-  ? (JSON.parse(readFileSync(apiSidebarFile, 'utf8')) as DefaultTheme.SidebarItem[])
+  ? flatten(JSON.parse(readFileSync(apiSidebarFile, 'utf8')) as DefaultTheme.SidebarItem[])
   : [];
 
 const guide: DefaultTheme.SidebarItem[] = [
@@ -61,6 +67,8 @@ export default defineConfig({
   srcExclude: ['dist/**', 'README.md'],
   cleanUrls: false,
   lastUpdated: false,
+  // The API reference is one long page per entry point; its chunk is large by nature.
+  vite: { build: { chunkSizeWarningLimit: 1500 } },
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started', activeMatch: '^/guide/' },
