@@ -33,7 +33,8 @@ const SERVER_FILES = [
 ];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.
-const serverFiles = process.env.WEFT_BROWSER === '0' ? SERVER_FILES.filter((f) => !f.includes('browser')) : SERVER_FILES;
+const serverFiles =
+  process.env.WEFT_BROWSER === '0' ? SERVER_FILES.filter((f) => !f.includes('browser')) : SERVER_FILES;
 
 // WEFT_NETNS=0: a machine where `ip netns` cannot run (the Debian 13 root in CI) leaves that test to the host.
 const unitExclude = process.env.WEFT_NETNS === '0' ? [...SERVER_FILES, 'test/netns.test.ts'] : SERVER_FILES;

@@ -12,11 +12,13 @@
  *
  *   npm run bench:aborts [-- --n=2000 --rounds=3 --mode=client,timeout]
  */
-import net from 'node:net';
+
 import { once } from 'node:events';
+import net from 'node:net';
 import { startServer, stopServer } from './lib.js';
 
-const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
+const arg = (name: string, dflt: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
 const N = Number(arg('n', '2000'));
 const ROUNDS = Number(arg('rounds', '3'));
 const MODES = arg('mode', 'client,timeout').split(',');
@@ -40,7 +42,9 @@ async function openUploads(port: number): Promise<net.Socket[]> {
         const s = net.connect(port, '127.0.0.1');
         s.on('error', () => {});
         await once(s, 'connect');
-        s.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\nabcdefghij');
+        s.write(
+          'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\nabcdefghij',
+        );
         return s;
       }),
     );
@@ -76,15 +80,21 @@ for (const mode of MODES) {
     const order = KINDS.map((_, i) => KINDS[(i + r) % KINDS.length] as string);
     for (const kind of order) results.get(kind)?.push(await round(kind, mode));
   }
-  console.log(`## ${mode === 'client' ? 'Every client leaves at once' : "The server cuts every upload at its deadline"}\n`);
+  console.log(
+    `## ${mode === 'client' ? 'Every client leaves at once' : 'The server cuts every upload at its deadline'}\n`,
+  );
   console.log('| server | longest stall, ms | CPU, ms | stall vs raw | CPU vs raw |');
   console.log('|---|---:|---:|---:|---:|');
   for (const kind of KINDS) {
     const rs = results.get(kind) as Stats[];
     const raw = results.get(kind.endsWith('uws') ? 'raw-uws' : 'raw-node');
     const ratio = (pick: (s: Stats) => number) =>
-      raw === undefined || kind.startsWith('raw') ? '' : `${(median(rs.map(pick)) / Math.max(1, median(raw.map(pick)))).toFixed(2)}x`;
-    console.log(`| ${kind} | ${fmt(rs.map((s) => s.stallMs))} | ${fmt(rs.map((s) => s.cpuMs))} | ${ratio((s) => s.stallMs)} | ${ratio((s) => s.cpuMs)} |`);
+      raw === undefined || kind.startsWith('raw')
+        ? ''
+        : `${(median(rs.map(pick)) / Math.max(1, median(raw.map(pick)))).toFixed(2)}x`;
+    console.log(
+      `| ${kind} | ${fmt(rs.map((s) => s.stallMs))} | ${fmt(rs.map((s) => s.cpuMs))} | ${ratio((s) => s.stallMs)} | ${ratio((s) => s.cpuMs)} |`,
+    );
   }
   console.log('');
 }

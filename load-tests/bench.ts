@@ -14,7 +14,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Accounted, type ServerProc, cpuMicros, measure, measureWrk, median, rssMiB, runPinned, startServer, stopServer } from './lib.js';
+import {
+  type Accounted,
+  cpuMicros,
+  measure,
+  measureWrk,
+  median,
+  rssMiB,
+  runPinned,
+  type ServerProc,
+  startServer,
+  stopServer,
+} from './lib.js';
 import { type HttpRow, type IdleRow, type WsRow, writeReport } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,7 +72,8 @@ async function httpPart(): Promise<HttpRow[]> {
   const procs = new Map<string, ServerProc>();
   const key = (server: HttpServer, routes: number) => `${server}:${routes}`;
   for (const routes of [1, 100, 1000]) {
-    for (const server of HTTP) procs.set(key(server, routes), await startServer(`${server}-http`, { ROUTES: String(routes) }));
+    for (const server of HTTP)
+      procs.set(key(server, routes), await startServer(`${server}-http`, { ROUTES: String(routes) }));
   }
   const raw = new Map<string, Accounted[]>();
   const run = async (sc: Scenario, server: HttpServer, tool: 'autocannon' | 'wrk', seconds: number) => {
@@ -78,7 +90,8 @@ async function httpPart(): Promise<HttpRow[]> {
             headers: sc.body ? { 'content-type': 'application/json' } : undefined,
           });
     const expect404 = sc.name === '404';
-    if (r.errors > 0 || (!expect404 && r.non2xx > 0)) log(`  ! ${server} ${sc.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    if (r.errors > 0 || (!expect404 && r.non2xx > 0))
+      log(`  ! ${server} ${sc.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
     return r;
   };
   try {
@@ -93,7 +106,9 @@ async function httpPart(): Promise<HttpRow[]> {
             const r = await run(sc, server, tool, cfg.seconds);
             const k = `${sc.name}|${server}|${tool}`;
             raw.set(k, [...(raw.get(k) ?? []), r]);
-            log(`round ${round + 1} ${sc.name.padEnd(12)} ${tool.padEnd(10)} ${server.padEnd(8)} ${Math.round(r.rps)} req/s  ${r.cpuUsPerReq.toFixed(2)} µs/req`);
+            log(
+              `round ${round + 1} ${sc.name.padEnd(12)} ${tool.padEnd(10)} ${server.padEnd(8)} ${Math.round(r.rps)} req/s  ${r.cpuUsPerReq.toFixed(2)} µs/req`,
+            );
           }
         }
       }
@@ -117,7 +132,12 @@ async function httpPart(): Promise<HttpRow[]> {
 }
 
 const WS = ['uws', 'weft', 'ws-lib', 'weft-node'] as const;
-const WS_SCRIPT: Record<string, string> = { uws: 'uws-ws', weft: 'weft-ws', 'ws-lib': 'ws-lib', 'weft-node': 'weft-ws' };
+const WS_SCRIPT: Record<string, string> = {
+  uws: 'uws-ws',
+  weft: 'weft-ws',
+  'ws-lib': 'ws-lib',
+  'weft-node': 'weft-ws',
+};
 /** `weft` runs on the default reactor (uws where it loads); `weft-node` on the node reactor, against the `ws` library. */
 const WS_ENV: Record<string, Record<string, string>> = { 'weft-node': { WEFT_REACTOR: 'node' } };
 /** Input rate per size: 10 senders, rate chosen so one client core can take the deliveries. */
@@ -167,7 +187,9 @@ async function wsPart(): Promise<{ ws: WsRow[]; idle: IdleRow[] }> {
           };
           const k = `${clients}|${server}`;
           rows.set(k, [...(rows.get(k) ?? []), row]);
-          log(`ws round ${round + 1} ${String(clients).padStart(5)} clients ${server.padEnd(7)} ${Math.round(j.rps)} deliveries/s, dropped ${j.dropped}, p99 ${j.p99} ms, ${row.cpuUsPerDelivery.toFixed(3)} µs/delivery`);
+          log(
+            `ws round ${round + 1} ${String(clients).padStart(5)} clients ${server.padEnd(7)} ${Math.round(j.rps)} deliveries/s, dropped ${j.dropped}, p99 ${j.p99} ms, ${row.cpuUsPerDelivery.toFixed(3)} µs/delivery`,
+          );
         } finally {
           await stopServer(s);
         }
@@ -196,7 +218,13 @@ async function wsPart(): Promise<{ ws: WsRow[]; idle: IdleRow[] }> {
       await runPinned('ws-client.ts', ['idle', `ws://127.0.0.1:${s.port}/room`, String(cfg.idle), '4'], '1', (line) => {
         if (line === 'ready') setTimeout(() => (rss = rssMiB(s.pid)), 2000);
       });
-      idle.push({ server, sockets: cfg.idle, rssBaseMiB: base, rssMiB: rss, perSocketKiB: ((rss - base) * 1024) / cfg.idle });
+      idle.push({
+        server,
+        sockets: cfg.idle,
+        rssBaseMiB: base,
+        rssMiB: rss,
+        perSocketKiB: ((rss - base) * 1024) / cfg.idle,
+      });
       log(`idle ${server.padEnd(7)} ${cfg.idle} sockets: RSS ${rss.toFixed(1)} MiB (base ${base.toFixed(1)})`);
     } finally {
       await stopServer(s);
@@ -209,7 +237,11 @@ const started = new Date();
 // `--only=ws` re-measures the WebSocket part and keeps the HTTP figures of the latest run of this kind.
 const wsOnly = process.argv.includes('--only=ws');
 const http = wsOnly
-  ? (JSON.parse(readFileSync(join(here, 'results', `latest-${quick ? 'quick' : 'full'}.json`), 'utf8')) as { http: HttpRow[] }).http
+  ? (
+      JSON.parse(readFileSync(join(here, 'results', `latest-${quick ? 'quick' : 'full'}.json`), 'utf8')) as {
+        http: HttpRow[];
+      }
+    ).http
   : await httpPart();
 const { ws, idle } = await wsPart();
 const result = {

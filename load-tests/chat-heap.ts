@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import { serve } from '../src/index.js';
 import { Chat } from '../examples/chat/app.js';
+import { serve } from '../src/index.js';
 
 type Layout = 'shared' | 'own';
 
@@ -65,9 +65,13 @@ async function measure(reactor: 'uws' | 'node', n: number, layout: Layout): Prom
   const server = await serve(chat.routes(), { logger: false, reactor }).listen({ port: 0 });
   const base = `ws://127.0.0.1:${server.port}`;
   const run = async (count: number) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'load-tests/chat-heap.ts', 'client', base, String(count), layout], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'load-tests/chat-heap.ts', 'client', base, String(count), layout],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     const lines = createInterface({ input: child.stdout });
     await new Promise<void>((resolve, reject) => {
       lines.on('line', (l) => l === 'ready' && resolve());
@@ -99,7 +103,9 @@ async function main(): Promise<void> {
     for (const layout of ['shared', 'own'] as const) {
       try {
         const per = await measure(reactor, n, layout);
-        rows.push(`| ${reactor} | ${n} | ${layout === 'shared' ? 'one shared room' : 'a room each'} | ${(per / 1024).toFixed(2)} |`);
+        rows.push(
+          `| ${reactor} | ${n} | ${layout === 'shared' ? 'one shared room' : 'a room each'} | ${(per / 1024).toFixed(2)} |`,
+        );
       } catch (err) {
         rows.push(`| ${reactor} | ${n} | ${layout} | not measured: ${(err as Error).message.split('\n')[0]} |`);
       }

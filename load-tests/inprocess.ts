@@ -106,8 +106,16 @@ const CASES: Record<string, () => void> = {
     reactor.request(new FakeResponse(), HELLO, undefined);
   },
 };
-const SEARCH = new FakeRequest('GET', '/search', 'q=shoes&page=2', [host, ['x-api-key', 'k-123'], ['accept-language', 'en-GB']]);
-const TODOS = new FakeRequest('POST', '/todos', undefined, [host, ['content-length', String(todoBytes.byteLength)], ['content-type', 'application/json']]);
+const SEARCH = new FakeRequest('GET', '/search', 'q=shoes&page=2', [
+  host,
+  ['x-api-key', 'k-123'],
+  ['accept-language', 'en-GB'],
+]);
+const TODOS = new FakeRequest('POST', '/todos', undefined, [
+  host,
+  ['content-length', String(todoBytes.byteLength)],
+  ['content-type', 'application/json'],
+]);
 const HELLO = new FakeRequest('GET', '/hello/world', undefined, [host]);
 
 /** Best and median of 7 runs of `n` calls, in ns per call, after a warm-up. */

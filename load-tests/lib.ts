@@ -175,7 +175,15 @@ export interface WrkOptions {
 
 /** Run wrk (Debian package `wrk`) pinned to a core. */
 export async function wrk(opts: WrkOptions): Promise<LoadResult> {
-  const args = ['-c', opts.core ?? '1', 'wrk', '-t1', `-c${opts.connections ?? 100}`, `-d${opts.seconds}s`, '--latency'];
+  const args = [
+    '-c',
+    opts.core ?? '1',
+    'wrk',
+    '-t1',
+    `-c${opts.connections ?? 100}`,
+    `-d${opts.seconds}s`,
+    '--latency',
+  ];
   if (opts.script) args.push('-s', opts.script);
   args.push(opts.url);
   const out = await tasksetOutput(args, 'wrk');
@@ -204,7 +212,12 @@ export function measureWrk(s: ServerProc, opts: WrkOptions, exact = false): Prom
 }
 
 /** Spawn a TypeScript helper pinned to `core`; resolves with its stdout when it exits. */
-export async function runPinned(script: string, args: string[], core = '1', onLine?: (line: string) => void): Promise<string> {
+export async function runPinned(
+  script: string,
+  args: string[],
+  core = '1',
+  onLine?: (line: string) => void,
+): Promise<string> {
   const proc = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', join(here, script), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -20,8 +20,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ServerProc, measure, median, startServer, stopServer } from './lib.js';
 import { loadBinding } from '../src/reactor/uws/binding.js';
+import { measure, median, type ServerProc, startServer, stopServer } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 7;
@@ -39,7 +39,14 @@ interface Config {
 }
 const CONFIGS: Config[] = [
   ...(before && existsSync(join(before, 'load-tests/servers/weft-http.ts'))
-    ? [{ key: 'before', label: 'weft before observability', script: join(before, 'load-tests/servers/weft-http.ts'), obs: 'none' }]
+    ? [
+        {
+          key: 'before',
+          label: 'weft before observability',
+          script: join(before, 'load-tests/servers/weft-http.ts'),
+          obs: 'none',
+        },
+      ]
     : []),
   { key: 'plain', label: 'plain', script: 'weft-http', obs: 'none' },
   { key: 'metrics', label: 'metrics (channels, OTel API, no SDK)', script: 'weft-http', obs: 'metrics' },
@@ -67,20 +74,26 @@ async function bench(reactor: string): Promise<Map<string, Result>> {
         const r = await measure(s, { url: `http://127.0.0.1:${s.port}/hello/world`, seconds }, true);
         if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
         cpu.set(c.key, [...(cpu.get(c.key) ?? []), r.cpuUsPerReq]);
-        log(`${reactor} round ${round + 1} ${c.key.padEnd(8)} ${Math.round(r.rps)} req/s ${r.cpuUsPerReq.toFixed(2)} µs/req`);
+        log(
+          `${reactor} round ${round + 1} ${c.key.padEnd(8)} ${Math.round(r.rps)} req/s ${r.cpuUsPerReq.toFixed(2)} µs/req`,
+        );
       }
     }
   } finally {
     for (const s of procs.values()) await stopServer(s);
   }
   const plain = cpu.get('plain') as number[];
-  return new Map([...cpu].map(([k, v]) => [k, { cpu: median(v), ratio: median(v.map((x, i) => x / (plain[i] as number))) }]));
+  return new Map(
+    [...cpu].map(([k, v]) => [k, { cpu: median(v), ratio: median(v.map((x, i) => x / (plain[i] as number))) }]),
+  );
 }
 
 const results = new Map<string, Map<string, Result>>();
 for (const r of reactors) results.set(r, await bench(r));
 
-console.log(`\n## Observability bench (node ${process.version}, ${rounds} rounds; server CPU per request, medians; ratios: median of each round's ratio)\n`);
+console.log(
+  `\n## Observability bench (node ${process.version}, ${rounds} rounds; server CPU per request, medians; ratios: median of each round's ratio)\n`,
+);
 console.log(`| GET /hello/:name | ${reactors.map((r) => `${r}: µs CPU/request | vs plain`).join(' | ')} |`);
 console.log(`|---|${reactors.map(() => '---|---').join('|')}|`);
 for (const c of CONFIGS) {
@@ -95,7 +108,11 @@ console.log('|---|---|---|');
 for (const r of reactors) {
   const m = results.get(r) as Map<string, Result>;
   const x = (m.get('metrics') as Result).ratio;
-  console.log(`| ${r}: metrics + channels + OTel API (no SDK) ≤ 1.1x plain | ${x.toFixed(2)}x | ${x <= 1.1 ? 'met' : 'missed'} |`);
+  console.log(
+    `| ${r}: metrics + channels + OTel API (no SDK) ≤ 1.1x plain | ${x.toFixed(2)}x | ${x <= 1.1 ? 'met' : 'missed'} |`,
+  );
   const sdk = m.get('sdk') as Result;
-  console.log(`| ${r}: a real OTel SDK (reported) | ${sdk.ratio.toFixed(2)}x plain, +${(sdk.cpu - (m.get('plain') as Result).cpu).toFixed(2)} µs/request | |`);
+  console.log(
+    `| ${r}: a real OTel SDK (reported) | ${sdk.ratio.toFixed(2)}x plain, +${(sdk.cpu - (m.get('plain') as Result).cpu).toFixed(2)} µs/request | |`,
+  );
 }

@@ -77,7 +77,9 @@ const rss = rssMiB(server.pid as number);
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
 const expected = sent * clients;
-console.log('| clients | senders x rate | sent | delivered/s | missing | p50 ms | p99 ms | server CPU µs/delivery | server RSS MiB |');
+console.log(
+  '| clients | senders x rate | sent | delivered/s | missing | p50 ms | p99 ms | server CPU µs/delivery | server RSS MiB |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 console.log(
   `| ${clients} | ${senders} x ${rate}/s | ${sent} | ${Math.round(delivered / elapsed)} | ${expected - delivered} | ${pct(0.5)} | ${pct(0.99)} | ${(cpu / Math.max(1, delivered)).toFixed(3)} | ${rss.toFixed(0)} |`,

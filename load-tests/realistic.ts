@@ -23,14 +23,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ServerProc, measureWrk, median, startServer, stopServer } from './lib.js';
-import { SEARCH_HEADERS, SEARCH_PATH, TODO_BODY } from './servers/common.js';
 import { loadBinding } from '../src/reactor/uws/binding.js';
+import { measureWrk, median, type ServerProc, startServer, stopServer } from './lib.js';
+import { SEARCH_HEADERS, SEARCH_PATH, TODO_BODY } from './servers/common.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 3;
 const seconds = quick ? 2 : 3;
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const uwsHere = !(loadBinding(16384) instanceof Error);
 
@@ -40,8 +43,16 @@ const lua = (name: string, body: string) => {
   writeFileSync(f, body);
   return f;
 };
-const POST_LUA = lua('post', `wrk.method = "POST"\nwrk.body = '${TODO_BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
-const SEARCH_LUA = lua('search', Object.entries(SEARCH_HEADERS).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`).join('\n'));
+const POST_LUA = lua(
+  'post',
+  `wrk.method = "POST"\nwrk.body = '${TODO_BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+);
+const SEARCH_LUA = lua(
+  'search',
+  Object.entries(SEARCH_HEADERS)
+    .map(([k, v]) => `wrk.headers["${k}"] = "${v}"`)
+    .join('\n'),
+);
 
 interface Srv {
   key: string;
@@ -67,9 +78,19 @@ interface Scenario {
 }
 
 const rawUws: Srv = { key: 'uws', label: 'raw uWS.js', script: 'uws-http' };
-const weftUws: Srv = { key: 'weft-uws', label: 'weft (uws reactor)', script: 'weft-http', env: { WEFT_REACTOR: 'uws' } };
+const weftUws: Srv = {
+  key: 'weft-uws',
+  label: 'weft (uws reactor)',
+  script: 'weft-http',
+  env: { WEFT_REACTOR: 'uws' },
+};
 const rawNode: Srv = { key: 'node', label: 'raw node:http', script: 'node-http' };
-const weftNode: Srv = { key: 'weft-node', label: 'weft (node reactor)', script: 'weft-http', env: { WEFT_REACTOR: 'node' } };
+const weftNode: Srv = {
+  key: 'weft-node',
+  label: 'weft (node reactor)',
+  script: 'weft-http',
+  env: { WEFT_REACTOR: 'node' },
+};
 const fastify: Srv = { key: 'fastify', label: 'Fastify (JSON schema)', script: 'fastify-http' };
 const both = (uwsRows: Srv[], nodeRows: Srv[]) => [...(uwsHere ? uwsRows : []), ...nodeRows];
 
@@ -93,7 +114,12 @@ const SCENARIOS: Scenario[] = [
     servers: both([rawUws, weftUws], [rawNode, weftNode, fastify]),
     targets: [
       ...(uwsHere ? [{ row: 'weft-uws', base: 'uws', goal: 1.15, text: 'weft (uws) ≤ 1.15x raw uWS' }] : []),
-      { row: 'weft-node', base: 'node', goal: 1.15, text: 'weft (node) ≤ 1.15x raw node:http (no target in the issue; the hello one)' },
+      {
+        row: 'weft-node',
+        base: 'node',
+        goal: 1.15,
+        text: 'weft (node) ≤ 1.15x raw node:http (no target in the issue; the hello one)',
+      },
     ],
   },
   {
@@ -102,12 +128,32 @@ const SCENARIOS: Scenario[] = [
     path: '/hello/world',
     servers: both(
       [
-        { key: 'uws-off', label: 'weft (uws), observability off', script: 'weft-http', env: { WEFT_REACTOR: 'uws', OBS: 'none' } },
-        { key: 'uws-on', label: 'weft (uws), metrics on', script: 'weft-http', env: { WEFT_REACTOR: 'uws', OBS: 'metrics' } },
+        {
+          key: 'uws-off',
+          label: 'weft (uws), observability off',
+          script: 'weft-http',
+          env: { WEFT_REACTOR: 'uws', OBS: 'none' },
+        },
+        {
+          key: 'uws-on',
+          label: 'weft (uws), metrics on',
+          script: 'weft-http',
+          env: { WEFT_REACTOR: 'uws', OBS: 'metrics' },
+        },
       ],
       [
-        { key: 'node-off', label: 'weft (node), observability off', script: 'weft-http', env: { WEFT_REACTOR: 'node', OBS: 'none' } },
-        { key: 'node-on', label: 'weft (node), metrics on', script: 'weft-http', env: { WEFT_REACTOR: 'node', OBS: 'metrics' } },
+        {
+          key: 'node-off',
+          label: 'weft (node), observability off',
+          script: 'weft-http',
+          env: { WEFT_REACTOR: 'node', OBS: 'none' },
+        },
+        {
+          key: 'node-on',
+          label: 'weft (node), metrics on',
+          script: 'weft-http',
+          env: { WEFT_REACTOR: 'node', OBS: 'metrics' },
+        },
       ],
     ),
     targets: [
@@ -133,7 +179,8 @@ async function run(sc: Scenario): Promise<Map<string, Row>> {
   }
   try {
     const url = (s: ServerProc) => `http://127.0.0.1:${s.port}${sc.path}`;
-    for (const s of procs.values()) await measureWrk(s, { url: url(s), seconds: 1, connections: 50, script: sc.script }); // warm-up
+    for (const s of procs.values())
+      await measureWrk(s, { url: url(s), seconds: 1, connections: 50, script: sc.script }); // warm-up
     for (let round = 0; round < rounds; round++) {
       const order = [...sc.servers.slice(round % sc.servers.length), ...sc.servers.slice(0, round % sc.servers.length)];
       for (const srv of order) {
@@ -143,7 +190,9 @@ async function run(sc: Scenario): Promise<Map<string, Row>> {
         const row = rows.get(srv.key) as Row;
         row.cpu.push(r.cpuUsPerReq);
         row.rps.push(r.rps);
-        log(`round ${round + 1} ${sc.key.padEnd(6)} ${srv.key.padEnd(10)} ${Math.round(r.rps)} req/s ${r.cpuUsPerReq.toFixed(2)} µs/req`);
+        log(
+          `round ${round + 1} ${sc.key.padEnd(6)} ${srv.key.padEnd(10)} ${Math.round(r.rps)} req/s ${r.cpuUsPerReq.toFixed(2)} µs/req`,
+        );
       }
     }
   } finally {
@@ -161,23 +210,39 @@ function ratio(rows: Map<string, Row>, row: string, base: string): { median: num
 }
 
 const out: string[] = [];
-out.push(`Realistic routes — Node ${process.version}, ${rounds} rounds of ${seconds} s, wrk -t1 -c50 on core 1, server on core 0, CPU from schedstat, medians`);
+out.push(
+  `Realistic routes — Node ${process.version}, ${rounds} rounds of ${seconds} s, wrk -t1 -c50 on core 1, server on core 0, CPU from schedstat, medians`,
+);
 for (const sc of SCENARIOS) {
   if (only && !only.includes(sc.key)) continue;
   const rows = await run(sc);
   const base = sc.targets[0]?.base ?? sc.servers[0]?.key ?? '';
-  out.push('', `### ${sc.title}`, '', `| server | req/s | µs CPU/request | vs ${(rows.get(base) as Row).label} (spread) |`, '|---|---:|---:|---:|');
+  out.push(
+    '',
+    `### ${sc.title}`,
+    '',
+    `| server | req/s | µs CPU/request | vs ${(rows.get(base) as Row).label} (spread) |`,
+    '|---|---:|---:|---:|',
+  );
   for (const r of rows.values()) {
     const q = ratio(rows, r.key, base);
-    out.push(`| ${r.label} | ${Math.round(median(r.rps))} | ${median(r.cpu).toFixed(2)} | ${q.median.toFixed(2)}x (${q.min.toFixed(2)}–${q.max.toFixed(2)}) |`);
+    out.push(
+      `| ${r.label} | ${Math.round(median(r.rps))} | ${median(r.cpu).toFixed(2)} | ${q.median.toFixed(2)}x (${q.min.toFixed(2)}–${q.max.toFixed(2)}) |`,
+    );
   }
   out.push('');
   for (const t of sc.targets) {
     const q = ratio(rows, t.row, t.base);
-    out.push(`- target ${t.text}: **${q.median.toFixed(2)}x** (${q.min.toFixed(2)}–${q.max.toFixed(2)}) — ${q.median <= t.goal ? 'met' : 'missed'}`);
+    out.push(
+      `- target ${t.text}: **${q.median.toFixed(2)}x** (${q.min.toFixed(2)}–${q.max.toFixed(2)}) — ${q.median <= t.goal ? 'met' : 'missed'}`,
+    );
   }
   if (rows.has('fastify')) {
-    for (const k of ['weft-uws', 'weft-node']) if (rows.has(k)) out.push(`- ${(rows.get(k) as Row).label} against Fastify: ${ratio(rows, k, 'fastify').median.toFixed(2)}x CPU/request`);
+    for (const k of ['weft-uws', 'weft-node'])
+      if (rows.has(k))
+        out.push(
+          `- ${(rows.get(k) as Row).label} against Fastify: ${ratio(rows, k, 'fastify').median.toFixed(2)}x CPU/request`,
+        );
   }
 }
 process.stdout.write(`${out.join('\n')}\n`);

@@ -49,10 +49,18 @@ export interface BenchResult {
   idle: IdleRow[];
 }
 
-const f = (n: number | null | undefined, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(d).replace(/\B(?=(\d{3})+(?!\d))/g, ' '));
+const f = (n: number | null | undefined, d = 0) =>
+  n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(d).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : '–');
 
-function svgBars(title: string, unit: string, groups: string[], series: string[], value: (g: string, s: string) => number, labels: Record<string, string>): string {
+function svgBars(
+  title: string,
+  unit: string,
+  groups: string[],
+  series: string[],
+  value: (g: string, s: string) => number,
+  labels: Record<string, string>,
+): string {
   const colors = ['#4f63d2', '#e07b39', '#3a9d5d', '#b53a6b', '#7a8194', '#c9a227'];
   const W = 900;
   const H = 380;
@@ -91,7 +99,8 @@ function svgBars(title: string, unit: string, groups: string[], series: string[]
 export function writeReport(r: BenchResult): string {
   const L = (s: string) => r.labels[s] ?? s;
   const tool = r.http.some((h) => h.tool === 'wrk') ? 'wrk' : 'autocannon';
-  const get = (scenario: string, server: string, t = 'autocannon') => r.http.find((h) => h.scenario === scenario && h.server === server && h.tool === t);
+  const get = (scenario: string, server: string, t = 'autocannon') =>
+    r.http.find((h) => h.scenario === scenario && h.server === server && h.tool === t);
   const cpu = (sc: string, s: string, t = 'autocannon') => get(sc, s, t)?.cpuUsPerReq ?? Number.NaN;
   const rps = (sc: string, s: string, t = tool) => get(sc, s, t)?.rps ?? Number.NaN;
   const wsAt = (clients: number, s: string) => r.ws.find((w) => w.clients === clients && w.server === s);
@@ -99,20 +108,48 @@ export function writeReport(r: BenchResult): string {
   const idle = (s: string) => r.idle.find((i) => i.server === s);
 
   const targets = [
-    { what: 'weft CPU/request vs raw uWS, hello (autocannon)', target: '≤ 1.15x', v: cpu('hello', 'weft') / cpu('hello', 'uws'), ok: (v: number) => v <= 1.15 },
-    ...(tool === 'wrk' ? [{ what: 'weft CPU/request vs raw uWS, hello (wrk)', target: '≤ 1.15x', v: cpu('hello', 'weft', 'wrk') / cpu('hello', 'uws', 'wrk'), ok: (v: number) => v <= 1.15 }] : []),
-    { what: `weft throughput vs Fastify, hello (${tool})`, target: '≥ 2.5x', v: rps('hello', 'weft') / rps('hello', 'fastify'), ok: (v: number) => v >= 2.5 },
-    { what: 'weft CPU/request, 1000 routes vs 1 route (autocannon)', target: '≤ 1.1x', v: cpu('routes-1000', 'weft') / cpu('hello', 'weft'), ok: (v: number) => v <= 1.1 },
+    {
+      what: 'weft CPU/request vs raw uWS, hello (autocannon)',
+      target: '≤ 1.15x',
+      v: cpu('hello', 'weft') / cpu('hello', 'uws'),
+      ok: (v: number) => v <= 1.15,
+    },
+    ...(tool === 'wrk'
+      ? [
+          {
+            what: 'weft CPU/request vs raw uWS, hello (wrk)',
+            target: '≤ 1.15x',
+            v: cpu('hello', 'weft', 'wrk') / cpu('hello', 'uws', 'wrk'),
+            ok: (v: number) => v <= 1.15,
+          },
+        ]
+      : []),
+    {
+      what: `weft throughput vs Fastify, hello (${tool})`,
+      target: '≥ 2.5x',
+      v: rps('hello', 'weft') / rps('hello', 'fastify'),
+      ok: (v: number) => v >= 2.5,
+    },
+    {
+      what: 'weft CPU/request, 1000 routes vs 1 route (autocannon)',
+      target: '≤ 1.1x',
+      v: cpu('routes-1000', 'weft') / cpu('hello', 'weft'),
+      ok: (v: number) => v <= 1.1,
+    },
     {
       what: `fan-out efficiency vs raw uWS pub/sub (${biggest} clients, CPU per delivery uWS/weft)`,
       target: '≥ 0.9x',
-      v: (wsAt(biggest, 'uws')?.cpuUsPerDelivery ?? Number.NaN) / (wsAt(biggest, 'weft')?.cpuUsPerDelivery ?? Number.NaN),
+      v:
+        (wsAt(biggest, 'uws')?.cpuUsPerDelivery ?? Number.NaN) /
+        (wsAt(biggest, 'weft')?.cpuUsPerDelivery ?? Number.NaN),
       ok: (v: number) => v >= 0.9,
     },
     {
       what: `fan-out efficiency vs ws broadcast (${biggest} clients, CPU per delivery ws/weft)`,
       target: '≥ 5x',
-      v: (wsAt(biggest, 'ws-lib')?.cpuUsPerDelivery ?? Number.NaN) / (wsAt(biggest, 'weft')?.cpuUsPerDelivery ?? Number.NaN),
+      v:
+        (wsAt(biggest, 'ws-lib')?.cpuUsPerDelivery ?? Number.NaN) /
+        (wsAt(biggest, 'weft')?.cpuUsPerDelivery ?? Number.NaN),
       ok: (v: number) => v >= 5,
     },
     {
@@ -132,7 +169,9 @@ export function writeReport(r: BenchResult): string {
           {
             what: `node reactor: fan-out vs ws broadcast (${biggest} clients, CPU per delivery ws/weft)`,
             target: 'report',
-            v: (wsAt(biggest, 'ws-lib')?.cpuUsPerDelivery ?? Number.NaN) / (wsAt(biggest, 'weft-node')?.cpuUsPerDelivery ?? Number.NaN),
+            v:
+              (wsAt(biggest, 'ws-lib')?.cpuUsPerDelivery ?? Number.NaN) /
+              (wsAt(biggest, 'weft-node')?.cpuUsPerDelivery ?? Number.NaN),
             ok: () => true,
           },
         ]
@@ -143,10 +182,12 @@ export function writeReport(r: BenchResult): string {
   md += `Generated by \`load-tests/bench.ts\` (${r.kind} run, ${r.date}, Node ${r.node}). Servers on core 0, load generators on core 1, `;
   md += `medians of ${String(r.config.rounds)} interleaved round(s) of ${String(r.config.seconds)} s per HTTP figure; every competitor measured in the same run. `;
   md += `CPU is the server process's utime+stime from /proc divided by requests (or deliveries). Absolute numbers drift between runs; ratios within one run hold.\n\n`;
-  if (r.wsOnly) md += `This run re-measured the WebSocket and idle-socket parts (\`--only=ws\`); the HTTP tables are from the previous full run.\n\n`;
+  if (r.wsOnly)
+    md += `This run re-measured the WebSocket and idle-socket parts (\`--only=ws\`); the HTTP tables are from the previous full run.\n\n`;
   md += `![CPU per request](chart-http.svg)\n\n![CPU per delivery](chart-ws.svg)\n\n`;
   md += `## Targets\n\n| target | goal | measured | |\n|---|---|---:|---|\n`;
-  for (const t of targets) md += `| ${t.what} | ${t.target} | ${x(t.v)} | ${Number.isNaN(t.v) ? 'not measured' : t.target === 'report' ? 'reported' : t.ok(t.v) ? 'met' : '**missed**'} |\n`;
+  for (const t of targets)
+    md += `| ${t.what} | ${t.target} | ${x(t.v)} | ${Number.isNaN(t.v) ? 'not measured' : t.target === 'report' ? 'reported' : t.ok(t.v) ? 'met' : '**missed**'} |\n`;
 
   const scenarios = [...new Set(r.http.map((h) => h.scenario))];
   const servers = [...new Set(r.http.map((h) => h.server))];
@@ -170,29 +211,49 @@ export function writeReport(r: BenchResult): string {
     md += `| ${w.clients} | ${L(w.server)} | ${w.inputPerSec} | ${f(w.deliveredPerSec)} | ${w.dropped} | ${f(w.p50)} | ${f(w.p99)} | ${f(w.cpuUsPerDelivery, 3)} | ${x(w.cpuUsPerDelivery / base)} | ${w.clientSaturated ? 'p99 > 250 ms: saturated' : ''} |\n`;
   }
   md += `\n## Idle sockets\n\n| server | sockets | RSS before MiB | RSS with sockets MiB | KiB per socket | RSS vs raw uWS |\n|---|---:|---:|---:|---:|---:|\n`;
-  for (const i of r.idle) md += `| ${L(i.server)} | ${i.sockets} | ${f(i.rssBaseMiB, 1)} | ${f(i.rssMiB, 1)} | ${f(i.perSocketKiB, 2)} | ${x(i.rssMiB / (idle('uws')?.rssMiB ?? Number.NaN))} |\n`;
+  for (const i of r.idle)
+    md += `| ${L(i.server)} | ${i.sockets} | ${f(i.rssBaseMiB, 1)} | ${f(i.rssMiB, 1)} | ${f(i.perSocketKiB, 2)} | ${x(i.rssMiB / (idle('uws')?.rssMiB ?? Number.NaN))} |\n`;
 
   const notes = join(here, 'profiling.md');
   if (existsSync(notes)) md += `\n${readFileSync(notes, 'utf8')}`;
 
   // Quick runs write beside the full report instead of replacing it.
   const suffix = r.kind === 'full' ? '' : `-${r.kind}`;
-  writeFileSync(join(here, `RESULTS${suffix}.md`), md.replaceAll('chart-http.svg', `chart-http${suffix}.svg`).replaceAll('chart-ws.svg', `chart-ws${suffix}.svg`));
+  writeFileSync(
+    join(here, `RESULTS${suffix}.md`),
+    md.replaceAll('chart-http.svg', `chart-http${suffix}.svg`).replaceAll('chart-ws.svg', `chart-ws${suffix}.svg`),
+  );
   const httpScen = scenarios;
   writeFileSync(
     join(here, `chart-http${suffix}.svg`),
-    svgBars('HTTP: server CPU per request (µs, autocannon, lower is better)', 'µs / request', httpScen, servers, (g, s) => cpu(g, s), r.labels),
+    svgBars(
+      'HTTP: server CPU per request (µs, autocannon, lower is better)',
+      'µs / request',
+      httpScen,
+      servers,
+      (g, s) => cpu(g, s),
+      r.labels,
+    ),
   );
   const sizes = [...new Set(r.ws.map((w) => w.clients))].sort((a, b) => a - b).map(String);
   writeFileSync(
     join(here, `chart-ws${suffix}.svg`),
-    svgBars('WebSocket fan-out: server CPU per delivered message (µs, lower is better)', 'µs / delivery', sizes.map((s) => `${s} clients`), ['uws', 'weft', 'ws-lib'], (g, s) => wsAt(Number(g.split(' ')[0]), s)?.cpuUsPerDelivery ?? Number.NaN, r.labels),
+    svgBars(
+      'WebSocket fan-out: server CPU per delivered message (µs, lower is better)',
+      'µs / delivery',
+      sizes.map((s) => `${s} clients`),
+      ['uws', 'weft', 'ws-lib'],
+      (g, s) => wsAt(Number(g.split(' ')[0]), s)?.cpuUsPerDelivery ?? Number.NaN,
+      r.labels,
+    ),
   );
   return md;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dir = join(here, 'results');
-  const file = existsSync(join(dir, 'latest-full.json')) ? join(dir, 'latest-full.json') : join(dir, 'latest-quick.json');
+  const file = existsSync(join(dir, 'latest-full.json'))
+    ? join(dir, 'latest-full.json')
+    : join(dir, 'latest-quick.json');
   process.stdout.write(writeReport(JSON.parse(readFileSync(file, 'utf8')) as BenchResult));
 }

@@ -15,9 +15,8 @@
  * and Redis PUBLISH calls per send, with the targets of issue 9 marked.
  * WEFT_REACTOR picks the reactor as for any server (default auto).
  */
-import { startRedis } from '../test/redis.js';
-import { commandCalls } from '../test/redis.js';
-import { type ServerProc, cpuMicrosExact as cpuMicros, median, runPinned, startServer, stopServer } from './lib.js';
+import { commandCalls, startRedis } from '../test/redis.js';
+import { cpuMicrosExact as cpuMicros, median, runPinned, type ServerProc, startServer, stopServer } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 4;
@@ -59,17 +58,29 @@ try {
           let r1 = 0;
           let p0 = 0;
           const sample = () => servers.reduce((t, s) => t + cpuMicros(s.pid), 0);
-          const out = await runPinned('ws-client.ts', ['fanout', url, '500', '10', String(5 / burst), quick ? '3' : '4', String(burst)], '1', (line) => {
-            if (line === 'start') {
-              c0 = sample();
-              r0 = cpuMicros(redis.pid);
-            }
-            if (line === 'stop') {
-              c1 = sample();
-              r1 = cpuMicros(redis.pid);
-            }
-          });
-          const j = JSON.parse(out.trim().split('\n').pop() as string) as { sent: number; delivered: number; dropped: number; rps: number; p50: number; p99: number };
+          const out = await runPinned(
+            'ws-client.ts',
+            ['fanout', url, '500', '10', String(5 / burst), quick ? '3' : '4', String(burst)],
+            '1',
+            (line) => {
+              if (line === 'start') {
+                c0 = sample();
+                r0 = cpuMicros(redis.pid);
+              }
+              if (line === 'stop') {
+                c1 = sample();
+                r1 = cpuMicros(redis.pid);
+              }
+            },
+          );
+          const j = JSON.parse(out.trim().split('\n').pop() as string) as {
+            sent: number;
+            delivered: number;
+            dropped: number;
+            rps: number;
+            p50: number;
+            p99: number;
+          };
           p0 = cfg.redis ? await commandCalls(redis, 'publish') : 0;
           const r: Result = {
             rps: j.rps,
@@ -102,8 +113,12 @@ try {
 
 const med = (k: string, f: (r: Result) => number) => median((results.get(k) ?? []).map(f));
 const mark = (ok: boolean) => (ok ? 'met' : 'missed');
-console.log(`\n## Scale-out bench (node ${process.version}, reactor ${process.env.WEFT_REACTOR || 'auto'}, ${rounds} round(s), medians)\n`);
-console.log('| 500 clients, 50 msg/s in | burst | deliveries/s | p50 ms | p99 ms | server µs CPU/delivery | Redis µs CPU/delivery | PUBLISH per send | dropped |');
+console.log(
+  `\n## Scale-out bench (node ${process.version}, reactor ${process.env.WEFT_REACTOR || 'auto'}, ${rounds} round(s), medians)\n`,
+);
+console.log(
+  '| 500 clients, 50 msg/s in | burst | deliveries/s | p50 ms | p99 ms | server µs CPU/delivery | Redis µs CPU/delivery | PUBLISH per send | dropped |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const burst of [1, 10]) {
   for (const cfg of CONFIGS) {
@@ -121,7 +136,12 @@ const row = (label: string, f: (b: number) => [string, boolean]) => {
   console.log(`| ${label} | ${a} (${mark(okA)}) | ${b} (${mark(okB)}) |`);
 };
 row('cross-instance p99 ≤ 2x single instance', (b) => {
-  const x = med(`two-redis|${b}`, (r) => r.p99) / Math.max(1, med(`one|${b}`, (r) => r.p99));
+  const x =
+    med(`two-redis|${b}`, (r) => r.p99) /
+    Math.max(
+      1,
+      med(`one|${b}`, (r) => r.p99),
+    );
   return [`${x.toFixed(2)}x`, x <= 2];
 });
 row('CPU per delivery ≤ 1.2x single instance', (b) => {

@@ -115,7 +115,9 @@ console.log(`| HTTP requests | ${h.requests} | |`);
 console.log(`| HTTP errors or unexpected status | ${h.bad} | ${h.bad === 0 ? 'yes' : 'NO'} |`);
 console.log(`| WebSocket connections opened and closed | ${w.connections} | |`);
 console.log(`| WebSocket messages sent / lost | ${w.sent} / ${w.lost} | ${w.lost === 0 ? 'yes' : 'NO'} |`);
-console.log(`| RSS warm / max / last (MiB) | ${warmRss.toFixed(1)} / ${maxRss.toFixed(1)} / ${lastRss.toFixed(1)} | ${rssOk ? 'yes' : 'NO'} |`);
+console.log(
+  `| RSS warm / max / last (MiB) | ${warmRss.toFixed(1)} / ${maxRss.toFixed(1)} / ${lastRss.toFixed(1)} | ${rssOk ? 'yes' : 'NO'} |`,
+);
 console.log(`| event-loop delay p99, worst sample (ms) | ${maxEld.toFixed(1)} | ${eldOk ? 'yes' : 'NO'} |`);
 console.log(ok ? 'soak: passed' : 'soak: FAILED');
 process.exit(ok ? 0 : 1);

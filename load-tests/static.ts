@@ -15,8 +15,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ServerProc, measure, median, startServer, stopServer } from './lib.js';
 import { loadBinding } from '../src/reactor/uws/binding.js';
+import { measure, median, type ServerProc, startServer, stopServer } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 5;
@@ -32,7 +32,9 @@ const digest = createHash('sha256').update(FILE).digest('hex');
 const CONFIGS: { key: string; label: string; env: Record<string, string> }[] = [
   { key: 'fastify', label: '@fastify/static (Fastify 5)', env: { STATIC: 'fastify' } },
   { key: 'weft-node', label: 'weft files.dir (node reactor)', env: { STATIC: 'weft', WEFT_REACTOR: 'node' } },
-  ...(uwsHere ? [{ key: 'weft-uws', label: 'weft files.dir (uws reactor)', env: { STATIC: 'weft', WEFT_REACTOR: 'uws' } }] : []),
+  ...(uwsHere
+    ? [{ key: 'weft-uws', label: 'weft files.dir (uws reactor)', env: { STATIC: 'weft', WEFT_REACTOR: 'uws' } }]
+    : []),
 ];
 
 const procs = new Map<string, ServerProc>();
@@ -44,13 +46,21 @@ try {
     procs.set(c.key, s);
     const body = Buffer.from(await (await fetch(`http://127.0.0.1:${s.port}/static/1mib.bin`)).arrayBuffer());
     if (createHash('sha256').update(body).digest('hex') !== digest) throw new Error(`${c.key} served other bytes`);
-    await measure(s, { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds: 1, connections: 10, pipelining: 1 }, true);
+    await measure(
+      s,
+      { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds: 1, connections: 10, pipelining: 1 },
+      true,
+    );
   }
   for (let round = 0; round < rounds; round++) {
     const order = [...CONFIGS.slice(round % CONFIGS.length), ...CONFIGS.slice(0, round % CONFIGS.length)];
     for (const c of order) {
       const s = procs.get(c.key) as ServerProc;
-      const r = await measure(s, { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds, connections: 10, pipelining: 1 }, true);
+      const r = await measure(
+        s,
+        { url: `http://127.0.0.1:${s.port}/static/1mib.bin`, seconds, connections: 10, pipelining: 1 },
+        true,
+      );
       if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
       cpu.set(c.key, [...(cpu.get(c.key) ?? []), r.cpuUsPerReq]);
       rps.set(c.key, [...(rps.get(c.key) ?? []), r.rps]);
@@ -63,9 +73,13 @@ try {
 }
 
 const us = (k: string) => median(cpu.get(k) as number[]);
-console.log(`\n## Static file bench (node ${process.version}, ${rounds} rounds, medians; 1 MiB file, 10 connections)\n`);
+console.log(
+  `\n## Static file bench (node ${process.version}, ${rounds} rounds, medians; 1 MiB file, 10 connections)\n`,
+);
 console.log('| GET /static/1mib.bin | requests/s | µs CPU/request | vs @fastify/static |');
 console.log('|---|---|---|---|');
 for (const c of CONFIGS) {
-  console.log(`| ${c.label} | ${Math.round(median(rps.get(c.key) as number[]))} | ${us(c.key).toFixed(1)} | ${(us(c.key) / us('fastify')).toFixed(2)}x |`);
+  console.log(
+    `| ${c.label} | ${Math.round(median(rps.get(c.key) as number[]))} | ${us(c.key).toFixed(1)} | ${(us(c.key) / us('fastify')).toFixed(2)}x |`,
+  );
 }

@@ -22,10 +22,14 @@ import { spawnSync } from 'node:child_process';
 import { mpsc } from '../src/sync/index.js';
 
 if (process.env.WEFT_BENCH_PINNED !== '1') {
-  const r = spawnSync('taskset', ['-c', '0', process.execPath, '--expose-gc', '--import', 'tsx', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, WEFT_BENCH_PINNED: '1' },
-  });
+  const r = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, '--expose-gc', '--import', 'tsx', ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, WEFT_BENCH_PINNED: '1' },
+    },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -167,14 +171,18 @@ for (let r = 0; r < rounds; r++) {
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : `${(n / 1e3).toFixed(0)} k`);
 const out: string[] = [];
-out.push(`mpsc bench — Node ${process.version}, one core, ${rounds} rounds, N = ${N.toLocaleString('en')}, medians (spread min-max)`);
+out.push(
+  `mpsc bench — Node ${process.version}, one core, ${rounds} rounds, N = ${N.toLocaleString('en')}, medians (spread min-max)`,
+);
 out.push('');
 out.push('| queue | messages/s | spread | vs array push/shift |');
 out.push('|---|---:|---:|---:|');
 const base = median(rates.get('array') as number[]);
 for (const [k, [label]] of Object.entries(speed)) {
   const xs = rates.get(k) as number[];
-  out.push(`| ${label} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ${(median(xs) / base).toFixed(2)}x |`);
+  out.push(
+    `| ${label} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ${(median(xs) / base).toFixed(2)}x |`,
+  );
 }
 out.push('');
 out.push('| memory | bytes per value | spread |');

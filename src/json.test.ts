@@ -31,7 +31,20 @@ describe('parseJson', () => {
   });
 
   it('agrees with secure-json-parse on any JSON, and on JSON salted with the dangerous keys, escapes and BOMs', () => {
-    const salt = fc.constantFrom('__proto__', 'constructor', 'prototype', '\\u005f', '\\u0063', '\\"', '\\\\', '\ufeff', '"', ':', '{', '}');
+    const salt = fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      '\\u005f',
+      '\\u0063',
+      '\\"',
+      '\\\\',
+      '\ufeff',
+      '"',
+      ':',
+      '{',
+      '}',
+    );
     const salted = fc.tuple(fc.json(), fc.array(fc.tuple(fc.nat(), salt), { maxLength: 4 })).map(([text, cuts]) => {
       let out = text;
       for (const [at, s] of cuts) {
@@ -40,9 +53,9 @@ describe('parseJson', () => {
       }
       return out;
     });
-    const keyed = fc.tuple(fc.constantFrom('__proto__', 'constructor', '\\u005f_proto__', 'a'), fc.json()).map(
-      ([k, v]) => `{"${k}":{"prototype":${v}},"b":${v}}`,
-    );
+    const keyed = fc
+      .tuple(fc.constantFrom('__proto__', 'constructor', '\\u005f_proto__', 'a'), fc.json())
+      .map(([k, v]) => `{"${k}":{"prototype":${v}},"b":${v}}`);
     fc.assert(
       fc.property(fc.oneof(fc.json(), salted, keyed), (text) => {
         expect(ours(text)).toEqual(reference(text));

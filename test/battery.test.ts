@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { any, body, get, header, method, path, post, reject, reply, serve, str, type Server } from '../src/index.js';
-import { RawClient, delay } from './helpers.js';
-import { REACTOR, onUws, uwsBuild } from './reactor.js';
+import { any, body, get, header, method, path, post, reject, reply, type Server, serve, str } from '../src/index.js';
+import { delay, RawClient } from './helpers.js';
+import { onUws, REACTOR, uwsBuild } from './reactor.js';
 
 let server: Server;
 const handled: string[] = [];
@@ -17,17 +17,29 @@ beforeAll(async () => {
   const routes = get()
     .and(path('hello', str))
     .map((n) => reply.text(`Hello, ${n}!`))
-    .or(post().and(path('echo')).and(body.text({ limit: 1024 })).map((t) => reply.text(t)))
-    .or(any().and(path.full()).map((p) => {
-      handled.push(p);
-      return reply.text(`any ${p}`);
-    }));
+    .or(
+      post()
+        .and(path('echo'))
+        .and(body.text({ limit: 1024 }))
+        .map((t) => reply.text(t)),
+    )
+    .or(
+      any()
+        .and(path.full())
+        .map((p) => {
+          handled.push(p);
+          return reply.text(`any ${p}`);
+        }),
+    );
   server = await serve(routes, { logger: false }).listen({ port: 0 });
 });
 afterAll(() => server.close({ timeoutMs: 100 }));
 
 /** Send bytes on a fresh connection; the first status line seen (or '' if none) within `ms`. */
-async function send(data: string | Buffer, ms = 600): Promise<{ status: number | undefined; closed: boolean; raw: string }> {
+async function send(
+  data: string | Buffer,
+  ms = 600,
+): Promise<{ status: number | undefined; closed: boolean; raw: string }> {
   const c = await RawClient.connect(server.port);
   c.write(data);
   await Promise.race([c.closed, delay(ms)]);
@@ -81,7 +93,8 @@ describe('framing', () => {
 
   it('the same limits on every reactor: URL over 8 KiB is a 414, a head over 16 KiB a 431', async () => {
     const url = async (n: number) => (await send(`GET /hello/${'a'.repeat(n)} HTTP/1.1\r\nHost: x\r\n\r\n`)).status;
-    const head = async (n: number) => (await send(`GET /hello/h HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(n)}\r\n\r\n`)).status;
+    const head = async (n: number) =>
+      (await send(`GET /hello/h HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(n)}\r\n\r\n`)).status;
     expect(await url(8000)).toBe(200);
     expect(await url(8200)).toBe(414);
     // Past the head limit too: the reactor's own cap may answer first (431), weft's URL check otherwise (414).
@@ -93,7 +106,8 @@ describe('framing', () => {
   });
 
   it('more than 100 headers: 431 where weft sees the request (node); uWS drops it itself', async () => {
-    const lines = (n: number) => `GET /hello/h HTTP/1.1\r\nHost: x\r\n${Array.from({ length: n - 1 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`;
+    const lines = (n: number) =>
+      `GET /hello/h HTTP/1.1\r\nHost: x\r\n${Array.from({ length: n - 1 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`;
     if (onUws) {
       expect((await send(lines(40))).status).toBe(200);
       expect((await send(lines(101))).status ?? 431).toBe(431);
@@ -105,7 +119,10 @@ describe('framing', () => {
   });
 
   it('a configured limit applies on every reactor', async () => {
-    const s = await serve(path('x').map(() => 'x'), { logger: false, limits: { maxUrlBytes: 64 } }).listen({ port: 0 });
+    const s = await serve(
+      path('x').map(() => 'x'),
+      { logger: false, limits: { maxUrlBytes: 64 } },
+    ).listen({ port: 0 });
     const c = await RawClient.connect(s.port);
     c.write(`GET /x?${'q'.repeat(100)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect((await c.response()).status).toBe(414);
@@ -118,9 +135,13 @@ describe('framing', () => {
     // uWS 20.30: no answer to either; uWS 20.57: 400 and 505; node: 400, and HTTP/1.0 is served.
     const build = uwsBuild(server);
     expect((await send('GET /nohost HTTP/1.1\r\n\r\n', 300)).status).toBe(build === '20.30' ? undefined : 400);
-    expect((await send('GET /old HTTP/1.0\r\n\r\n', 300)).status).toBe(build === '20.30' ? undefined : onUws ? 505 : 200);
+    expect((await send('GET /old HTTP/1.0\r\n\r\n', 300)).status).toBe(
+      build === '20.30' ? undefined : onUws ? 505 : 200,
+    );
     expect(handled.length).toBe(before + (onUws ? 0 : 1));
-    expect((await send('GET /hello/two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).status).toBe(build === '20.57' ? 400 : 200);
+    expect((await send('GET /hello/two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).status).toBe(
+      build === '20.57' ? 400 : 200,
+    );
     await stillServes();
   });
 
@@ -161,7 +182,16 @@ describe('URLs and methods', () => {
         reached.push(p);
         return reply.text('open');
       });
-    guarded = await serve(admin.or(method('TRACE').and(path('cache')).map(() => 'traced')).or(open), { logger: false }).listen({ port: 0 });
+    guarded = await serve(
+      admin
+        .or(
+          method('TRACE')
+            .and(path('cache'))
+            .map(() => 'traced'),
+        )
+        .or(open),
+      { logger: false },
+    ).listen({ port: 0 });
   });
   afterAll(() => guarded.close({ timeoutMs: 100 }));
 
@@ -217,7 +247,12 @@ describe('URLs and methods', () => {
 
 describe('bodies', () => {
   it('a body shorter than declared, then silence: the handler times out with 503', async () => {
-    const s = await serve(post().and(body.text()).map((t) => t), { logger: false, handlerTimeoutMs: 200 }).listen({ port: 0 });
+    const s = await serve(
+      post()
+        .and(body.text())
+        .map((t) => t),
+      { logger: false, handlerTimeoutMs: 200 },
+    ).listen({ port: 0 });
     const c = await RawClient.connect(s.port);
     c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a bit');
     const r = await c.response({ timeoutMs: 3000 });
@@ -228,9 +263,16 @@ describe('bodies', () => {
   });
 
   it('Content-Type is decided by its media type, parameters and case aside; unknown types are 415', async () => {
-    const s = await serve(post().and(body.json(z.object({ a: z.number() }))).map((v) => v), { logger: false }).listen({ port: 0 });
+    const s = await serve(
+      post()
+        .and(body.json(z.object({ a: z.number() })))
+        .map((v) => v),
+      { logger: false },
+    ).listen({ port: 0 });
     const send = (ct: string) =>
-      fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', headers: { 'content-type': ct }, body: '{"a":1}' }).then((r) => r.status);
+      fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', headers: { 'content-type': ct }, body: '{"a":1}' }).then(
+        (r) => r.status,
+      );
     expect(await send('application/json')).toBe(200);
     expect(await send('Application/JSON; charset=utf-8')).toBe(200);
     expect(await send('application/vnd.api+json')).toBe(200);
@@ -277,7 +319,9 @@ describe('connections', () => {
   }, 30_000);
 
   it('a burst of 2000 connections does not keep a normal client waiting', async () => {
-    const flood = await Promise.all(Array.from({ length: 2000 }, () => RawClient.connect(server.port).catch(() => undefined)));
+    const flood = await Promise.all(
+      Array.from({ length: 2000 }, () => RawClient.connect(server.port).catch(() => undefined)),
+    );
     const t0 = performance.now();
     await stillServes();
     expect(performance.now() - t0).toBeLessThan(1000);

@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import { type Child, startExample } from './process.js';
 import { type RedisServer, startRedis } from './redis.js';
 
@@ -70,13 +70,21 @@ async function converse(baseA: string, baseB: string, room: string, screenshot?:
 
 describe('chat in a real browser', () => {
   it('two pages join the same room and chat with each other', async () => {
-    await converse(`http://127.0.0.1:${app.port}/`, `http://127.0.0.1:${app.port}/`, 'browsers', 'test-artifacts/chat-browser.png');
+    await converse(
+      `http://127.0.0.1:${app.port}/`,
+      `http://127.0.0.1:${app.port}/`,
+      'browsers',
+      'test-artifacts/chat-browser.png',
+    );
   });
 
   it('two tabs on two instances joined by Redis are one chat', async () => {
     redis = await startRedis();
     const env = { REDIS_URL: redis.url };
-    const [a, b] = await Promise.all([startExample('examples/chat/server.ts', env), startExample('examples/chat/server.ts', env)]);
+    const [a, b] = await Promise.all([
+      startExample('examples/chat/server.ts', env),
+      startExample('examples/chat/server.ts', env),
+    ]);
     instances.push(a, b);
     await converse(`http://127.0.0.1:${a.port}/`, `http://127.0.0.1:${b.port}/`, 'two-instances');
   });

@@ -1,8 +1,8 @@
 /** Black-box tests of examples/chat over real WebSockets, against the demo's own process. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client, connectWs, handshakeStatus } from './wsclient.js';
-import { type Child, startExample } from './process.js';
 import { until } from './helpers.js';
+import { type Child, startExample } from './process.js';
+import { type Client, connectWs, handshakeStatus } from './wsclient.js';
 
 let app: Child;
 let base: string;
@@ -40,12 +40,14 @@ describe('examples/chat', () => {
   });
 
   it('GET /metrics shows sockets, messages, tasks and latency that move as clients come and go; /health/live is 200', async () => {
-    const metric = async (re: RegExp) => Number(re.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? Number.NaN);
+    const metric = async (re: RegExp) =>
+      Number(re.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? Number.NaN);
     const conns = /^weft_ws_connections (\d+)$/m;
     const msgsIn = /^weft_ws_messages_total\{direction="in"\} (\d+)$/m;
     const msgsOut = /^weft_ws_messages_total\{direction="out"\} (\d+)$/m;
     const tasks = /^weft_tasks_active (\d+)$/m;
-    const upgrades = /^http_request_duration_seconds_count\{method="GET",route="\/chat\/\{room\}",status_code="101"\} (\d+)$/m;
+    const upgrades =
+      /^http_request_duration_seconds_count\{method="GET",route="\/chat\/\{room\}",status_code="101"\} (\d+)$/m;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const in0 = await metric(msgsIn);
     const out0 = await metric(msgsOut);
@@ -66,7 +68,9 @@ describe('examples/chat', () => {
     await until(async () => (await metric(conns)) === 0);
     expect(await metric(tasks)).toBe(tasks0);
     const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toMatch(/^http_request_duration_seconds_bucket\{method="GET",route="\/health",status_code="200",le="0\.005"\} \d+$/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_bucket\{method="GET",route="\/health",status_code="200",le="0\.005"\} \d+$/m,
+    );
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m);
   });
 
@@ -128,7 +132,13 @@ describe('examples/chat', () => {
 
   it('answers a bad frame with an error and keeps the socket open', async () => {
     const c = await join('/chat/bad?name=x');
-    for (const frame of ['not json', { type: 'nope' }, { type: 'message', text: '' }, { type: 'message', text: 'x'.repeat(2001) }, '{"__proto__":{}}']) {
+    for (const frame of [
+      'not json',
+      { type: 'nope' },
+      { type: 'message', text: '' },
+      { type: 'message', text: 'x'.repeat(2001) },
+      '{"__proto__":{}}',
+    ]) {
       c.send(frame);
       expect(await c.next((m) => m.type === 'error')).toMatchObject({ type: 'error', message: expect.any(String) });
     }
@@ -187,7 +197,10 @@ describe('examples/chat', () => {
 
 describe('examples/chat per-address limits', () => {
   it('answers 429 before any upgrade once an address holds its connections or rooms, and frees them on close', async () => {
-    const child = await startExample('examples/chat/server.ts', { CHAT_MAX_CONNECTIONS_PER_ADDRESS: '3', CHAT_MAX_ROOMS_PER_ADDRESS: '2' });
+    const child = await startExample('examples/chat/server.ts', {
+      CHAT_MAX_CONNECTIONS_PER_ADDRESS: '3',
+      CHAT_MAX_ROOMS_PER_ADDRESS: '2',
+    });
     try {
       const at = (p: string) => `ws://127.0.0.1:${child.port}${p}`;
       const open = async (p: string) => {
@@ -200,7 +213,11 @@ describe('examples/chat per-address limits', () => {
       await open('/chat/b?name=b1');
       expect(await handshakeStatus(at('/chat/a?name=a3'))).toBe(429); // a fourth connection
       a1.ws.close();
-      await until(async () => ((await (await fetch(`http://127.0.0.1:${child.port}/health`)).json()) as { connections: number }).connections === 2);
+      await until(
+        async () =>
+          ((await (await fetch(`http://127.0.0.1:${child.port}/health`)).json()) as { connections: number })
+            .connections === 2,
+      );
       expect(await handshakeStatus(at('/chat/c?name=c1'))).toBe(429); // a third room
       const a3 = await open('/chat/a?name=a3'); // a room it holds, within the connections
       expect(a3.inbox[0]).toMatchObject({ type: 'welcome', room: 'a' });
@@ -213,7 +230,9 @@ describe('examples/chat per-address limits', () => {
 describe('examples/chat shutdown', () => {
   it('SIGTERM closes every socket with 1001 and the process exits 0', async () => {
     const child = await startExample('examples/chat/server.ts');
-    const clients = await Promise.all([1, 2, 3].map((i) => connectWs(`ws://127.0.0.1:${child.port}/chat/x?name=c${i}`)));
+    const clients = await Promise.all(
+      [1, 2, 3].map((i) => connectWs(`ws://127.0.0.1:${child.port}/chat/x?name=c${i}`)),
+    );
     await Promise.all(clients.map((c) => c.next((m) => m.type === 'welcome')));
     child.proc.kill('SIGTERM');
     const codes = await Promise.all(clients.map((c) => c.closed.then((x) => x.code)));

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  type Server,
   body,
   cookie,
   del,
@@ -18,6 +17,7 @@ import {
   query,
   reject,
   reply,
+  type Server,
   serve,
   str,
 } from '../src/index.js';
@@ -28,15 +28,28 @@ class Unauthorized {}
 const routes = get()
   .and(path('hello', str))
   .map((name) => reply.text(`Hello, ${name}!`))
-  .or(get().and(path('n', int)).map((n) => ({ n })))
+  .or(
+    get()
+      .and(path('n', int))
+      .map((n) => ({ n })),
+  )
   .or(
     post()
       .and(path('echo'))
       .and(body.json(z.object({ a: z.number() }), { limit: 64 }))
       .map((v) => reply.json(v).status(201)),
   )
-  .or(get().and(path('q')).and(query(z.object({ n: z.coerce.number().int() }))).map((q) => q))
-  .or(get().and(path('redirect')).map(() => reply.redirect('/hello/there')))
+  .or(
+    get()
+      .and(path('q'))
+      .and(query(z.object({ n: z.coerce.number().int() })))
+      .map((q) => q),
+  )
+  .or(
+    get()
+      .and(path('redirect'))
+      .map(() => reply.redirect('/hello/there')),
+  )
   .or(
     get()
       .and(path('throws'))
@@ -44,15 +57,29 @@ const routes = get()
         throw new Error('nope');
       }),
   )
-  .or(get().and(path('cookie')).and(cookie('sid')).map((sid) => `sid=${sid}`))
-  .or(get().and(path('header')).and(header('x-need')).map((v) => v))
+  .or(
+    get()
+      .and(path('cookie'))
+      .and(cookie('sid'))
+      .map((sid) => `sid=${sid}`),
+  )
+  .or(
+    get()
+      .and(path('header'))
+      .and(header('x-need'))
+      .map((v) => v),
+  )
   .or(
     del()
       .and(path('secret'))
       .and(header.optional('authorization'))
       .andThen((auth) => (auth === 'Bearer ok' ? reply.empty(204) : reject.custom(new Unauthorized()))),
   )
-  .or(get().and(path('empty')).map(() => reply.empty(204)))
+  .or(
+    get()
+      .and(path('empty'))
+      .map(() => reply.empty(204)),
+  )
   .recover((r) => (r.find(Unauthorized) ? reply.text('who are you?').status(401) : r));
 
 interface Req {
@@ -116,7 +143,11 @@ const cases: Case[] = [
     },
   },
   { name: 'an unknown path is a 404 problem', req: { path: '/nope' }, check: problem(404) },
-  { name: 'a known path with another method is a 405', req: { method: 'DELETE', path: '/hello/x' }, check: problem(405) },
+  {
+    name: 'a known path with another method is a 405',
+    req: { method: 'DELETE', path: '/hello/x' },
+    check: problem(405),
+  },
   { name: 'a param that does not parse is a 404', req: { path: '/n/abc' }, check: problem(404) },
   { name: 'bad percent-encoding is a 400', req: { path: '/hello/%zz' }, check: problem(400) },
   {
@@ -155,7 +186,12 @@ const cases: Case[] = [
   },
   {
     name: 'prototype poisoning is a 400',
-    req: { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{"a":1,"__proto__":{"x":1}}' },
+    req: {
+      method: 'POST',
+      path: '/echo',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1,"__proto__":{"x":1}}',
+    },
     check: problem(400),
   },
   {
@@ -165,7 +201,12 @@ const cases: Case[] = [
   },
   {
     name: 'a body over the limit is a 413',
-    req: { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: `{"a":1,"pad":"${'x'.repeat(100)}"}` },
+    req: {
+      method: 'POST',
+      path: '/echo',
+      headers: { 'content-type': 'application/json' },
+      body: `{"a":1,"pad":"${'x'.repeat(100)}"}`,
+    },
     check: problem(413),
   },
   { name: 'an invalid query is a 400', req: { path: '/q?n=abc' }, check: problem(400) },
@@ -186,7 +227,11 @@ const cases: Case[] = [
   },
   { name: 'a missing cookie is a 400', req: { path: '/cookie' }, check: problem(400) },
   { name: 'a missing header is a 400', req: { path: '/header' }, check: problem(400) },
-  { name: 'a custom rejection is recovered to a 401', req: { method: 'DELETE', path: '/secret' }, check: (r) => expect(r.status).toBe(401) },
+  {
+    name: 'a custom rejection is recovered to a 401',
+    req: { method: 'DELETE', path: '/secret' },
+    check: (r) => expect(r.status).toBe(401),
+  },
   {
     name: 'andThen passes with the right token',
     req: { method: 'DELETE', path: '/secret', headers: { authorization: 'Bearer ok' } },

@@ -4,7 +4,17 @@
  * and a signed cookie with no secret configured.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Filter, type Replyable, type Server, type ServeOptions, cookie, get, path, reply, serve } from '../src/index.js';
+import {
+  cookie,
+  type Filter,
+  get,
+  path,
+  type Replyable,
+  reply,
+  type ServeOptions,
+  type Server,
+  serve,
+} from '../src/index.js';
 import { REACTOR } from './reactor.js';
 
 const servers: Server[] = [];
@@ -20,8 +30,17 @@ const routes = get()
       .cookie('session', 'user:42', { signed: true, httpOnly: true, sameSite: 'lax', maxAge: 3600 })
       .cookie('theme', 'dark mode', { path: '/app' }),
   )
-  .or(get().and(path('me')).and(cookie.signed('session')).map((s) => reply.json({ session: s })))
-  .or(get().and(path('logout')).map(() => reply.text('bye').clearCookie('session')));
+  .or(
+    get()
+      .and(path('me'))
+      .and(cookie.signed('session'))
+      .map((s) => reply.json({ session: s })),
+  )
+  .or(
+    get()
+      .and(path('logout'))
+      .map(() => reply.text('bye').clearCookie('session')),
+  );
 
 async function start(filter: Filter<[Replyable]>, opts: ServeOptions): Promise<string> {
   const s = await serve(filter, { logger: false, ...opts }).listen({ port: 0 });
@@ -30,7 +49,8 @@ async function start(filter: Filter<[Replyable]>, opts: ServeOptions): Promise<s
 }
 
 /** The Set-Cookie line of cookie `name`. */
-const line = (res: Response, name: string) => res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`)) as string;
+const line = (res: Response, name: string) =>
+  res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`)) as string;
 /** The `name=value` a client sends back for cookie `name`. */
 const pair = (res: Response, name: string) => line(res, name).split(';')[0] as string;
 
@@ -39,7 +59,9 @@ describe(`cookies on the ${REACTOR} reactor`, () => {
     const base = await start(routes, { cookies: { secret: 'a-long-random-secret-0123456789' } });
     const login = await fetch(`${base}/login`);
     expect(login.headers.getSetCookie()).toHaveLength(2);
-    expect(line(login, 'session')).toMatch(/^session=user%3A42\.[\w-]{43}; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(line(login, 'session')).toMatch(
+      /^session=user%3A42\.[\w-]{43}; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
     expect(line(login, 'theme')).toBe('theme=dark%20mode; Path=/app');
     const session = pair(login, 'session');
     const me = await fetch(`${base}/me`, { headers: { cookie: session } });
@@ -54,13 +76,17 @@ describe(`cookies on the ${REACTOR} reactor`, () => {
     expect((await fetch(`${base}/me`, { headers: { cookie: 'session=user%3A42' } })).status).toBe(400);
     expect((await fetch(`${base}/me`)).status).toBe(400); // MissingCookie
     const out = await fetch(`${base}/logout`);
-    expect(out.headers.getSetCookie()[0]).toMatch(/^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT$/);
+    expect(out.headers.getSetCookie()[0]).toMatch(
+      /^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT$/,
+    );
   });
 
   it('rotates secrets: the first signs, every one verifies; a retired secret no longer does', async () => {
     const old = await start(routes, { cookies: { secret: 'old-secret-0123456789abcdef' } });
     const session = pair(await fetch(`${old}/login`), 'session');
-    const rotated = await start(routes, { cookies: { secret: ['new-secret-0123456789abcdef', 'old-secret-0123456789abcdef'] } });
+    const rotated = await start(routes, {
+      cookies: { secret: ['new-secret-0123456789abcdef', 'old-secret-0123456789abcdef'] },
+    });
     expect((await fetch(`${rotated}/me`, { headers: { cookie: session } })).status).toBe(200);
     const fresh = pair(await fetch(`${rotated}/login`), 'session');
     expect(fresh).not.toBe(session);

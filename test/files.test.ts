@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Server, files, path, serve } from '../src/index.js';
+import { files, path, type Server, serve } from '../src/index.js';
 import { RawClient, rawOnce, until } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
@@ -94,34 +94,64 @@ describe(`files on the ${REACTOR} reactor`, () => {
     expect((await get('/static/hello.txt', { 'if-modified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' })).status).toBe(304);
     expect((await get('/static/hello.txt', { 'if-modified-since': 'Sun, 31 Dec 2023 23:59:59 GMT' })).status).toBe(200);
     // If-None-Match decides when both are sent.
-    expect((await get('/static/hello.txt', { 'if-none-match': '"other"', 'if-modified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' })).status).toBe(200);
+    expect(
+      (
+        await get('/static/hello.txt', {
+          'if-none-match': '"other"',
+          'if-modified-since': 'Mon, 01 Jan 2024 00:00:00 GMT',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('serves one range (206), suffix and open ranges, at the edges; 416 when unsatisfiable; several ranges → whole file', async () => {
     const n = HELLO.length;
     const range = async (r: string, extra: Record<string, string> = {}) => {
       const res = await get('/static/hello.txt', { range: r, ...extra });
-      return { status: res.status, cr: res.headers.get('content-range'), len: res.headers.get('content-length'), body: await res.text() };
+      return {
+        status: res.status,
+        cr: res.headers.get('content-range'),
+        len: res.headers.get('content-length'),
+        body: await res.text(),
+      };
     };
     expect(await range('bytes=0-4')).toEqual({ status: 206, cr: `bytes 0-4/${n}`, len: '5', body: 'hello' });
     expect(await range('bytes=0-0')).toEqual({ status: 206, cr: `bytes 0-0/${n}`, len: '1', body: 'h' });
-    expect(await range(`bytes=${n - 1}-`)).toEqual({ status: 206, cr: `bytes ${n - 1}-${n - 1}/${n}`, len: '1', body: '\n' });
-    expect(await range('bytes=-6')).toEqual({ status: 206, cr: `bytes ${n - 6}-${n - 1}/${n}`, len: '6', body: 'world\n' });
-    expect(await range(`bytes=7-${n + 100}`)).toMatchObject({ status: 206, cr: `bytes 7-${n - 1}/${n}`, body: HELLO.slice(7) });
+    expect(await range(`bytes=${n - 1}-`)).toEqual({
+      status: 206,
+      cr: `bytes ${n - 1}-${n - 1}/${n}`,
+      len: '1',
+      body: '\n',
+    });
+    expect(await range('bytes=-6')).toEqual({
+      status: 206,
+      cr: `bytes ${n - 6}-${n - 1}/${n}`,
+      len: '6',
+      body: 'world\n',
+    });
+    expect(await range(`bytes=7-${n + 100}`)).toMatchObject({
+      status: 206,
+      cr: `bytes 7-${n - 1}/${n}`,
+      body: HELLO.slice(7),
+    });
     expect(await range(`bytes=-${n + 100}`)).toMatchObject({ status: 206, body: HELLO });
     expect(await range(`bytes=${n}-`)).toMatchObject({ status: 416, cr: `bytes */${n}` });
     expect(await range('bytes=5-2')).toMatchObject({ status: 416 });
     expect(await range('bytes=0-1, 4-5')).toMatchObject({ status: 200, body: HELLO });
     expect(await range('items=0-1')).toMatchObject({ status: 200, body: HELLO });
     const etag = (await get('/static/hello.txt')).headers.get('etag') as string;
-    expect(await range('bytes=0-4', { 'if-range': etag.replace(/^W\//, '') })).toMatchObject({ status: 206, body: 'hello' });
+    expect(await range('bytes=0-4', { 'if-range': etag.replace(/^W\//, '') })).toMatchObject({
+      status: 206,
+      body: 'hello',
+    });
     expect(await range('bytes=0-4', { 'if-range': '"stale"' })).toMatchObject({ status: 200, body: HELLO });
     expect(await range('bytes=0-4', { 'if-range': 'Mon, 01 Jan 2024 00:00:00 GMT' })).toMatchObject({ status: 206 });
     expect(await range('bytes=0-4', { 'if-range': 'Tue, 02 Jan 2024 00:00:00 GMT' })).toMatchObject({ status: 200 });
   });
 
   it('chooses a precompressed sibling by Accept-Encoding, with Vary', async () => {
-    const raw = (ae: string) => rawOnce(server.port, `GET /static/app.js HTTP/1.1\r\nhost: x\r\naccept-encoding: ${ae}\r\n\r\n`);
+    const raw = (ae: string) =>
+      rawOnce(server.port, `GET /static/app.js HTTP/1.1\r\nhost: x\r\naccept-encoding: ${ae}\r\n\r\n`);
     const br = await raw('gzip, br');
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers['content-type']).toBe('text/javascript; charset=utf-8');
@@ -189,7 +219,11 @@ describe(`files on the ${REACTOR} reactor`, () => {
       '/static/%zz',
     ];
     for (const p of attempts) {
-      const res = await rawOnce(server.port, `GET ${p} HTTP/1.1\r\nhost: x\r\n\r\n`).catch(() => ({ status: 0, body: '', headers: {} }));
+      const res = await rawOnce(server.port, `GET ${p} HTTP/1.1\r\nhost: x\r\n\r\n`).catch(() => ({
+        status: 0,
+        body: '',
+        headers: {},
+      }));
       expect([400, 404], `${p} answered ${res.status}`).toContain(res.status);
       expect(res.body).not.toContain('SECRET');
       expect(res.body).not.toContain('NOT PUBLIC');

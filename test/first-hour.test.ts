@@ -8,26 +8,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import {
-  type Filter,
-  NotFound,
-  type Replyable,
-  type Sender,
-  type Server,
   body,
   channel,
   cors,
   del,
+  type Filter,
   get,
+  NotFound,
   path,
   post,
   query,
+  type Replyable,
   reject,
   reply,
+  type Sender,
+  type Server,
   serve,
   uint,
   ws,
 } from '../src/index.js';
-import { request, wsRequest, HandshakeRejected } from '../src/test/index.js';
+import { HandshakeRejected, request, wsRequest } from '../src/test/index.js';
 import { memoryLogger } from './helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -69,7 +69,10 @@ function unkeptChannel(): Sender<NoteT> {
 }
 
 let server: Server | undefined;
-async function start(routes: Filter<[Replyable]>, logger: false | ReturnType<typeof memoryLogger>['logger'] = false): Promise<string> {
+async function start(
+  routes: Filter<[Replyable]>,
+  logger: false | ReturnType<typeof memoryLogger>['logger'] = false,
+): Promise<string> {
   await server?.close({ timeoutMs: 1000 });
   server = await serve(routes, { logger }).listen({ port: 0 });
   return `http://127.0.0.1:${server.port}`;
@@ -79,7 +82,11 @@ afterAll(async () => {
 });
 
 const postNote = (base: string, text: string) =>
-  fetch(`${base}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+  fetch(`${base}/notes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
 
 describe('a broadcast channel in a request handler', () => {
   it('answers the same before and after forced collections when nobody keeps the receiver', async () => {
@@ -121,8 +128,15 @@ describe('404 and 405 over the wire', () => {
           const res = await fetch(`${base}${p}`, { method });
           const text = await res.text();
           const harness = await request().method(method).path(p).reply(routes);
-          expect({ status: harness.status, allow: harness.headers.allow }).toEqual({ status: res.status, allow: res.headers.get('allow') ?? undefined });
-          return { status: res.status, allow: res.headers.get('allow'), detail: text ? (JSON.parse(text) as { detail?: string }).detail : undefined };
+          expect({ status: harness.status, allow: harness.headers.allow }).toEqual({
+            status: res.status,
+            allow: res.headers.get('allow') ?? undefined,
+          });
+          return {
+            status: res.status,
+            allow: res.headers.get('allow'),
+            detail: text ? (JSON.parse(text) as { detail?: string }).detail : undefined,
+          };
         };
         expect(await at('GET', '/notes/999')).toEqual({ status: 404, allow: null, detail: 'No note 999' });
         expect((await at('GET', '/notes/abc')).status).toBe(404);
@@ -150,7 +164,12 @@ describe('a Rejection returned from map', () => {
 describe('cors() on error answers', () => {
   it('adds the CORS headers to 400, 404, 405 and 413 problem replies', async () => {
     const routes = notesService(unkeptChannel(), true, false)
-      .or(get().and(path('search')).and(query(z.object({ limit: z.coerce.number<number>().int().max(100) }))).map((q) => q))
+      .or(
+        get()
+          .and(path('search'))
+          .and(query(z.object({ limit: z.coerce.number<number>().int().max(100) })))
+          .map((q) => q),
+      )
       .with(cors({ origins: ['https://app.example'] }));
     const base = await start(routes);
     const origin = { origin: 'https://app.example' };
@@ -175,7 +194,10 @@ describe('cors() on error answers', () => {
 
 describe('a query schema with z.number()', () => {
   it('answers 400 with a detail that says query values are text and names z.coerce.number()', async () => {
-    const routes = get().and(path('search')).and(query(z.object({ limit: z.number() }))).map((q) => q);
+    const routes = get()
+      .and(path('search'))
+      .and(query(z.object({ limit: z.number() })))
+      .map((q) => q);
     const base = await start(routes);
     const res = await fetch(`${base}/search?limit=5`);
     expect(res.status).toBe(400);
@@ -185,7 +207,9 @@ describe('a query schema with z.number()', () => {
 
 describe('a WebSocket route whose handler never calls onUpgrade', () => {
   // The handler forgot to return upgrade.onUpgrade(...): it answers the handshake with a string.
-  const broken = path('live').and(ws()).map(() => 'no upgrade here');
+  const broken = path('live')
+    .and(ws())
+    .map(() => 'no upgrade here');
 
   it('answers the handshake 500 and logs why, instead of leaving the client waiting', async () => {
     const { logger, lines } = memoryLogger();
@@ -201,21 +225,31 @@ describe('a WebSocket route whose handler never calls onUpgrade', () => {
     });
     expect(status).toBe(500);
     const logged = lines.find((l) => l.msg === 'request handler failed');
-    expect((logged?.err as { message?: string } | undefined)?.message).toContain('must return upgrade.onUpgrade(handler)');
+    expect((logged?.err as { message?: string } | undefined)?.message).toContain(
+      'must return upgrade.onUpgrade(handler)',
+    );
   });
 
   it('is the same 500 in the harness, while a 4xx reply that refuses the handshake stays as it is', async () => {
     const refused = await wsRequest()
       .path('/live')
       .handshake(broken)
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(refused).toBeInstanceOf(HandshakeRejected);
     expect((refused as HandshakeRejected).response.status).toBe(500);
-    const refusing = path('live').and(ws()).map(() => reply.text('not you').status(403));
+    const refusing = path('live')
+      .and(ws())
+      .map(() => reply.text('not you').status(403));
     const res = await wsRequest()
       .path('/live')
       .handshake(refusing)
-      .then(() => undefined, (e: unknown) => (e as HandshakeRejected).response);
+      .then(
+        () => undefined,
+        (e: unknown) => (e as HandshakeRejected).response,
+      );
     expect(res?.status).toBe(403);
   });
 });

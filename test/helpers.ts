@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export interface RawResponse {
   status: number;
@@ -92,7 +92,8 @@ export class RawClient {
       }
       if (this.ended) throw new Error(`connection closed; buffered: ${JSON.stringify(this.buf.toString())}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a response; buffered: ${JSON.stringify(this.buf.toString())}`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for a response; buffered: ${JSON.stringify(this.buf.toString())}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

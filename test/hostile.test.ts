@@ -11,9 +11,9 @@
  *
  * What a reactor's own parser decides, and how, is declared once below.
  */
-import { type ExpectStatic, afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { body, del, get, path, post, reply, serve, str, type Server } from '../src/index.js';
-import { RawClient, memoryLogger, until } from './helpers.js';
+import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
+import { body, del, get, path, post, reply, type Server, serve, str } from '../src/index.js';
+import { memoryLogger, RawClient, until } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
 let server: Server;
@@ -49,7 +49,8 @@ beforeAll(async () => {
 afterAll(() => server.close({ timeoutMs: 100 }));
 
 /** A state-changing request, named per vector so one that ran is pinned to its vector. */
-const smuggled = (i: number) => `DELETE /items/smuggled-${i} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n\r\n`;
+const smuggled = (i: number) =>
+  `DELETE /items/smuggled-${i} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n\r\n`;
 
 /** No answer: the reactor closed the connection without writing one. */
 const NONE = 0;
@@ -84,29 +85,133 @@ const post1 = (headers: string, rest = '') => `POST /echo HTTP/1.1\r\nHost: x\r\
 const chunked = (rest: string) => post1('Transfer-Encoding: chunked', rest);
 
 const VECTORS: readonly Vector[] = [
-  { name: 'two differing Content-Lengths', bytes: post1('Content-Length: 2\r\nContent-Length: 40', 'xx'), status: 400, also: PARSER_REFUSES },
-  { name: 'two equal Content-Lengths', bytes: post1('Content-Length: 2\r\nContent-Length: 2', 'xx'), status: 400, also: PARSER_REFUSES },
+  {
+    name: 'two differing Content-Lengths',
+    bytes: post1('Content-Length: 2\r\nContent-Length: 40', 'xx'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'two equal Content-Lengths',
+    bytes: post1('Content-Length: 2\r\nContent-Length: 2', 'xx'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
   { name: 'a Content-Length list', bytes: post1('Content-Length: 2, 2', 'xx'), status: 400, also: PARSER_REFUSES },
   { name: 'a signed Content-Length', bytes: post1('Content-Length: +2', 'xx'), status: 400, also: PARSER_REFUSES },
-  { name: 'a hexadecimal Content-Length', bytes: post1('Content-Length: 0x2', 'xx'), status: 400, also: PARSER_REFUSES },
-  { name: 'Content-Length with Transfer-Encoding', bytes: post1('Content-Length: 5\r\nTransfer-Encoding: chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'Transfer-Encoding: chunked, identity', bytes: post1('Transfer-Encoding: chunked, identity', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'Transfer-Encoding: xchunked', bytes: post1('Transfer-Encoding: xchunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'Transfer-Encoding: identity', bytes: post1('Transfer-Encoding: identity', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'Transfer-Encoding: chunked, chunked', bytes: post1('Transfer-Encoding: chunked, chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'two Transfer-Encoding lines', bytes: post1('Transfer-Encoding: chunked\r\nTransfer-Encoding: identity', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'two chunked Transfer-Encoding lines', bytes: post1('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'Transfer-Encoding: gzip, chunked (a coding weft does not implement)', bytes: post1('Transfer-Encoding: gzip, chunked', '0\r\n\r\n'), status: 501, also: PARSER_REFUSES },
-  { name: 'a space before the colon', bytes: post1('Transfer-Encoding : chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'a folded Transfer-Encoding', bytes: post1('Transfer-Encoding:\r\n chunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'a vertical tab before chunked', bytes: post1('Transfer-Encoding: \x0bchunked', '0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'a chunk size that is not hexadecimal', bytes: chunked('zz\r\nabc\r\n0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'a chunk size that overflows', bytes: chunked('fffffffffffffffff1\r\nabc\r\n0\r\n\r\n'), status: 400, also: PARSER_REFUSES },
-  { name: 'a chunked body over the route limit', bytes: chunked(`800\r\n${'a'.repeat(0x800)}\r\n0\r\n\r\n`), status: 413 },
-  { name: 'a request target over 8 KiB', bytes: `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, status: 414, also: PARSER_REFUSES },
-  { name: 'a request head over 16 KiB', bytes: `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, status: 431, also: PARSER_REFUSES },
-  { name: 'HTTP/2.0 on the request line', bytes: 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', status: 505, also: PARSER_REFUSES },
-  { name: 'a NUL in a header value', bytes: 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n', status: 400, also: PARSER_REFUSES },
+  {
+    name: 'a hexadecimal Content-Length',
+    bytes: post1('Content-Length: 0x2', 'xx'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'Content-Length with Transfer-Encoding',
+    bytes: post1('Content-Length: 5\r\nTransfer-Encoding: chunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'Transfer-Encoding: chunked, identity',
+    bytes: post1('Transfer-Encoding: chunked, identity', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'Transfer-Encoding: xchunked',
+    bytes: post1('Transfer-Encoding: xchunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'Transfer-Encoding: identity',
+    bytes: post1('Transfer-Encoding: identity', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'Transfer-Encoding: chunked, chunked',
+    bytes: post1('Transfer-Encoding: chunked, chunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'two Transfer-Encoding lines',
+    bytes: post1('Transfer-Encoding: chunked\r\nTransfer-Encoding: identity', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'two chunked Transfer-Encoding lines',
+    bytes: post1('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'Transfer-Encoding: gzip, chunked (a coding weft does not implement)',
+    bytes: post1('Transfer-Encoding: gzip, chunked', '0\r\n\r\n'),
+    status: 501,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a space before the colon',
+    bytes: post1('Transfer-Encoding : chunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a folded Transfer-Encoding',
+    bytes: post1('Transfer-Encoding:\r\n chunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a vertical tab before chunked',
+    bytes: post1('Transfer-Encoding: \x0bchunked', '0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a chunk size that is not hexadecimal',
+    bytes: chunked('zz\r\nabc\r\n0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a chunk size that overflows',
+    bytes: chunked('fffffffffffffffff1\r\nabc\r\n0\r\n\r\n'),
+    status: 400,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a chunked body over the route limit',
+    bytes: chunked(`800\r\n${'a'.repeat(0x800)}\r\n0\r\n\r\n`),
+    status: 413,
+  },
+  {
+    name: 'a request target over 8 KiB',
+    bytes: `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    status: 414,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a request head over 16 KiB',
+    bytes: `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+    status: 431,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'HTTP/2.0 on the request line',
+    bytes: 'GET / HTTP/2.0\r\nHost: x\r\n\r\n',
+    status: 505,
+    also: PARSER_REFUSES,
+  },
+  {
+    name: 'a NUL in a header value',
+    bytes: 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n',
+    status: 400,
+    also: PARSER_REFUSES,
+  },
 ];
 
 /** Write `bytes` on a fresh connection and wait until the server closes it. */
@@ -175,18 +280,23 @@ describe.concurrent(`hostile framing (${REACTOR} reactor)`, () => {
 const CHUNK_EXTRAS = REACTOR === 'node';
 
 describe(`valid chunked bodies (${REACTOR} reactor)`, () => {
-  it(CHUNK_EXTRAS ? 'a chunk extension is ignored and the body kept' : 'a chunk extension never reaches a handler with another body', async () => {
-    const c = await RawClient.connect(server.port);
-    c.write(chunked('5;name=v\r\nhello\r\n0\r\n\r\n'));
-    if (CHUNK_EXTRAS) {
-      expect((await c.response()).body).toBe('echo:hello');
-    } else {
-      await c.closed;
-      const statuses = [...c.received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
-      expect(statuses.every((st) => st === 400)).toBe(true);
-    }
-    c.destroy();
-  });
+  it(
+    CHUNK_EXTRAS
+      ? 'a chunk extension is ignored and the body kept'
+      : 'a chunk extension never reaches a handler with another body',
+    async () => {
+      const c = await RawClient.connect(server.port);
+      c.write(chunked('5;name=v\r\nhello\r\n0\r\n\r\n'));
+      if (CHUNK_EXTRAS) {
+        expect((await c.response()).body).toBe('echo:hello');
+      } else {
+        await c.closed;
+        const statuses = [...c.received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+        expect(statuses.every((st) => st === 400)).toBe(true);
+      }
+      c.destroy();
+    },
+  );
 
   it(`a trailer section ends the body${CHUNK_EXTRAS ? ', and the connection serves the next request' : ' (uWS 20.30) or is refused (uWS 20.57)'}`, async () => {
     const c = await RawClient.connect(server.port);
@@ -212,32 +322,42 @@ describe(`valid chunked bodies (${REACTOR} reactor)`, () => {
 const ANSWERS_BEHIND_PENDING = REACTOR === 'node';
 
 describe(`a request pipelined behind a pending answer (${REACTOR} reactor)`, () => {
-  it(ANSWERS_BEHIND_PENDING ? 'both are answered, in order' : "uWS closes unanswered, and weft logs it as the reactor's close (444), not the client's", async () => {
-    const { logger, lines } = memoryLogger();
-    const slow = get()
-      .and(path('slow', str))
-      .then(async (id) => {
-        await new Promise((r) => setImmediate(r));
-        return reply.text(`slow:${id}`);
-      });
-    const s = await serve(slow, { logger }).listen({ port: 0 });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write('GET /slow/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /slow/2 HTTP/1.1\r\nHost: x\r\n\r\n');
-      if (ANSWERS_BEHIND_PENDING) {
-        expect((await c.response()).body).toBe('slow:1');
-        expect((await c.response()).body).toBe('slow:2');
-      } else {
-        await c.closed;
-        expect(c.received).toBe('');
-        await until(() => lines.some((l) => l.msg === 'request aborted'));
-        expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({ path: '/slow/1', status: 444, aborted: true, closedBy: 'reactor' });
+  it(
+    ANSWERS_BEHIND_PENDING
+      ? 'both are answered, in order'
+      : "uWS closes unanswered, and weft logs it as the reactor's close (444), not the client's",
+    async () => {
+      const { logger, lines } = memoryLogger();
+      const slow = get()
+        .and(path('slow', str))
+        .then(async (id) => {
+          await new Promise((r) => setImmediate(r));
+          return reply.text(`slow:${id}`);
+        });
+      const s = await serve(slow, { logger }).listen({ port: 0 });
+      try {
+        const c = await RawClient.connect(s.port);
+        c.write('GET /slow/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /slow/2 HTTP/1.1\r\nHost: x\r\n\r\n');
+        if (ANSWERS_BEHIND_PENDING) {
+          expect((await c.response()).body).toBe('slow:1');
+          expect((await c.response()).body).toBe('slow:2');
+        } else {
+          await c.closed;
+          expect(c.received).toBe('');
+          await until(() => lines.some((l) => l.msg === 'request aborted'));
+          expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({
+            path: '/slow/1',
+            status: 444,
+            aborted: true,
+            closedBy: 'reactor',
+          });
+        }
+        c.destroy();
+      } finally {
+        await s.close({ timeoutMs: 100 });
       }
-      c.destroy();
-    } finally {
-      await s.close({ timeoutMs: 100 });
-    }
-  });
+    },
+  );
 
   it('a client that leaves before the answer is logged as the client leaving (499)', async () => {
     const { logger, lines } = memoryLogger();
@@ -256,7 +376,12 @@ describe(`a request pipelined behind a pending answer (${REACTOR} reactor)`, () 
       await here;
       c.destroy();
       await until(() => lines.some((l) => l.msg === 'request aborted'));
-      expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({ path: '/never', status: 499, aborted: true, closedBy: 'client' });
+      expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({
+        path: '/never',
+        status: 499,
+        aborted: true,
+        closedBy: 'client',
+      });
     } finally {
       await s.close({ timeoutMs: 100 });
     }

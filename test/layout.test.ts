@@ -5,7 +5,7 @@
  * import each other. Test files are not part of the build and may import
  * anything.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -50,7 +50,8 @@ interface Edge {
 /** Every relative import and re-export (static, dynamic and type-only) between rooms. */
 function edges(): Edge[] {
   const out: Edge[] = [];
-  const spec = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"](\.[^'"]+)['"]/g;
+  const spec =
+    /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"](\.[^'"]+)['"]/g;
   for (const file of sources(SRC)) {
     for (const m of readFileSync(file, 'utf8').matchAll(spec)) {
       const target = resolve(dirname(file), (m[1] ?? m[2] ?? m[3]) as string);

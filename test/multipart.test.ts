@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Server, type UploadedFile, body, path, post, reply, serve } from '../src/index.js';
+import { body, path, post, reply, type Server, serve, type UploadedFile } from '../src/index.js';
 import { rawOnce } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
@@ -28,7 +28,8 @@ beforeAll(async () => {
       const seen: unknown[] = [];
       for await (const part of parts) {
         if (part.kind === 'field') seen.push({ field: part.name, value: part.value });
-        else if (part.name === 'skip') seen.push({ skipped: part.filename }); // never read: skipped
+        else if (part.name === 'skip')
+          seen.push({ skipped: part.filename }); // never read: skipped
         else {
           const hash = createHash('sha256');
           let size = 0;
@@ -36,7 +37,13 @@ beforeAll(async () => {
             hash.update(chunk);
             size += chunk.byteLength;
           }
-          seen.push({ file: part.name, filename: part.filename, type: part.mimeType, size, sha256: hash.digest('hex') });
+          seen.push({
+            file: part.name,
+            filename: part.filename,
+            type: part.mimeType,
+            size,
+            sha256: hash.digest('hex'),
+          });
         }
       }
       return reply.json(seen);
@@ -54,7 +61,13 @@ beforeAll(async () => {
       post()
         .and(path('profile'))
         .and(body.multipart.buffered(Profile, { fileSize: 64 * 1024 }))
-        .map((p) => reply.json({ name: p.name, tags: p.tags ?? [], avatar: { filename: p.avatar.filename, size: p.avatar.data.byteLength } })),
+        .map((p) =>
+          reply.json({
+            name: p.name,
+            tags: p.tags ?? [],
+            avatar: { filename: p.avatar.filename, size: p.avatar.data.byteLength },
+          }),
+        ),
     );
   server = await serve(routes, { logger: false }).listen({ port: 0 });
   base = `http://127.0.0.1:${server.port}`;
@@ -102,7 +115,8 @@ describe(`multipart on the ${REACTOR} reactor`, () => {
     expect((await fetch(`${base}/upload-small`, { method: 'POST', body: fits })).status).toBe(204);
     // One file more than `files`, also raw and in one write (the answer comes while a fetch would still be writing).
     let many = '';
-    for (let i = 0; i < 4; i++) many += `--${boundary}\r\ncontent-disposition: form-data; name="f${i}"; filename="${i}.txt"\r\n\r\nx\r\n`;
+    for (let i = 0; i < 4; i++)
+      many += `--${boundary}\r\ncontent-disposition: form-data; name="f${i}"; filename="${i}.txt"\r\n\r\nx\r\n`;
     many += `--${boundary}--\r\n`;
     const tooMany = await rawOnce(
       server.port,
@@ -114,7 +128,14 @@ describe(`multipart on the ${REACTOR} reactor`, () => {
       `POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: ${17 * 1024 * 1024}\r\n\r\n`,
     );
     expect(declared.status).toBe(413);
-    expect((await rawOnce(server.port, 'POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}')).status).toBe(415);
+    expect(
+      (
+        await rawOnce(
+          server.port,
+          'POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+        )
+      ).status,
+    ).toBe(415);
     const malformed = '--b\r\ncontent-disposition: form-data; name="a"\r\n\r\nvalue-without-closing-boundary';
     const bad = await rawOnce(
       server.port,

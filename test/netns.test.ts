@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './helpers.js';
 import { type Child, startExample } from './process.js';
 import { type RedisServer, startRedis } from './redis.js';
 import { type Client, connectWs } from './wsclient.js';
-import { until } from './helpers.js';
 
 const tag = (process.pid % 10000).toString();
 const subnet = `10.213.${process.pid % 250}`;
@@ -28,7 +28,8 @@ function preflight(): void {
   } catch {
     throw new Error('`ip` is missing: install the Debian package iproute2 (apt-get install -y iproute2); .ci/run does');
   }
-  if (process.getuid?.() !== 0) throw new Error('network namespaces need root (ip netns add); run the tests as root, as .ci/run does');
+  if (process.getuid?.() !== 0)
+    throw new Error('network namespaces need root (ip netns add); run the tests as root, as .ci/run does');
 }
 
 function cleanup(): void {
@@ -110,7 +111,8 @@ describe('the chat across three hosts (network namespaces)', () => {
     for (const c of [ann, bob]) {
       await until(() => c.inbox.filter((m) => m.type === 'message').length === 40, 10_000);
       const texts = c.inbox.filter((m) => m.type === 'message').map((m) => String(m.text));
-      for (const who of ['a', 'b']) expect(texts.filter((t) => t[0] === who)).toEqual(Array.from({ length: 20 }, (_, i) => `${who}${i}`));
+      for (const who of ['a', 'b'])
+        expect(texts.filter((t) => t[0] === who)).toEqual(Array.from({ length: 20 }, (_, i) => `${who}${i}`));
     }
     const cat = await connect('a', a.port, 'cat');
     expect((cat.inbox[0]?.history as unknown[]).length).toBe(40);

@@ -6,19 +6,13 @@
  */
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { z } from 'zod';
 import {
-  type Filter,
-  type Replyable,
-  type RequestMessage,
-  type Server,
-  type TaskMessage,
-  type WsMessage,
-  type WsSocket,
   body,
   channel,
+  type Filter,
   get,
   header,
   health,
@@ -27,17 +21,23 @@ import {
   path,
   post,
   type Rejection,
+  type Replyable,
+  type RequestMessage,
   reject,
   reply,
   requestId,
+  type Server,
   serve,
   signal,
   spawn,
   str,
+  type TaskMessage,
+  type WsMessage,
+  type WsSocket,
   ws,
 } from '../src/index.js';
 import { type Metrics, metrics } from '../src/metrics/index.js';
-import { RawClient, delay, memoryLogger, rawOnce, until } from './helpers.js';
+import { delay, memoryLogger, RawClient, rawOnce, until } from './helpers.js';
 import { REACTOR } from './reactor.js';
 import { connectWs } from './wsclient.js';
 
@@ -84,12 +84,40 @@ function app(m: Metrics) {
   const [tx] = channel<{ n: number }>(16);
   const routes = path('metrics')
     .and(m.route())
-    .or(get().and(path('todos', int.as('id'))).map((id) => reply.json({ id })))
-    .or(get().and(path('a', int, 'b', int)).map((x, y) => reply.json({ x, y })))
-    .or(post().and(path('todos')).and(body.json(Todo)).map((t) => reply.json(t).status(201)))
-    .or(get().and(path('slow')).and(signal()).then((s) => new Promise<string>((r) => s.addEventListener('abort', () => r('late')))))
-    .or(get().and(path('boom')).map((): string => { throw new Error('boom'); }))
-    .or(get().and(path('wait')).then(() => delay(300).then(() => 'waited')))
+    .or(
+      get()
+        .and(path('todos', int.as('id')))
+        .map((id) => reply.json({ id })),
+    )
+    .or(
+      get()
+        .and(path('a', int, 'b', int))
+        .map((x, y) => reply.json({ x, y })),
+    )
+    .or(
+      post()
+        .and(path('todos'))
+        .and(body.json(Todo))
+        .map((t) => reply.json(t).status(201)),
+    )
+    .or(
+      get()
+        .and(path('slow'))
+        .and(signal())
+        .then((s) => new Promise<string>((r) => s.addEventListener('abort', () => r('late')))),
+    )
+    .or(
+      get()
+        .and(path('boom'))
+        .map((): string => {
+          throw new Error('boom');
+        }),
+    )
+    .or(
+      get()
+        .and(path('wait'))
+        .then(() => delay(300).then(() => 'waited')),
+    )
     .or(
       path('ws').and(
         upgrade(async (socket) => {
@@ -125,8 +153,24 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
     expect((await fetch(`${base}/a/1/b/2`)).status).toBe(200);
     expect((await fetch(`${base}/nope/${Math.random()}`)).status).toBe(404);
     expect((await fetch(`${base}/todos/1`, { method: 'DELETE' })).status).toBe(405);
-    expect((await fetch(`${base}/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":""}' })).status).toBe(400);
-    expect((await fetch(`${base}/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"x"}' })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${base}/todos`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"title":""}',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await fetch(`${base}/todos`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"title":"x"}',
+        })
+      ).status,
+    ).toBe(201);
     expect((await fetch(`${base}/boom`)).status).toBe(500);
     const text = await scrape(s.port);
     const count = (labels: Record<string, string>) => sample(text, 'http_request_duration_seconds_count', labels);
@@ -159,10 +203,15 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
     await delay(50);
     c.destroy();
     // A framing error answered before any filter runs.
-    const bad = await rawOnce(s.port, 'POST /todos HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n');
+    const bad = await rawOnce(
+      s.port,
+      'POST /todos HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n',
+    );
     expect(bad.status).toBe(400);
     expect(bad.headers['x-request-id']).toMatch(/\S/);
-    await until(async () => sample(await scrape(s.port), 'http_request_duration_seconds_count', { status_code: '499' }) === 1);
+    await until(
+      async () => sample(await scrape(s.port), 'http_request_duration_seconds_count', { status_code: '499' }) === 1,
+    );
     // Shutdown: a kept-alive connection asks again while the server drains.
     const keep = await RawClient.connect(s.port);
     keep.write('GET /todos/1 HTTP/1.1\r\nhost: x\r\n\r\n');
@@ -178,7 +227,8 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
     await closing;
     keep.destroy();
     busy.destroy();
-    const count = (text: string, labels: Record<string, string>) => sample(text, 'http_request_duration_seconds_count', labels);
+    const count = (text: string, labels: Record<string, string>) =>
+      sample(text, 'http_request_duration_seconds_count', labels);
     expect(count(text0, { route: '/slow', status_code: '503' })).toBe(1);
     // (node's parser refuses this head before weft sees the method: method="_OTHER" there)
     expect(count(text0, { route: 'unmatched', status_code: '400' })).toBe(1);
@@ -254,7 +304,9 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
       .and(m.route())
       .recover((r) => (r.find(Forbidden) ? reply.text('forbidden').status(403) : r));
     const s = await start(secured, { metrics: m });
-    expect((await fetch(`http://127.0.0.1:${s.port}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(403);
+    expect(
+      (await fetch(`http://127.0.0.1:${s.port}/metrics`, { headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(403);
     const ok = await fetch(`http://127.0.0.1:${s.port}/metrics`, { headers: { authorization: 'Bearer s3cret' } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('http_request_duration_seconds');
@@ -310,7 +362,11 @@ describe(`request ids on the ${REACTOR} reactor`, () => {
 
 describe(`health on the ${REACTOR} reactor`, () => {
   it('live is 200; readiness is 200 with the app’s fields, 503 "overloaded" while the event loop stalls', async () => {
-    const routes = health({ maxEventLoopDelayMs: 100, windowMs: 200, info: () => ({ connections: 7 }) }).or(get().and(path('x')).map(() => 'x'));
+    const routes = health({ maxEventLoopDelayMs: 100, windowMs: 200, info: () => ({ connections: 7 }) }).or(
+      get()
+        .and(path('x'))
+        .map(() => 'x'),
+    );
     const s = await start(routes);
     const base = `http://127.0.0.1:${s.port}`;
     const live = await fetch(`${base}/health/live`);
@@ -385,8 +441,20 @@ describe(`diagnostics channels on the ${REACTOR} reactor`, () => {
       asyncEnd: (m: unknown) => requests.push({ ...(m as RequestMessage) }),
       error: (m: unknown) => events.push(`error ${String((m as RequestMessage).error)}`),
     };
-    const taskSubs = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: (m: unknown) => tasks.push({ ...(m as TaskMessage) }), error: () => {} };
-    const wsSubs = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: (m: unknown) => sockets.push({ ...(m as WsMessage) }), error: () => {} };
+    const taskSubs = {
+      start: () => {},
+      end: () => {},
+      asyncStart: () => {},
+      asyncEnd: (m: unknown) => tasks.push({ ...(m as TaskMessage) }),
+      error: () => {},
+    };
+    const wsSubs = {
+      start: () => {},
+      end: () => {},
+      asyncStart: () => {},
+      asyncEnd: (m: unknown) => sockets.push({ ...(m as WsMessage) }),
+      error: () => {},
+    };
     dc.tracingChannel('weft:request').subscribe(reqSubs);
     dc.tracingChannel('weft:task').subscribe(taskSubs);
     dc.tracingChannel('weft:ws').subscribe(wsSubs);
@@ -397,7 +465,13 @@ describe(`diagnostics channels on the ${REACTOR} reactor`, () => {
           await spawn(() => 'side job', { name: 'side' });
           return reply.text(name);
         })
-        .or(get().and(path('boom')).map((): string => { throw new Error('kaput'); }))
+        .or(
+          get()
+            .and(path('boom'))
+            .map((): string => {
+              throw new Error('kaput');
+            }),
+        )
         .or(path('ws').and(upgrade(async (socket) => void (await socket.recv()))));
       const s = await start(routes);
       await fetch(`http://127.0.0.1:${s.port}/users/ann`, { headers: { 'x-request-id': 'r-1' } });
@@ -408,7 +482,13 @@ describe(`diagnostics channels on the ${REACTOR} reactor`, () => {
       await until(() => sockets.length === 1 && requests.length === 3);
       expect(events).toContain('start /users/ann');
       expect(events).toContain('error Error: kaput');
-      expect(requests[0]).toMatchObject({ method: 'GET', path: '/users/ann', requestId: 'r-1', route: '/users/{name}', status: 200 });
+      expect(requests[0]).toMatchObject({
+        method: 'GET',
+        path: '/users/ann',
+        requestId: 'r-1',
+        route: '/users/{name}',
+        status: 200,
+      });
       expect(requests[1]).toMatchObject({ route: '/boom', status: 500 });
       expect(requests[2]).toMatchObject({ route: '/ws', status: 101 });
       expect(tasks.find((t) => t.name === 'side')).toMatchObject({ result: 'side job' });

@@ -34,7 +34,10 @@ function write(f: Fixture): { file: string; line: number } {
     if (i === 317) {
       lines.push(`  ${f.bad}`);
       line = lines.length;
-    } else if (i % 2) lines.push(`  .or(post().and(path('r${i}', int)).and(body.json(Item)).map((id, item) => reply.json({ id, total: item.qty })))`);
+    } else if (i % 2)
+      lines.push(
+        `  .or(post().and(path('r${i}', int)).and(body.json(Item)).map((id, item) => reply.json({ id, total: item.qty })))`,
+      );
     else lines.push(`  .or(get().and(path('r${i}', int)).map((id) => ({ id })))`);
   }
   lines.push(';', 'export const server = serve(routes);', 'void reject;', 'void stock;');
@@ -49,7 +52,10 @@ const fixtures: Fixture[] = [
     bad: ".or(post().and(path('r317', int)).and(body.json(Item)).map((id, item) => reply.json({ id, total: item.qty * item.qyt })))",
   },
   { name: 'wrong-param-type', bad: ".or(get().and(path('r317', int)).map((id: string) => id.toUpperCase()))" },
-  { name: 'rejection-from-map', bad: ".or(get().and(path('r317', int)).map((id) => stock.get(id) ?? reject.notFound()))" },
+  {
+    name: 'rejection-from-map',
+    bad: ".or(get().and(path('r317', int)).map((id) => stock.get(id) ?? reject.notFound()))",
+  },
 ];
 
 describe('type errors in a 500-route or chain', () => {
@@ -78,7 +84,9 @@ describe('type errors in a 500-route or chain', () => {
         message: diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('\n'),
       };
     });
-    expect(seen.map((s) => ({ name: s.name, lines: s.lines }))).toEqual(written.map((w) => ({ name: w.name, lines: [w.line] })));
+    expect(seen.map((s) => ({ name: s.name, lines: s.lines }))).toEqual(
+      written.map((w) => ({ name: w.name, lines: [w.line] })),
+    );
     const [misspelt, wrongParam, rejection] = seen;
     expect(misspelt?.message).toContain("Property 'qyt' does not exist");
     expect(wrongParam?.message).toContain("Type 'number' is not assignable to type 'string'");

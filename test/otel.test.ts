@@ -9,10 +9,15 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Server, get, int, path, reply, serve, spawn, sleep, ws } from '../src/index.js';
+import { get, int, path, reply, type Server, serve, sleep, spawn, ws } from '../src/index.js';
 import { until } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
@@ -27,9 +32,13 @@ const routes = get()
     await spawn(() => sleep(1), { name: 'audit' });
     return reply.json({ id });
   })
-  .or(get().and(path('boom')).map((): string => {
-    throw new Error('kaput');
-  }))
+  .or(
+    get()
+      .and(path('boom'))
+      .map((): string => {
+        throw new Error('kaput');
+      }),
+  )
   .or(path('ws').and(ws().map((u) => u.onUpgrade(async (socket) => void (await socket.recv())))));
 
 const servers: Server[] = [];
@@ -40,7 +49,8 @@ afterAll(async () => {
   propagation.disable();
 });
 
-const parentOf = (s: ReadableSpan) => (s as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId;
+const parentOf = (s: ReadableSpan) =>
+  (s as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId;
 
 describe(`OpenTelemetry on the ${REACTOR} reactor`, () => {
   it('is a no-op without an SDK; with one, spans per request (by route template) and per task, continuing traceparent', async () => {
@@ -60,7 +70,9 @@ describe(`OpenTelemetry on the ${REACTOR} reactor`, () => {
     servers.push(s);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const clientSpan = '00f067aa0ba902b7';
-    const res = await fetch(`http://127.0.0.1:${s.port}/todos/42`, { headers: { traceparent: `00-${traceId}-${clientSpan}-01` } });
+    const res = await fetch(`http://127.0.0.1:${s.port}/todos/42`, {
+      headers: { traceparent: `00-${traceId}-${clientSpan}-01` },
+    });
     expect(res.status).toBe(200);
     await until(() => exporter.getFinishedSpans().some((x) => x.kind === SpanKind.SERVER));
     const spans = exporter.getFinishedSpans();
@@ -92,7 +104,9 @@ describe(`OpenTelemetry on the ${REACTOR} reactor`, () => {
 
     // A WebSocket: the upgrade request's span, and the connection's task span as its child.
     exporter.reset();
-    const client = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { traceparent: `00-${traceId}-${clientSpan}-01` } });
+    const client = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, {
+      headers: { traceparent: `00-${traceId}-${clientSpan}-01` },
+    });
     await new Promise((r) => client.once('open', r));
     client.send('bye');
     await new Promise((r) => client.once('close', r));

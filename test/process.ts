@@ -21,7 +21,11 @@ export interface StartOptions {
   ready?: string;
 }
 
-export async function startExample(script: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<Child> {
+export async function startExample(
+  script: string,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<Child> {
   const argv = options.command ?? [process.execPath, '--import', 'tsx'];
   const proc = spawn(argv[0] as string, [...argv.slice(1), script], {
     env: { ...process.env, PORT: '0', ...env },
@@ -64,7 +68,11 @@ export async function startExample(script: string, env: Record<string, string> =
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${script}: no such log line in ${timeoutMs} ms; stderr:\n${stderr}\nlast lines: ${JSON.stringify(lines.slice(-5))}`));
+        reject(
+          new Error(
+            `${script}: no such log line in ${timeoutMs} ms; stderr:\n${stderr}\nlast lines: ${JSON.stringify(lines.slice(-5))}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);

@@ -27,7 +27,9 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /** A message deflated as permessage-deflate sends it (no context takeover). */
 export function deflate(data: Buffer | string): Buffer {
-  const out = zlib.deflateRawSync(typeof data === 'string' ? Buffer.from(data) : data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const out = zlib.deflateRawSync(typeof data === 'string' ? Buffer.from(data) : data, {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
   return out.subarray(0, out.length - 4);
 }
 
@@ -122,14 +124,19 @@ export class RawWs {
     await once(s, 'connect');
     const key = randomBytes(16).toString('base64');
     const ext = opts.extensions !== undefined ? `Sec-WebSocket-Extensions: ${opts.extensions}\r\n` : '';
-    s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n${ext}\r\n`);
+    s.write(
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n${ext}\r\n`,
+    );
     let head = Buffer.alloc(0);
     while (!head.includes('\r\n\r\n')) {
       const [d] = (await once(s, 'data')) as [Buffer];
       head = Buffer.concat([head, d]);
     }
     const end = head.indexOf('\r\n\r\n') + 4;
-    const lines = head.subarray(0, end - 4).toString('latin1').split('\r\n');
+    const lines = head
+      .subarray(0, end - 4)
+      .toString('latin1')
+      .split('\r\n');
     if (!(lines[0] ?? '').includes(' 101')) throw new Error(`no upgrade: ${head.toString()}`);
     const headers: Record<string, string> = {};
     for (const l of lines.slice(1)) {
@@ -173,7 +180,10 @@ export class RawWs {
   }
 
   /** The whole next data message from frame `from` on (continuations joined), or undefined. */
-  async message(from = 0, ms = 5000): Promise<{ opcode: number; rsv: number; payload: Buffer; wire: number; frames: number } | undefined> {
+  async message(
+    from = 0,
+    ms = 5000,
+  ): Promise<{ opcode: number; rsv: number; payload: Buffer; wire: number; frames: number } | undefined> {
     const data = () => this.frames.slice(from).filter((f) => f.opcode < 0x8);
     const complete = () => data().some((f) => f.fin);
     await this.until(complete, ms);

@@ -21,7 +21,9 @@ export function redisServerBinary(): string {
   try {
     return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('redis-server is missing: install the Debian package redis-server (apt-get install -y redis-server); .ci/run does');
+    throw new Error(
+      'redis-server is missing: install the Debian package redis-server (apt-get install -y redis-server); .ci/run does',
+    );
   }
 }
 
@@ -36,7 +38,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(options: { bind?: string; port?: number; wrap?: string[] } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { bind?: string; port?: number; wrap?: string[] } = {},
+): Promise<RedisServer> {
   const bin = redisServerBinary();
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? '127.0.0.1';
@@ -54,7 +58,8 @@ export async function startRedis(options: { bind?: string; port?: number; wrap?:
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 10_000;
     while (!out.includes('Ready to accept connections')) {
-      if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on ${port}:\n${out}`);
+      if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline)
+        throw new Error(`redis-server did not start on ${port}:\n${out}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };

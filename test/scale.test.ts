@@ -5,11 +5,11 @@
  */
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Child, startExample } from './process.js';
-import { type RedisServer, startRedis } from './redis.js';
-import { REACTOR } from './reactor.js';
-import { type Client, connectWs } from './wsclient.js';
 import { delay, until } from './helpers.js';
+import { type Child, startExample } from './process.js';
+import { REACTOR } from './reactor.js';
+import { type RedisServer, startRedis } from './redis.js';
+import { type Client, connectWs } from './wsclient.js';
 
 const POOL = 'test/fixtures/pool-app.ts';
 const CHAT = 'examples/chat/server.ts';
@@ -54,7 +54,8 @@ function getFresh(port: number, path: string): Promise<{ status: number; body: s
 
 async function workerIds(port: number, tries = 40): Promise<Set<number>> {
   const seen = new Set<number>();
-  for (let i = 0; i < tries && seen.size < 2; i++) seen.add((JSON.parse((await getFresh(port, '/health')).body) as { worker: number }).worker);
+  for (let i = 0; i < tries && seen.size < 2; i++)
+    seen.add((JSON.parse((await getFresh(port, '/health')).body) as { worker: number }).worker);
   return seen;
 }
 
@@ -186,12 +187,24 @@ describe(`the chat across instances through Redis on ${REACTOR}`, () => {
     await ann.next((m) => m.type === 'join' && m.name === 'bob');
     // Five senders on each instance, 40 messages each (the rate limit's burst): 200 each way.
     const senders: Client[] = [];
-    for (const [i, port] of [a.port, a.port, a.port, a.port, a.port, b.port, b.port, b.port, b.port, b.port].entries()) {
+    for (const [i, port] of [
+      a.port,
+      a.port,
+      a.port,
+      a.port,
+      a.port,
+      b.port,
+      b.port,
+      b.port,
+      b.port,
+      b.port,
+    ].entries()) {
       const s = await connect(`ws://127.0.0.1:${port}/chat/${room}?name=s${i}`);
       await s.next((m) => m.type === 'welcome');
       senders.push(s);
     }
-    for (let k = 0; k < 40; k++) for (const [i, s] of senders.entries()) s.send({ type: 'message', text: `s${i}:${k}` });
+    for (let k = 0; k < 40; k++)
+      for (const [i, s] of senders.entries()) s.send({ type: 'message', text: `s${i}:${k}` });
     for (const watcher of [ann, bob]) {
       await until(() => watcher.inbox.filter(isMsg).length >= 400, 20_000);
       const msgs = watcher.inbox.filter(isMsg);
@@ -217,7 +230,9 @@ describe(`the chat across instances through Redis on ${REACTOR}`, () => {
     const seen = new Set(ann.inbox.filter(isMsg).map((m) => m.id));
     expect(history.every((m) => seen.has(m.id))).toBe(true);
     for (let i = 0; i < 10; i++) {
-      const ks = history.filter((m) => m.from === `s${i}` && String(m.text).includes(':')).map((m) => Number(String(m.text).split(':')[1]));
+      const ks = history
+        .filter((m) => m.from === `s${i}` && String(m.text).includes(':'))
+        .map((m) => Number(String(m.text).split(':')[1]));
       expect(ks).toEqual([...ks].sort((x, y) => x - y));
     }
     expect(history.slice(-2).map((m) => m.text)).toEqual(['tail-b', 'tail-a']);
@@ -292,7 +307,8 @@ describe(`the chat with WORKERS=2 on ${REACTOR}`, () => {
     const w = await last.next((m) => m.type === 'welcome');
     expect((w.users as string[]).length).toBe(clients.length); // everyone, on both workers
     for (const [i, c] of clients.entries()) c.send({ type: 'message', text: `t${i}` });
-    for (const c of clients) await until(() => c.inbox.filter((m) => m.type === 'message').length === clients.length, 10_000);
+    for (const c of clients)
+      await until(() => c.inbox.filter((m) => m.type === 'message').length === clients.length, 10_000);
     chat.proc.kill('SIGTERM');
     expect((await Promise.all(clients.map((c) => c.closed))).every((c) => c.code === 1001)).toBe(true);
     expect(await chat.exited).toBe(0);

@@ -41,7 +41,8 @@ try {
     });
   });
   const scrape = await (await fetch(`${base}/metrics`)).text();
-  if (!/^weft_ws_connections 1$/m.test(scrape)) fail(`GET /metrics does not show the open socket: ${scrape.slice(0, 200)}`);
+  if (!/^weft_ws_connections 1$/m.test(scrape))
+    fail(`GET /metrics does not show the open socket: ${scrape.slice(0, 200)}`);
   ws.close();
   const warnings = app.lines.filter((l) => l.level === 40).map((l) => l.msg);
   console.log(
@@ -75,7 +76,9 @@ try {
   pool.proc.kill('SIGTERM');
   const code = await pool.exited;
   if (code !== 0) fail(`WORKERS=2: exit code ${code} after SIGTERM`);
-  console.log(`smoke passed on node ${process.version}: WORKERS=2 (${String(mode)}), both workers answered, drained on SIGTERM`);
+  console.log(
+    `smoke passed on node ${process.version}: WORKERS=2 (${String(mode)}), both workers answered, drained on SIGTERM`,
+  );
 } finally {
   if (pool.proc.exitCode === null) pool.proc.kill('SIGKILL');
 }

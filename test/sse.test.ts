@@ -3,7 +3,7 @@
  * hint, resuming after `Last-Event-ID`, and keep-alive comments on an idle stream.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Server, get, lastEventId, path, reply, serve } from '../src/index.js';
+import { get, lastEventId, path, reply, type Server, serve } from '../src/index.js';
 import { until } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
@@ -48,7 +48,9 @@ describe(`SSE on the ${REACTOR} reactor`, () => {
     const text = await all.text();
     expect(text.startsWith('retry: 1500\n\n')).toBe(true);
     expect(text.match(/^id: \d$/gm)).toEqual(['id: 0', 'id: 1', 'id: 2', 'id: 3', 'id: 4']);
-    const resumed = await (await fetch(`http://127.0.0.1:${s.port}/events`, { headers: { 'last-event-id': '2' } })).text();
+    const resumed = await (
+      await fetch(`http://127.0.0.1:${s.port}/events`, { headers: { 'last-event-id': '2' } })
+    ).text();
     expect(resumed).toBe('retry: 1500\n\nid: 3\ndata: d\n\nid: 4\ndata: e\n\n');
   });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { type Server, body, get, path, post, reply, secureHeaders, serve, str, ws } from '../src/index.js';
+import { body, get, path, post, reply, type Server, secureHeaders, serve, str, ws } from '../src/index.js';
 import { rawOnce } from './helpers.js';
 import { REACTOR } from './reactor.js';
 
@@ -27,8 +27,23 @@ function makeCertificate(into: string): void {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(into, 'key.pem'), '-out', join(into, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        join(into, 'key.pem'),
+        '-out',
+        join(into, 'cert.pem'),
+      ],
       { stdio: 'pipe' },
     );
   } catch (err) {
@@ -56,7 +71,12 @@ afterAll(async () => {
 const routes = get()
   .and(path('hello', str))
   .map((name) => reply.text(`Hello, ${name}!`))
-  .or(post().and(path('echo')).and(body.json(z.object({ n: z.number() }))).map((v) => reply.json(v)))
+  .or(
+    post()
+      .and(path('echo'))
+      .and(body.json(z.object({ n: z.number() })))
+      .map((v) => reply.json(v)),
+  )
   .or(
     path('ws').and(
       ws().map((u) =>
@@ -67,13 +87,21 @@ const routes = get()
     ),
   );
 
-function request(port: number, method: string, p: string, payload?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function request(
+  port: number,
+  method: string,
+  p: string,
+  payload?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method, path: p, ca, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let b = '';
-      res.on('data', (d: Buffer) => (b += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port, method, path: p, ca, headers: payload ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -129,7 +157,11 @@ describe(`TLS on the ${REACTOR} reactor`, () => {
   it('a certificate or key that cannot be used rejects listen with the reason', async () => {
     const bad = join(dir, 'bad.pem');
     writeFileSync(bad, 'not a pem');
-    await expect(serve(routes, { logger: false }).listen({ port: 0, tls: { cert: bad, key } })).rejects.toThrow(/TLS certificate or key cannot be used/);
-    await expect(serve(routes, { logger: false }).listen({ port: 0, tls: { cert, key: join(dir, 'missing.pem') } })).rejects.toThrow(/ENOENT/);
+    await expect(serve(routes, { logger: false }).listen({ port: 0, tls: { cert: bad, key } })).rejects.toThrow(
+      /TLS certificate or key cannot be used/,
+    );
+    await expect(
+      serve(routes, { logger: false }).listen({ port: 0, tls: { cert, key: join(dir, 'missing.pem') } }),
+    ).rejects.toThrow(/ENOENT/);
   });
 });

@@ -35,7 +35,10 @@ describe('examples/todos /docs in Chromium', () => {
     expect(await page.textContent('.swagger-ui .info .title')).toContain('weft todos');
     await page.waitForSelector('.opblock-summary-path');
     const ops = await page.$$eval('.opblock', (els) =>
-      els.map((e) => `${e.querySelector('.opblock-summary-method')?.textContent} ${e.querySelector('.opblock-summary-path')?.textContent?.replace(/\u200b/g, '')}`),
+      els.map(
+        (e) =>
+          `${e.querySelector('.opblock-summary-method')?.textContent} ${e.querySelector('.opblock-summary-path')?.textContent?.replace(/\u200b/g, '')}`,
+      ),
     );
     expect(ops).toEqual(expect.arrayContaining(['GET /todos', 'POST /todos', 'PUT /todos/{id}', 'DELETE /todos/{id}']));
     mkdirSync('test-artifacts', { recursive: true });

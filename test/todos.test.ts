@@ -1,6 +1,6 @@
 /** Black-box tests of examples/todos over real HTTP, against the example's own process. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient, delay, until } from './helpers.js';
+import { delay, RawClient, until } from './helpers.js';
 import { type Child, startExample } from './process.js';
 
 let app: Child;
@@ -36,7 +36,9 @@ describe('examples/todos', () => {
 
   it('lists with offset and limit; bad numbers are a 400', async () => {
     for (const id of [2, 3, 4]) await post(todo(id));
-    expect(((await (await fetch(`${base}/todos?offset=1&limit=2`)).json()) as { id: number }[]).map((t) => t.id)).toEqual([2, 3]);
+    expect(
+      ((await (await fetch(`${base}/todos?offset=1&limit=2`)).json()) as { id: number }[]).map((t) => t.id),
+    ).toEqual([2, 3]);
     for (const q of ['offset=-1', 'limit=abc', 'limit=1.5']) {
       const res = await fetch(`${base}/todos?${q}`);
       expect(res.status).toBe(400);
@@ -45,7 +47,11 @@ describe('examples/todos', () => {
   });
 
   it('updates with PUT (200) and 404s a missing one', async () => {
-    const res = await fetch(`${base}/todos/2`, { method: 'PUT', headers: json, body: JSON.stringify({ ...todo(2, 'changed'), completed: true }) });
+    const res = await fetch(`${base}/todos/2`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ ...todo(2, 'changed'), completed: true }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: 2, text: 'changed', completed: true });
     const missing = await fetch(`${base}/todos/999`, { method: 'PUT', headers: json, body: JSON.stringify(todo(999)) });
@@ -54,11 +60,15 @@ describe('examples/todos', () => {
 
   it('deletes only with the admin token: 401 without or wrong, 204, then 404', async () => {
     expect((await fetch(`${base}/todos/3`, { method: 'DELETE' })).status).toBe(401);
-    expect((await fetch(`${base}/todos/3`, { method: 'DELETE', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect(
+      (await fetch(`${base}/todos/3`, { method: 'DELETE', headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(401);
     const ok = await fetch(`${base}/todos/3`, { method: 'DELETE', headers: { authorization: 'Bearer admin' } });
     expect(ok.status).toBe(204);
     expect(await ok.text()).toBe('');
-    expect((await fetch(`${base}/todos/3`, { method: 'DELETE', headers: { authorization: 'Bearer admin' } })).status).toBe(404);
+    expect(
+      (await fetch(`${base}/todos/3`, { method: 'DELETE', headers: { authorization: 'Bearer admin' } })).status,
+    ).toBe(404);
   });
 
   it('other methods on /todos and /todos/:id are a 405; other paths a 404', async () => {
@@ -98,7 +108,9 @@ describe('examples/todos', () => {
   it('a client that vanishes mid-body does not hurt the server', async () => {
     for (let i = 0; i < 20; i++) {
       const c = await RawClient.connect(app.port);
-      c.write('POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":7');
+      c.write(
+        'POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":7',
+      );
       c.destroy();
     }
     await delay(50);
@@ -127,7 +139,9 @@ describe('examples/todos shutdown', () => {
     const body = JSON.stringify(todo(9));
     const c = await RawClient.connect(child.port);
     // Send the head and half the body: the request is in flight.
-    c.write(`POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    c.write(
+      `POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
     await delay(100);
     child.proc.kill('SIGTERM');
     await until(() => child.lines.some((l) => l.msg === 'shutting down'));
@@ -163,15 +177,22 @@ describe('examples/todos shutdown', () => {
   it('serves /metrics by route template, and health', async () => {
     await fetch(`${base}/todos/12345`, { method: 'PUT', headers: json, body: JSON.stringify(todo(12345)) });
     const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="PUT",route="\/todos\/\{id\}",status_code="404"\} \d+$/m);
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/todos",status_code="200"\} \d+$/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="PUT",route="\/todos\/\{id\}",status_code="404"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/todos",status_code="200"\} \d+$/m,
+    );
     expect(text).not.toContain('12345');
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
   });
 
   it('serves its OpenAPI document and the /docs page', async () => {
-    const spec = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const spec = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths).sort()).toEqual(['/todos', '/todos/{id}']);
     expect(Object.keys(spec.paths['/todos/{id}'] ?? {}).sort()).toEqual(['delete', 'put']);

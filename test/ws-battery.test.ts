@@ -8,9 +8,9 @@
  * timeouts only as a failsafe.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Server, channel, path, serve, ws } from '../src/index.js';
+import { channel, path, type Server, serve, ws } from '../src/index.js';
 import { until } from './helpers.js';
-import { RawWs, buildFrame, deflate, inflate } from './rawws.js';
+import { buildFrame, deflate, inflate, RawWs } from './rawws.js';
 import { REACTOR } from './reactor.js';
 
 /**
@@ -150,7 +150,8 @@ const closePayload = (code: number, reason: Buffer | string = '') => {
   return Buffer.concat([b, typeof reason === 'string' ? Buffer.from(reason) : reason]);
 };
 
-const open = (p = '/echo', extensions?: string) => RawWs.open(server.port, p, extensions === undefined ? {} : { extensions });
+const open = (p = '/echo', extensions?: string) =>
+  RawWs.open(server.port, p, extensions === undefined ? {} : { extensions });
 
 /** Patterned bytes (text-safe ASCII), `n` long. */
 const ascii = (n: number) => Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(n / 36)).slice(0, n));
@@ -237,7 +238,13 @@ describe('1 framing', () => {
 
   it(`unmasked client frame: ${EXPECT.unmasked}, never delivered as sent`, async () => {
     const w = await open();
-    w.write(Buffer.concat([buildFrame(TEXT, 'unmasked', { mask: false }), buildFrame(PING, 'after'), buildFrame(CLOSE, closePayload(1000))]));
+    w.write(
+      Buffer.concat([
+        buildFrame(TEXT, 'unmasked', { mask: false }),
+        buildFrame(PING, 'after'),
+        buildFrame(CLOSE, closePayload(1000)),
+      ]),
+    );
     if (EXPECT.unmasked === 'misread') {
       expect(await w.ended(10_000)).toBe(true);
       w.destroy();
@@ -506,7 +513,13 @@ describe('7 closing', () => {
 
   it('answers messages sent before the close, then echoes the close (even inside a fragmented message)', async () => {
     const w = await open();
-    w.write(Buffer.concat([buildFrame(TEXT, 'first'), buildFrame(TEXT, 'frag', { fin: false }), buildFrame(CLOSE, closePayload(1000))]));
+    w.write(
+      Buffer.concat([
+        buildFrame(TEXT, 'first'),
+        buildFrame(TEXT, 'frag', { fin: false }),
+        buildFrame(CLOSE, closePayload(1000)),
+      ]),
+    );
     await expectEnding(w, 1000);
     // The fragmented message never completed: only the first is answered, before the close frame.
     expect(w.frames.map((f) => [f.opcode, f.opcode === TEXT ? f.payload.toString() : ''])).toEqual([
@@ -653,7 +666,9 @@ describe('12 permessage-deflate: messages both ways', () => {
     it(`compresses ${what}: RSV1 set, wire size under 0.2x the payload`, async () => {
       const w = await open(p, 'permessage-deflate');
       expect(negotiated(w)).toBeDefined();
-      const data = Buffer.from(JSON.stringify(Array.from({ length: 800 }, (_, i) => ({ id: i % 10, user: 'someone', text: 'hello there' }))));
+      const data = Buffer.from(
+        JSON.stringify(Array.from({ length: 800 }, (_, i) => ({ id: i % 10, user: 'someone', text: 'hello there' }))),
+      );
       let from = 0;
       if (p === '/deflate') w.send(TEXT, data);
       else {
@@ -758,7 +773,10 @@ describe('13 permessage-deflate: offers', () => {
   });
 
   it('picks the first acceptable of several offers', async () => {
-    const w = await open('/deflate', 'x-webkit-deflate-frame, permessage-deflate; bogus=1, permessage-deflate; client_max_window_bits');
+    const w = await open(
+      '/deflate',
+      'x-webkit-deflate-frame, permessage-deflate; bogus=1, permessage-deflate; client_max_window_bits',
+    );
     expect(negotiated(w)).toBeDefined();
     w.send(TEXT, deflate('after negotiation'), { rsv: RSV1 });
     expect((await receive(w, 0))?.payload.toString()).toBe('after negotiation');

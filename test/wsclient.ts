@@ -40,7 +40,8 @@ export async function connectWs(url: string): Promise<Client> {
       }
       if (ws.readyState === WebSocket.CLOSED) throw new Error('socket closed');
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message in ${timeoutMs} ms; inbox: ${JSON.stringify(inbox.slice(-5))}`);
+      if (left <= 0)
+        throw new Error(`no matching message in ${timeoutMs} ms; inbox: ${JSON.stringify(inbox.slice(-5))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, left);
         function done() {

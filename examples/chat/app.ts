@@ -25,32 +25,32 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { RedisBackplane } from '../../src/redis/index.js';
-import type { Metrics } from '../../src/metrics/index.js';
 import {
   type ActorRef,
-  type Backplane,
-  type Filter,
-  HttpRejection,
-  InvalidPath,
-  type Receiver,
-  type Reply,
-  type Sender,
-  type WsSocket,
   actor,
   addr,
+  type Backplane,
   channel,
   cspNonce,
+  type Filter,
   get,
+  HttpRejection,
   health,
+  InvalidPath,
   path,
   query,
+  type Receiver,
+  type Reply,
   reject,
   reply,
+  type Sender,
   secureHeaders,
   str,
+  type WsSocket,
   ws,
 } from '../../src/index.js';
+import type { Metrics } from '../../src/metrics/index.js';
+import type { RedisBackplane } from '../../src/redis/index.js';
 import { page } from './page.js';
 
 export interface MessageEvent {
@@ -198,8 +198,10 @@ class MemberTable {
   private remote(m: MemberOp): void {
     if (m.op === 'hello') {
       if (m.worker === this.worker) return;
-      for (const members of this.rooms.values()) for (const k of members.keys()) if (k.startsWith(`${m.worker}:`)) members.delete(k);
-      for (const [room, members] of this.mine) for (const [key, name] of members) this.tx.send({ op: 'add', room, key, name });
+      for (const members of this.rooms.values())
+        for (const k of members.keys()) if (k.startsWith(`${m.worker}:`)) members.delete(k);
+      for (const [room, members] of this.mine)
+        for (const [key, name] of members) this.tx.send({ op: 'add', room, key, name });
     } else if (m.op === 'add') this.map(this.rooms, m.room).set(m.key, m.name);
     else this.rooms.get(m.room)?.delete(m.key);
   }
@@ -371,10 +373,19 @@ export class Chat {
         }
         if (!m.success) {
           const detail = m.error.issues?.[0];
-          socket.sendJson({ type: 'error', message: detail ? `${detail.path.join('.') || 'frame'}: ${detail.message}` : m.error.message });
+          socket.sendJson({
+            type: 'error',
+            message: detail ? `${detail.path.join('.') || 'frame'}: ${detail.message}` : m.error.message,
+          });
           continue;
         }
-        const ev: MessageEvent = { type: 'message', id: `${this.instance}-m${++this.nextMessage}`, from: name, text: m.data.text, ts: Date.now() };
+        const ev: MessageEvent = {
+          type: 'message',
+          id: `${this.instance}-m${++this.nextMessage}`,
+          from: name,
+          text: m.data.text,
+          ts: Date.now(),
+        };
         room.tx.send(ev);
       }
     } finally {

@@ -3,7 +3,8 @@
  * one style carry the request's CSP nonce (`secureHeaders()` sends a CSP that
  * allows nothing inline without it).
  */
-export const page = (nonce: string): string => PAGE.replace('<style>', `<style nonce="${nonce}">`).replace('<script>', `<script nonce="${nonce}">`);
+export const page = (nonce: string): string =>
+  PAGE.replace('<style>', `<style nonce="${nonce}">`).replace('<script>', `<script nonce="${nonce}">`);
 
 const PAGE = /* html */ `<!doctype html>
 <html lang="en">

@@ -8,8 +8,8 @@
  */
 import { pino } from 'pino';
 import { serve, workers } from '../../src/index.js';
-import { redis } from '../../src/redis/index.js';
 import { metrics } from '../../src/metrics/index.js';
+import { redis } from '../../src/redis/index.js';
 import { Chat, type ChatLimits } from './app.js';
 
 const logger = pino();

@@ -71,7 +71,13 @@ export function todoRoutes(db: Map<number, Todo> = new Map()) {
   const remove = path('todos', uint.as('id'))
     .and(del())
     .and(admin)
-    .and(doc({ summary: 'Delete a todo (Authorization: Bearer admin)', tags: ['todos'], responses: { 204: { description: 'Deleted' }, 401: Problem, 404: Problem } }))
+    .and(
+      doc({
+        summary: 'Delete a todo (Authorization: Bearer admin)',
+        tags: ['todos'],
+        responses: { 204: { description: 'Deleted' }, 401: Problem, 404: Problem },
+      }),
+    )
     .map((id) => (db.delete(id) ? reply.empty(204) : problem(404, 'Not Found', `todo ${id} does not exist`)));
 
   return list

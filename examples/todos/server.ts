@@ -15,10 +15,14 @@ const port = Number(process.env.PORT ?? 3030);
 const host = process.env.HOST ?? '127.0.0.1';
 
 const api = todoRoutes();
-const spec = openapi(api, { info: { title: 'weft todos', version: '1.0.0', description: "warp's todos example, ported to weft" } });
+const spec = openapi(api, {
+  info: { title: 'weft todos', version: '1.0.0', description: "warp's todos example, ported to weft" },
+});
 
 // Swagger UI's own files, with an initializer that points it at our document.
-const swaggerDir = (createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+const swaggerDir = (
+  createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string }
+).getAbsoluteFSPath();
 const INITIALIZER = `window.onload = () => {
   window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });

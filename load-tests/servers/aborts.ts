@@ -30,7 +30,11 @@ if (KIND === 'weft-uws' || KIND === 'weft-node') {
     .and(path('upload'))
     .and(body.bytes({ limit: 1024 * 1024 }))
     .map((b) => reply.text(String(b.byteLength)))
-    .or(get().and(path('stats')).map(() => reply.json(JSON.parse(stats()) as unknown)));
+    .or(
+      get()
+        .and(path('stats'))
+        .map(() => reply.json(JSON.parse(stats()) as unknown)),
+    );
   const s = await serve(routes, { reactor: KIND === 'weft-uws' ? 'uws' : 'node' }).listen({ port: PORT });
   // weft counts unanswered requests in its log; the stats route reports the loop and CPU only.
   ready(s.port);
@@ -58,19 +62,22 @@ if (KIND === 'weft-uws' || KIND === 'weft-node') {
   });
 } else {
   // node:http with weft's node-reactor timeouts (head 10 s, request 15 s).
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 10_000, connectionsCheckingInterval: 1000 }, (req, res) => {
-    if (req.url === '/stats') {
-      res.setHeader('content-type', 'application/json');
-      res.end(stats());
-      return;
-    }
-    let n = 0;
-    req.on('data', (d: Buffer) => (n += d.length));
-    req.on('end', () => res.end(String(n)));
-    res.on('close', () => {
-      if (!res.writableFinished) unanswered++;
-    });
-  });
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 10_000, connectionsCheckingInterval: 1000 },
+    (req, res) => {
+      if (req.url === '/stats') {
+        res.setHeader('content-type', 'application/json');
+        res.end(stats());
+        return;
+      }
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => res.end(String(n)));
+      res.on('close', () => {
+        if (!res.writableFinished) unanswered++;
+      });
+    },
+  );
   server.listen(PORT, '127.0.0.1', () => {
     const a = server.address();
     ready(typeof a === 'object' && a !== null ? a.port : PORT);

@@ -10,8 +10,13 @@ export function validPerson(v: unknown): v is { name: string; age: number } {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   return (
-    typeof o.name === 'string' && o.name.length >= 1 && o.name.length <= 64 &&
-    typeof o.age === 'number' && Number.isInteger(o.age) && o.age >= 0 && o.age <= 150
+    typeof o.name === 'string' &&
+    o.name.length >= 1 &&
+    o.name.length <= 64 &&
+    typeof o.age === 'number' &&
+    Number.isInteger(o.age) &&
+    o.age >= 0 &&
+    o.age <= 150
   );
 }
 
@@ -31,14 +36,24 @@ export function validTodo(v: unknown): v is TodoIn {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   return (
-    typeof o.title === 'string' && o.title.length >= 1 && o.title.length <= 200 &&
+    typeof o.title === 'string' &&
+    o.title.length >= 1 &&
+    o.title.length <= 200 &&
     typeof o.done === 'boolean' &&
-    typeof o.priority === 'number' && Number.isInteger(o.priority) && o.priority >= 1 && o.priority <= 5 &&
-    Array.isArray(o.tags) && o.tags.length <= 10 && o.tags.every((t) => typeof t === 'string' && t.length <= 32)
+    typeof o.priority === 'number' &&
+    Number.isInteger(o.priority) &&
+    o.priority >= 1 &&
+    o.priority <= 5 &&
+    Array.isArray(o.tags) &&
+    o.tags.length <= 10 &&
+    o.tags.every((t) => typeof t === 'string' && t.length <= 32)
   );
 }
 /** Hand validation of the search query: q 1..100 chars, page an integer 1..1000 (default 1). */
-export function parseSearch(q: string | null | undefined, page: string | null | undefined): { q: string; page: number } | undefined {
+export function parseSearch(
+  q: string | null | undefined,
+  page: string | null | undefined,
+): { q: string; page: number } | undefined {
   if (!q || q.length > 100) return undefined;
   const p = page === undefined || page === null || page === '' ? 1 : Number(page);
   if (!Number.isInteger(p) || p < 1 || p > 1000) return undefined;

@@ -11,7 +11,10 @@ app.post(
       body: {
         type: 'object',
         required: ['name', 'age'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, age: { type: 'integer', minimum: 0, maximum: 150 } },
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 64 },
+          age: { type: 'integer', minimum: 0, maximum: 150 },
+        },
       },
     },
   },
@@ -46,12 +49,24 @@ app.get<{ Querystring: { q: string; page: number }; Headers: { 'x-api-key': stri
       querystring: {
         type: 'object',
         required: ['q'],
-        properties: { q: { type: 'string', minLength: 1, maxLength: 100 }, page: { type: 'integer', minimum: 1, maximum: 1000, default: 1 } },
+        properties: {
+          q: { type: 'string', minLength: 1, maxLength: 100 },
+          page: { type: 'integer', minimum: 1, maximum: 1000, default: 1 },
+        },
       },
-      headers: { type: 'object', required: ['x-api-key', 'accept-language'], properties: { 'x-api-key': { type: 'string' }, 'accept-language': { type: 'string' } } },
+      headers: {
+        type: 'object',
+        required: ['x-api-key', 'accept-language'],
+        properties: { 'x-api-key': { type: 'string' }, 'accept-language': { type: 'string' } },
+      },
     },
   },
-  async (req) => ({ q: req.query.q, page: req.query.page, key: req.headers['x-api-key'], lang: req.headers['accept-language'] }),
+  async (req) => ({
+    q: req.query.q,
+    page: req.query.page,
+    key: req.headers['x-api-key'],
+    lang: req.headers['accept-language'],
+  }),
 );
 for (let i = 1; i < ROUTES; i++) app.get<{ Params: { x: string } }>(`/r${i}/:x`, async (req) => req.params.x);
 app.get<{ Params: { name: string } }>('/hello/:name', async (req, rep) => {

@@ -1,7 +1,7 @@
 /** node:http with hand routing and validation. */
-import { type IncomingMessage, createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
+import { JSON_BODY, PORT, parseSearch, ROUTES, ready, validPerson, validTodo } from './common.js';
 
 let nextTodo = 0;
 
@@ -35,7 +35,8 @@ const server = createServer((req, res) => {
     });
   } else if (req.method === 'POST' && path === '/todos') {
     readJson(req, (v) => {
-      if (validTodo(v)) res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: ++nextTodo, ...v }));
+      if (validTodo(v))
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: ++nextTodo, ...v }));
       else res.writeHead(400).end('invalid');
     });
   } else if (req.method === 'GET' && path === '/search') {
@@ -44,7 +45,10 @@ const server = createServer((req, res) => {
     const key = req.headers['x-api-key'];
     const lang = req.headers['accept-language'];
     if (!s || typeof key !== 'string' || !lang) res.writeHead(400).end('invalid');
-    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ q: s.q, page: s.page, key, lang }));
+    else
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ q: s.q, page: s.page, key, lang }));
   } else if (req.method === 'GET' && segs.length === 3 && segs[1] === 'hello' && segs[2]) {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`Hello, ${decodeURIComponent(segs[2])}!`);
   } else if (req.method === 'GET' && segs.length === 3 && extra.has(segs[1] ?? '')) {

@@ -16,12 +16,21 @@ const routes = post()
     items.set(it.id % 10_000, it); // bounded store: the soak checks memory, not growth by design
     return reply.json(it).status(201);
   })
-  .or(get().and(path('items', uint)).map((id) => (items.has(id) ? reply.json(items.get(id)) : reply.empty(404))))
+  .or(
+    get()
+      .and(path('items', uint))
+      .map((id) => (items.has(id) ? reply.json(items.get(id)) : reply.empty(404))),
+  )
   .or(
     get()
       .and(path('metrics'))
       .map(() => {
-        const m = { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed, eldP99Ms: eld.percentile(99) / 1e6, eldMaxMs: eld.max / 1e6 };
+        const m = {
+          rss: process.memoryUsage().rss,
+          heapUsed: process.memoryUsage().heapUsed,
+          eldP99Ms: eld.percentile(99) / 1e6,
+          eldMaxMs: eld.max / 1e6,
+        };
         eld.reset();
         return reply.json(m);
       }),

@@ -1,6 +1,6 @@
 /** Raw uWebSockets.js: the same routes by hand (the baseline). */
 import { type HttpResponse, loadBinding } from '../../src/reactor/uws/binding.js';
-import { JSON_BODY, PORT, ROUTES, parseSearch, ready, validPerson, validTodo } from './common.js';
+import { JSON_BODY, PORT, parseSearch, ROUTES, ready, validPerson, validTodo } from './common.js';
 
 // The same binding weft's uws reactor loads (and the same head cap).
 const binding = loadBinding(16384);
@@ -38,7 +38,11 @@ app.post('/echo', (res) =>
 let nextTodo = 0;
 app.post('/todos', (res) =>
   readJson(res, (v) => {
-    if (validTodo(v)) res.writeStatus('201 Created').writeHeader('content-type', 'application/json').end(JSON.stringify({ id: ++nextTodo, ...v }));
+    if (validTodo(v))
+      res
+        .writeStatus('201 Created')
+        .writeHeader('content-type', 'application/json')
+        .end(JSON.stringify({ id: ++nextTodo, ...v }));
     else res.writeStatus('400 Bad Request').end('invalid');
   }),
 );

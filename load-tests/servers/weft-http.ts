@@ -16,7 +16,10 @@ if (OBS === 'sdk') {
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
   const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-  const drop = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: async () => {} };
+  const drop = {
+    export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }),
+    shutdown: async () => {},
+  };
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop as never)] }));
@@ -25,7 +28,13 @@ if (OBS === 'dc') {
   const dc = await import('node:diagnostics_channel');
   let n = 0;
   const count = () => void n++;
-  dc.tracingChannel('weft:request').subscribe({ start: count, end: count, asyncStart: count, asyncEnd: count, error: count });
+  dc.tracingChannel('weft:request').subscribe({
+    start: count,
+    end: count,
+    asyncStart: count,
+    asyncEnd: count,
+    error: count,
+  });
 }
 
 let routes = benchRoutes(ROUTES);

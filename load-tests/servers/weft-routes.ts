@@ -4,7 +4,7 @@
  * `routeCount - 1` routes stand before /hello/:name.
  */
 import { z } from 'zod';
-import { type Filter, type Reply, body, get, header, path, post, query, reply, str } from '../../src/index.js';
+import { body, type Filter, get, header, path, post, query, type Reply, reply, str } from '../../src/index.js';
 import { JSON_BODY } from './common.js';
 
 const Person = z.object({ name: z.string().min(1).max(64), age: z.number().int().min(0).max(150) });
@@ -21,8 +21,18 @@ export function benchRoutes(routeCount = 1): Filter<[Reply]> {
   let routes: Filter<[Reply]> = get()
     .and(path('json'))
     .map(() => reply.json(JSON_BODY))
-    .or(post().and(path('echo')).and(body.json(Person)).map((p) => reply.json(p)))
-    .or(post().and(path('todos')).and(body.json(Todo)).map((t) => reply.json({ id: ++nextTodo, ...t }).status(201)))
+    .or(
+      post()
+        .and(path('echo'))
+        .and(body.json(Person))
+        .map((p) => reply.json(p)),
+    )
+    .or(
+      post()
+        .and(path('todos'))
+        .and(body.json(Todo))
+        .map((t) => reply.json({ id: ++nextTodo, ...t }).status(201)),
+    )
     .or(
       get()
         .and(path('search'))
@@ -31,6 +41,15 @@ export function benchRoutes(routeCount = 1): Filter<[Reply]> {
         .and(header('accept-language'))
         .map((q, key, lang) => reply.json({ q: q.q, page: q.page, key, lang })),
     );
-  for (let i = 1; i < routeCount; i++) routes = routes.or(get().and(path(`r${i}`, str)).map((s) => reply.text(s)));
-  return routes.or(get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`)));
+  for (let i = 1; i < routeCount; i++)
+    routes = routes.or(
+      get()
+        .and(path(`r${i}`, str))
+        .map((s) => reply.text(s)),
+    );
+  return routes.or(
+    get()
+      .and(path('hello', str))
+      .map((name) => reply.text(`Hello, ${name}!`)),
+  );
 }

@@ -6,7 +6,9 @@ import { channel, path, serve, ws } from '../../src/index.js';
 import { PORT, ready } from './common.js';
 
 // weft/redis (and ioredis) load only for the scale-out bench: the idle-socket RSS is measured without them.
-const backplane = process.env.REDIS_URL ? (await import('../../src/redis/index.js')).redis(process.env.REDIS_URL, { prefix: 'bench:' }) : undefined;
+const backplane = process.env.REDIS_URL
+  ? (await import('../../src/redis/index.js')).redis(process.env.REDIS_URL, { prefix: 'bench:' })
+  : undefined;
 if (backplane) await backplane.whenConnected(10_000);
 const [tx, rx] = channel<string>(1024, backplane ? { name: 'room', backplane } : {});
 rx.unsubscribe();

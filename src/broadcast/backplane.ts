@@ -88,7 +88,9 @@ export class GapTracker {
 }
 
 let counter = 0;
-const processTag = randomBytes(6).toString('base64url').replaceAll(/[^A-Za-z0-9]/g, 'x');
+const processTag = randomBytes(6)
+  .toString('base64url')
+  .replaceAll(/[^A-Za-z0-9]/g, 'x');
 
 /** A short id unique to one channel instance across threads, processes and machines. */
 export function originId(): string {

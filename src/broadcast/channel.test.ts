@@ -1,7 +1,7 @@
 /** Ported from tokio's tests/sync_broadcast.rs (capacity here is exact; tokio rounds it up to a power of two). */
 import { describe, expect, it } from 'vitest';
-import { ClosedError, EmptyError, type LaggedError, RecvError, channel } from './index.js';
 import type { Receiver } from './index.js';
+import { ClosedError, channel, EmptyError, type LaggedError, RecvError } from './index.js';
 
 const recvNow = <T>(rx: Receiver<T>): T => rx.tryRecv();
 const expectEmpty = <T>(rx: Receiver<T>) => expect(() => rx.tryRecv()).toThrow(EmptyError);

@@ -76,13 +76,14 @@
  * included: others may be listening.
  */
 import { parseJson } from '../runtime/json.js';
-import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 import { ClosedError, EmptyError, LaggedError } from '../sync/channel-errors.js';
+import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
 
 /** `poll` found nothing new: a sentinel no sent value can be. */
 const EMPTY: unique symbol = Symbol('empty');
-import { workerBus } from './bus.js';
+
 import { runtimeCounters } from '../runtime/counters.js';
+import { workerBus } from './bus.js';
 
 /** Where native subscribers live: a uWS app, or the test harness's hub. */
 export interface TopicHub {

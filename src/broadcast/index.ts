@@ -1,4 +1,5 @@
 /** The broadcast channel: `channel()`, `Sender`, `Receiver` and their errors. */
-export { channel, Sender, Receiver } from './channel.js';
+
+export { ClosedError, EmptyError, FullError, LaggedError, RecvError, SendError } from '../sync/channel-errors.js';
 export type { ChannelOptions, TopicHub } from './channel.js';
-export { SendError, FullError, LaggedError, ClosedError, EmptyError, RecvError } from '../sync/channel-errors.js';
+export { channel, Receiver, Sender } from './channel.js';

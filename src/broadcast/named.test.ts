@@ -135,8 +135,13 @@ describe('named channels', () => {
 describe('envelopes and gap tracking', () => {
   it('round-trips text and bytes and refuses anything else', () => {
     expect(unwrap(wrap('o1', 5, 'hello world'))).toEqual({ origin: 'o1', seq: 5, data: 'hello world' });
-    expect(unwrap(wrap('o1', 0, new Uint8Array([1, 2]))) ).toEqual({ origin: 'o1', seq: 0, data: new Uint8Array([1, 2]) });
-    for (const bad of ['', 'w1 ', 'w1 o 1', 'w1 o x sA', 'w1 o -1 sA', 'w1 o 1 zA', 'x1 o 1 sA']) expect(unwrap(bad)).toBeUndefined();
+    expect(unwrap(wrap('o1', 0, new Uint8Array([1, 2])))).toEqual({
+      origin: 'o1',
+      seq: 0,
+      data: new Uint8Array([1, 2]),
+    });
+    for (const bad of ['', 'w1 ', 'w1 o 1', 'w1 o x sA', 'w1 o -1 sA', 'w1 o 1 zA', 'x1 o 1 sA'])
+      expect(unwrap(bad)).toBeUndefined();
   });
 
   it('counts the gap per origin, drops duplicates, and forgets the least recently heard', () => {

@@ -12,17 +12,18 @@
  * root are 404: no byte from outside the root is ever read. Bodies stream
  * from disk with backpressure and a known length.
  */
+
+import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { basename, extname, join, sep } from 'node:path';
 import { contentType } from 'mime-types';
 import type { Ctx } from '../filter/context.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
+import { needsHeaders } from '../filter/request-source.js';
+import { REST_FRAGMENT } from '../filter/template.js';
 import { METHOD_NOT_ALLOWED, NOT_FOUND } from '../reply/rejection.js';
 import { Reply, SizedBody } from '../reply/reply.js';
-import { REST_FRAGMENT } from '../filter/template.js';
-import { needsHeaders } from '../filter/request-source.js';
 
 export interface FilesOptions {
   /**
@@ -67,9 +68,11 @@ interface Resolved {
 
 function resolve(o: FilesOptions): Resolved {
   const maxAge = o.maxAge ?? 0;
-  if (!Number.isInteger(maxAge) || maxAge < 0) throw new RangeError('files: maxAge must be a non-negative integer (seconds)');
+  if (!Number.isInteger(maxAge) || maxAge < 0)
+    throw new RangeError('files: maxAge must be a non-negative integer (seconds)');
   const index = o.index ?? 'index.html';
-  if (index !== false && (index === '' || /[/\\\0]/.test(index))) throw new TypeError('files: index must be a file name');
+  if (index !== false && (index === '' || /[/\\\0]/.test(index)))
+    throw new TypeError('files: index must be a file name');
   return {
     maxAge,
     immutable: o.immutable ?? false,
@@ -145,7 +148,12 @@ async function statInside(abs: string, realRoot: string | undefined): Promise<{ 
 }
 
 /** Build the reply for one file (already confined), honouring the conditional and range headers. */
-async function serveFile(ctx: Ctx, file: { path: string; st: Stats }, o: Resolved, realRoot: string | undefined): Promise<Reply> {
+async function serveFile(
+  ctx: Ctx,
+  file: { path: string; st: Stats },
+  o: Resolved,
+  realRoot: string | undefined,
+): Promise<Reply> {
   const req = ctx.req;
   const type = contentType(extname(file.path)) || 'application/octet-stream';
   // A precompressed sibling, when the client takes it and it is at least as new.
@@ -164,7 +172,10 @@ async function serveFile(ctx: Ctx, file: { path: string; st: Stats }, o: Resolve
     }
   }
   const st = chosen.st;
-  const headers: [string, string][] = [['content-type', type], ['accept-ranges', 'bytes']];
+  const headers: [string, string][] = [
+    ['content-type', type],
+    ['accept-ranges', 'bytes'],
+  ];
   headers.push(['cache-control', `public, max-age=${o.maxAge}${o.immutable ? ', immutable' : ''}`]);
   if (o.precompressed) headers.push(['vary', 'accept-encoding']);
   if (encoding !== undefined) headers.push(['content-encoding', encoding]);
@@ -176,8 +187,16 @@ async function serveFile(ctx: Ctx, file: { path: string; st: Stats }, o: Resolve
   // 304: If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
   const inm = req.header('if-none-match');
   const ims = req.header('if-modified-since');
-  if (inm !== undefined ? etag !== undefined && etagMatches(inm, etag) : ims !== undefined && modified !== undefined && Date.parse(ims) >= modified.getTime()) {
-    return new Reply(304, headers.filter(([n]) => n !== 'content-type' && n !== 'accept-ranges'), null);
+  if (
+    inm !== undefined
+      ? etag !== undefined && etagMatches(inm, etag)
+      : ims !== undefined && modified !== undefined && Date.parse(ims) >= modified.getTime()
+  ) {
+    return new Reply(
+      304,
+      headers.filter(([n]) => n !== 'content-type' && n !== 'accept-ranges'),
+      null,
+    );
   }
 
   const size = st.size;
@@ -193,13 +212,22 @@ async function serveFile(ctx: Ctx, file: { path: string; st: Stats }, o: Resolve
     if (fresh) range = parseRange(rangeHeader, size);
   }
   if (range === 'unsatisfiable') {
-    return new Reply(416, [['content-range', `bytes */${size}`], ['accept-ranges', 'bytes']], null);
+    return new Reply(
+      416,
+      [
+        ['content-range', `bytes */${size}`],
+        ['accept-ranges', 'bytes'],
+      ],
+      null,
+    );
   }
   const start = range?.start ?? 0;
   const end = range?.end ?? size - 1;
   const length = size === 0 ? 0 : end - start + 1;
   const at = chosen.path;
-  const body = new SizedBody(length, () => createReadStream(at, { start, end: Math.max(start, end), highWaterMark: 64 * 1024 }));
+  const body = new SizedBody(length, () =>
+    createReadStream(at, { start, end: Math.max(start, end), highWaterMark: 64 * 1024 }),
+  );
   if (range !== undefined) {
     headers.push(['content-range', `bytes ${start}-${end}/${size}`]);
     return new Reply(206, headers, body);
@@ -237,24 +265,27 @@ function dir(root: string, options: FilesOptions = {}): Filter<[Reply]> {
     ctx.pos = segs.length;
     ctx.route = { frag: REST_FRAGMENT, prev: ctx.route };
     realRoot ??= realpath(root);
-    return realRoot.then(async (base) => {
-      const found = await statInside(join(base, ...(rest as string[])), base);
-      if (found === undefined) return NOT_FOUND;
-      if (found.st.isDirectory()) {
-        if (o.index === false) return NOT_FOUND;
-        const p = ctx.req.path;
-        if (!p.endsWith('/')) {
-          // `/docs` → `/docs/`, so the page's relative links resolve under it.
-          const q = ctx.req.query;
-          return [new Reply(301, [['location', `${basename(p)}/${q ? `?${q}` : ''}`]], null)];
+    return realRoot.then(
+      async (base) => {
+        const found = await statInside(join(base, ...(rest as string[])), base);
+        if (found === undefined) return NOT_FOUND;
+        if (found.st.isDirectory()) {
+          if (o.index === false) return NOT_FOUND;
+          const p = ctx.req.path;
+          if (!p.endsWith('/')) {
+            // `/docs` → `/docs/`, so the page's relative links resolve under it.
+            const q = ctx.req.query;
+            return [new Reply(301, [['location', `${basename(p)}/${q ? `?${q}` : ''}`]], null)];
+          }
+          const index = await statInside(join(found.path, o.index), base);
+          if (index === undefined || !index.st.isFile()) return NOT_FOUND;
+          return [await serveFile(ctx, index, o, base)];
         }
-        const index = await statInside(join(found.path, o.index), base);
-        if (index === undefined || !index.st.isFile()) return NOT_FOUND;
-        return [await serveFile(ctx, index, o, base)];
-      }
-      if (!found.st.isFile()) return NOT_FOUND;
-      return [await serveFile(ctx, found, o, base)];
-    }, () => NOT_FOUND);
+        if (!found.st.isFile()) return NOT_FOUND;
+        return [await serveFile(ctx, found, o, base)];
+      },
+      () => NOT_FOUND,
+    );
   };
   return new FilterImpl<[Reply]>('files.dir', run, {
     needs: { ...needsHeaders(...HEADERS), query: true },

@@ -16,7 +16,7 @@
  * This is independent of route order and of where the method filter sits in
  * a route. It runs only when the answer would be a 405, never on the hot path.
  */
-import { type Rejection, isRouted405, methodNotAllowed, notFoundOf } from '../reply/rejection.js';
+import { isRouted405, methodNotAllowed, notFoundOf, type Rejection } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
 import type { FilterImpl } from './filter.js';
 
@@ -54,7 +54,9 @@ function probe(f: FilterImpl<unknown[]>, ctx: Ctx, pos: number): Outcome[] {
   if (f.parts !== undefined) {
     let outs: Outcome[] = [{ pos, methods: undefined }];
     for (const part of f.parts) {
-      outs = outs.flatMap((o) => probe(part, ctx, o.pos).map((p) => ({ pos: p.pos, methods: intersect(o.methods, p.methods) })));
+      outs = outs.flatMap((o) =>
+        probe(part, ctx, o.pos).map((p) => ({ pos: p.pos, methods: intersect(o.methods, p.methods) })),
+      );
       if (outs.length === 0) break;
     }
     return outs;
@@ -84,7 +86,12 @@ function byUsualOrder(a: string, b: string): number {
  * @internal the answer a list of branches gives when their merged rejection
  * `rej` is a routing 405 (anything else is returned as it is).
  */
-export function resolveMethod(ctx: Ctx, list: readonly FilterImpl<unknown[]>[], pos: number, rej: Rejection): Rejection {
+export function resolveMethod(
+  ctx: Ctx,
+  list: readonly FilterImpl<unknown[]>[],
+  pos: number,
+  rej: Rejection,
+): Rejection {
   if (!isRouted405(rej)) return rej;
   const method = ctx.req.method;
   const savedPos = ctx.pos;

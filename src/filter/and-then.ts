@@ -1,5 +1,5 @@
 import { Rejection } from '../reply/rejection.js';
-import { type Accepted, type Filter, FilterImpl, type Out, type Step, isThenable, afterRun } from './filter.js';
+import { type Accepted, afterRun, type Filter, FilterImpl, isThenable, type Out, type Step } from './filter.js';
 
 const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
 
@@ -15,5 +15,9 @@ export function andThenFilter<T extends unknown[], R>(
     return wrap(r);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[Accepted<R>]>('andThen', run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });
+  return new FilterImpl<[Accepted<R>]>('andThen', run, {
+    leading: a.leading,
+    needs: a.needs,
+    inner: a as FilterImpl<unknown[]>,
+  });
 }

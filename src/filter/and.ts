@@ -1,6 +1,6 @@
 import { NOT_FOUND, type Rejection } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
-import { type Check, type Filter, FilterImpl, type Out, type Step, needsOf } from './filter.js';
+import { type Check, type Filter, FilterImpl, needsOf, type Out, type Step } from './filter.js';
 
 function join(a: unknown[], b: unknown[]): unknown[] {
   if (a.length === 0) return b;

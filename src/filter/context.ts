@@ -119,4 +119,3 @@ export class Ctx {
     return raw.slice(this.pos).join('/');
   }
 }
-

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { request } from '../test/index.js';
-import { NotFound, Rejection, reject } from '../reply/rejection.js';
-import { reply } from '../reply/index.js';
 import { any } from '../filters/any.js';
 import { header } from '../filters/header.js';
 import { int, uint } from '../filters/params.js';
 import { path } from '../filters/path.js';
+import { reply } from '../reply/index.js';
+import { NotFound, Rejection, reject } from '../reply/rejection.js';
+import { request } from '../test/index.js';
 
 // Ported from warp tests/filter.rs
 describe('combinators (warp filter.rs)', () => {

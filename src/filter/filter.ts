@@ -11,15 +11,15 @@
  */
 import type { Rejection } from '../reply/rejection.js';
 import type { Reply, Replyable } from '../reply/reply.js';
-import type { Ctx } from './context.js';
-import { type Needs, NO_NEEDS, mergeNeeds } from './request-source.js';
 import { andFilter } from './and.js';
-import { orFilter } from './or.js';
-import { mapFilter } from './map.js';
-import { thenFilter } from './then.js';
 import { andThenFilter } from './and-then.js';
+import type { Ctx } from './context.js';
+import { mapFilter } from './map.js';
+import { orFilter } from './or.js';
 import { orElseFilter } from './or-else.js';
 import { recoverFilter } from './recover.js';
+import { mergeNeeds, type Needs, NO_NEEDS } from './request-source.js';
+import { thenFilter } from './then.js';
 import { untupleFilter } from './untuple.js';
 import { withFilter } from './with.js';
 
@@ -178,9 +178,7 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
   then<R>(fn: (...values: T) => NoRejection<R>, onRejected?: unknown): Filter<[Awaited<R>]> {
     if (typeof onRejected === 'function') {
       // Called by the promise machinery: someone awaited a filter.
-      throw new TypeError(
-        'A weft Filter is not a promise: do not await it or return it from an async function',
-      );
+      throw new TypeError('A weft Filter is not a promise: do not await it or return it from an async function');
     }
     return thenFilter<T, R>(this, fn as (...values: T) => R);
   }

@@ -1,15 +1,12 @@
 import { Rejection } from '../reply/rejection.js';
-import { type Filter, FilterImpl, type Out, afterRun } from './filter.js';
+import { afterRun, type Filter, FilterImpl, type Out } from './filter.js';
 
 /**
  * `a.map(fn)`: a synchronous transform of the extracted values. Its type
  * keeps `fn` from returning a `Rejection`; one returned anyway (through
  * `any`, or from JavaScript) rejects rather than being served as a value.
  */
-export function mapFilter<T extends unknown[], R>(
-  a: FilterImpl<T>,
-  fn: (...values: T) => R,
-): Filter<[R]> {
+export function mapFilter<T extends unknown[], R>(a: FilterImpl<T>, fn: (...values: T) => R): Filter<[R]> {
   const apply = (v: Out): Out => {
     if (!Array.isArray(v)) return v;
     const r = fn(...(v as T));

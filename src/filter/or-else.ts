@@ -1,6 +1,6 @@
 import { Rejection } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step, isThenable } from './filter.js';
+import { type Filter, FilterImpl, isThenable, type Out, type Step } from './filter.js';
 
 function checked(value: unknown): Out {
   if (value instanceof Rejection || Array.isArray(value)) return value;

@@ -1,8 +1,8 @@
-import { type Rejection, combine } from '../reply/rejection.js';
-import type { Ctx } from './context.js';
-import { type Filter, FilterImpl, type Out, type Step, needsOf } from './filter.js';
-import { RouteTable } from './route-table.js';
+import { combine, type Rejection } from '../reply/rejection.js';
 import { resolveMethod } from './allow.js';
+import type { Ctx } from './context.js';
+import { type Filter, FilterImpl, needsOf, type Out, type Step } from './filter.js';
+import { RouteTable } from './route-table.js';
 
 /** From two branches on a table lookup beats the scan: skipping one branch saves more than the lookup costs. */
 const TABLE_THRESHOLD = 2;
@@ -56,10 +56,7 @@ export function runBranches(
  * routes; the branches it skips are accounted for so the merged rejection is
  * the same one a straight scan would produce (see route-table.ts).
  */
-export function orFilter<T extends unknown[], U extends unknown[]>(
-  a: FilterImpl<T>,
-  b: FilterImpl<U>,
-): Filter<T | U> {
+export function orFilter<T extends unknown[], U extends unknown[]>(a: FilterImpl<T>, b: FilterImpl<U>): Filter<T | U> {
   const branches: FilterImpl<unknown[]>[] = [
     ...(a.branches ?? [a as FilterImpl<unknown[]>]),
     ...(b.branches ?? [b as FilterImpl<unknown[]>]),

@@ -1,6 +1,6 @@
 import { Rejection } from '../reply/rejection.js';
 import type { Ctx } from './context.js';
-import { type Accepted, type Filter, FilterImpl, type Out, type Step, isThenable } from './filter.js';
+import { type Accepted, type Filter, FilterImpl, isThenable, type Out, type Step } from './filter.js';
 
 /** The value `fn` recovered with, as an output; a reply made from rejection `v` is labelled by it (metrics, tracing). */
 function wrap(value: unknown, v: Rejection, ctx: Ctx): Out {

@@ -94,7 +94,12 @@ export function mergeNeeds(a: Needs, b: Needs): Needs {
     query: a.query || b.query,
     ws: union(a.ws, b.ws),
     health: union(a.health, b.health),
-    bodyLimit: a.bodyLimit === undefined ? b.bodyLimit : b.bodyLimit === undefined ? a.bodyLimit : Math.min(a.bodyLimit, b.bodyLimit),
+    bodyLimit:
+      a.bodyLimit === undefined
+        ? b.bodyLimit
+        : b.bodyLimit === undefined
+          ? a.bodyLimit
+          : Math.min(a.bodyLimit, b.bodyLimit),
   };
 }
 

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { header } from '../filters/header.js';
+import { del, get, post } from '../filters/method.js';
+import { int } from '../filters/params.js';
+import { path } from '../filters/path.js';
 import { Rejection } from '../reply/rejection.js';
 import { request } from '../test/index.js';
 import { Ctx } from './context.js';
 import { type Filter, impl } from './filter.js';
-import { header } from '../filters/header.js';
-import { del, get, post } from '../filters/method.js';
 import { runBranches } from './or.js';
-import { int } from '../filters/params.js';
-import { path } from '../filters/path.js';
 
 type Part = 'a' | 'b' | 'c' | 'int';
 interface RouteSpec {
@@ -80,8 +80,15 @@ describe('route table', () => {
   });
 
   it('dispatches 1000 routes to the last one', async () => {
-    let routes: Filter<[string]> = get().and(path('r0')).map(() => 'r0');
-    for (let i = 1; i < 1000; i++) routes = routes.or(get().and(path(`r${i}`, int)).map((n) => `r${i}:${n}`));
+    let routes: Filter<[string]> = get()
+      .and(path('r0'))
+      .map(() => 'r0');
+    for (let i = 1; i < 1000; i++)
+      routes = routes.or(
+        get()
+          .and(path(`r${i}`, int))
+          .map((n) => `r${i}:${n}`),
+      );
     expect(await request().path('/r999/5').filter(routes)).toEqual(['r999:5']);
     expect((await request().path('/nope').reply(routes)).status).toBe(404);
     expect((await request().method('POST').path('/r999/5').reply(routes)).status).toBe(405);

@@ -5,14 +5,14 @@
  * run exactly the same code. Synchronous filters settle synchronously.
  */
 import type { Logger } from 'pino';
-import type { Ctx } from './context.js';
-import { BodyTooLargeError, InvalidBodyError } from './body-errors.js';
-import type { FilterImpl, Out } from './filter.js';
-import { resolveMethod } from './allow.js';
+import { setCookie } from '../reply/cookies.js';
 import { INTERNAL_ERROR, problemReply } from '../reply/problem.js';
 import { HttpRejection, InvalidBody, PayloadTooLarge, Rejection } from '../reply/rejection.js';
 import { Reply, toReply } from '../reply/reply.js';
-import { setCookie } from '../reply/cookies.js';
+import { resolveMethod } from './allow.js';
+import { BodyTooLargeError, InvalidBodyError } from './body-errors.js';
+import type { Ctx } from './context.js';
+import type { FilterImpl, Out } from './filter.js';
 
 function failed(err: unknown, ctx: Ctx, logger: Logger | undefined): Reply {
   if (err instanceof BodyTooLargeError) {
@@ -58,10 +58,13 @@ const NOT_UPGRADED =
 function signCookies(r: Reply, ctx: Ctx): Reply {
   const keys = ctx.cookieKeys;
   if (keys === undefined) {
-    throw new Error('reply.cookie(name, value, { signed: true }) needs a secret: serve(routes, { cookies: { secret } })');
+    throw new Error(
+      'reply.cookie(name, value, { signed: true }) needs a secret: serve(routes, { cookies: { secret } })',
+    );
   }
   let out = new Reply(r.statusCode, r.headers, r.body);
-  for (const c of r.pendingCookies ?? []) out = out.appendHeader('set-cookie', setCookie(c.name, keys.sign(c.value), c.options));
+  for (const c of r.pendingCookies ?? [])
+    out = out.appendHeader('set-cookie', setCookie(c.name, keys.sign(c.value), c.options));
   return out;
 }
 

@@ -16,7 +16,10 @@
  */
 
 /** One part of a template: a static segment, a param placeholder, or `*`. */
-export type TemplatePart = { readonly kind: 'static'; readonly value: string } | { readonly kind: 'param'; readonly label: string } | { readonly kind: 'rest' };
+export type TemplatePart =
+  | { readonly kind: 'static'; readonly value: string }
+  | { readonly kind: 'param'; readonly label: string }
+  | { readonly kind: 'rest' };
 
 let nextFragmentId = 0;
 

@@ -1,5 +1,5 @@
 import { Rejection } from '../reply/rejection.js';
-import { type Filter, FilterImpl, type Out, type Step, isThenable, afterRun } from './filter.js';
+import { afterRun, type Filter, FilterImpl, isThenable, type Out, type Step } from './filter.js';
 
 /** A `Rejection` that got past the types (`any`, JavaScript) rejects rather than being served. */
 const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
@@ -16,5 +16,9 @@ export function thenFilter<T extends unknown[], R>(
     return wrap(r);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[Awaited<R>]>('then', run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });
+  return new FilterImpl<[Awaited<R>]>('then', run, {
+    leading: a.leading,
+    needs: a.needs,
+    inner: a as FilterImpl<unknown[]>,
+  });
 }

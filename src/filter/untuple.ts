@@ -1,4 +1,4 @@
-import { type Filter, FilterImpl, type Out, afterRun } from './filter.js';
+import { afterRun, type Filter, FilterImpl, type Out } from './filter.js';
 
 const flatten = (v: Out): Out => {
   if (!Array.isArray(v)) return v;

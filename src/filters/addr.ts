@@ -1,6 +1,7 @@
 /** Connection address filters. */
-import { NO_NEEDS } from '../filter/request-source.js';
+
 import { type Filter, FilterImpl } from '../filter/filter.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 
 /** The peer's IP address as text (`127.0.0.1`, `::1`). Not a proxy's `X-Forwarded-For`. */
 function remote(): Filter<[string]> {

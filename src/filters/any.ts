@@ -1,6 +1,7 @@
 /** Filters that always match. */
-import { NO_NEEDS } from '../filter/request-source.js';
+
 import { type Filter, FilterImpl } from '../filter/filter.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 
 const EMPTY: [] = [];
 const anyFilter = new FilterImpl<[]>('any', () => EMPTY, { pure: true });

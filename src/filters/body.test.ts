@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { request } from '../test/index.js';
 import { reply } from '../reply/index.js';
+import { request } from '../test/index.js';
 import { body } from './body.js';
 import { path } from './path.js';
 
@@ -15,7 +15,10 @@ describe('body filters (warp body.rs)', () => {
   });
 
   it('taking the body twice is a 500 "Request body consumed multiple times"', async () => {
-    const double = body.bytes().and(body.bytes()).map(() => reply());
+    const double = body
+      .bytes()
+      .and(body.bytes())
+      .map(() => reply());
     const res = await request().reply(double);
     expect(res.status).toBe(500);
     expect((res.json() as { detail: string }).detail).toBe('Request body consumed multiple times');
@@ -34,7 +37,10 @@ describe('body filters (warp body.rs)', () => {
       await request().header('content-type', 'application/json').body('[3, 2, 1]').filter(body.json(Nums)),
     ).toEqual([[3, 2, 1]]);
     expect(
-      await request().header('content-type', 'application/vnd.api+json; charset=utf-8').body('[1]').filter(body.json(Nums)),
+      await request()
+        .header('content-type', 'application/vnd.api+json; charset=utf-8')
+        .body('[1]')
+        .filter(body.json(Nums)),
     ).toEqual([[1]]);
   });
 
@@ -47,7 +53,9 @@ describe('body filters (warp body.rs)', () => {
   });
 
   it('json() rejects malformed JSON with 400', async () => {
-    const res = await request().body('lol#wat').reply(body.json(Nums).map((v) => reply.json(v)));
+    const res = await request()
+      .body('lol#wat')
+      .reply(body.json(Nums).map((v) => reply.json(v)));
     expect(res.status).toBe(400);
     expect((res.json() as { detail: string }).detail).toMatch(/^Request body is not valid JSON/);
   });
@@ -73,7 +81,9 @@ describe('body filters (warp body.rs)', () => {
   });
 
   it('form() that fails its schema is a 400', async () => {
-    const res = await request().body('nope').reply(body.form(z.object({ n: z.coerce.number() })).map(() => reply()));
+    const res = await request()
+      .body('nope')
+      .reply(body.form(z.object({ n: z.coerce.number() })).map(() => reply()));
     expect(res.status).toBe(400);
   });
 
@@ -89,7 +99,9 @@ describe('body filters (weft)', () => {
   const Todo = z.object({ text: z.string().min(1) });
 
   it('schema failures carry zod issues in the problem body', async () => {
-    const res = await request().json({ text: '' }).reply(body.json(Todo).map(() => reply()));
+    const res = await request()
+      .json({ text: '' })
+      .reply(body.json(Todo).map(() => reply()));
     expect(res.status).toBe(400);
     const p = res.json() as { issues: { path: string[]; code: string }[] };
     expect(p.issues[0]?.path).toEqual(['text']);
@@ -98,7 +110,9 @@ describe('body filters (weft)', () => {
   it('rejects prototype poisoning with 400', async () => {
     const Any = z.record(z.string(), z.unknown());
     for (const payload of ['{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}']) {
-      const res = await request().body(payload).reply(body.json(Any).map(() => reply()));
+      const res = await request()
+        .body(payload)
+        .reply(body.json(Any).map(() => reply()));
       expect(res.status).toBe(400);
     }
     expect(({} as { admin?: boolean }).admin).toBeUndefined();
@@ -111,12 +125,20 @@ describe('body filters (weft)', () => {
   });
 
   it('text() rejects invalid UTF-8 with 400', async () => {
-    const res = await request().body(new Uint8Array([0xff, 0xfe])).reply(body.text().map((t) => t));
+    const res = await request()
+      .body(new Uint8Array([0xff, 0xfe]))
+      .reply(body.text().map((t) => t));
     expect(res.status).toBe(400);
   });
 
   it('an empty JSON body is a 400', async () => {
-    expect((await request().method('POST').reply(body.json(Todo).map(() => 'x'))).status).toBe(400);
+    expect(
+      (
+        await request()
+          .method('POST')
+          .reply(body.json(Todo).map(() => 'x'))
+      ).status,
+    ).toBe(400);
   });
 
   it('refuses a negative limit when the filter is built', () => {

@@ -8,22 +8,22 @@
  * connection instead of buffering the rest.
  */
 import type { z } from 'zod';
+import type { Ctx } from '../filter/context.js';
+import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
+import { type Needs, NO_NEEDS } from '../filter/request-source.js';
 import {
   BodyConsumed,
   InvalidBody,
+  issuesOf,
   LengthRequired,
   PayloadTooLarge,
   Rejection,
-  UnsupportedMediaType,
   rejectWith,
+  UnsupportedMediaType,
 } from '../reply/rejection.js';
-import type { Ctx } from '../filter/context.js';
-import { NO_NEEDS, type Needs } from '../filter/request-source.js';
-import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
-import { mediaType, parseUrlEncoded } from './util.js';
-import { issuesOf } from '../reply/rejection.js';
-import { multipart } from './multipart.js';
 import { parseJson } from '../runtime/json.js';
+import { multipart } from './multipart.js';
+import { mediaType, parseUrlEncoded } from './util.js';
 
 /** The default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -42,11 +42,16 @@ const BODY_NEEDS: Needs = {
   body: true,
 };
 
-const BYTES_DOC: DocLeaf = { kind: 'body', media: 'application/octet-stream', schema: { type: 'string', format: 'binary' } };
+const BYTES_DOC: DocLeaf = {
+  kind: 'body',
+  media: 'application/octet-stream',
+  schema: { type: 'string', format: 'binary' },
+};
 
 function limitOf(opts: BodyOptions | undefined): number {
   const limit = opts?.limit ?? DEFAULT_BODY_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`body limit must be a non-negative integer, got ${limit}`);
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new RangeError(`body limit must be a non-negative integer, got ${limit}`);
   return limit;
 }
 
@@ -110,26 +115,38 @@ const isForm = (m: string | undefined) => m === undefined || m === 'application/
  * body.json(z.object({ text: z.string().min(1) }), { limit: 16 * 1024 })
  */
 function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>]> {
-  return bodyFilter<z.output<S>>('body.json', limitOf(opts), isJson, (bytes) => {
-    const text = decodeUtf8(bytes);
-    if (text === undefined) return invalid('Request body is not valid UTF-8');
-    let value: unknown;
-    try {
-      value = parseJson(text);
-    } catch (e) {
-      return invalid(`Request body is not valid JSON: ${(e as Error).message}`);
-    }
-    const r = schema.safeParse(value);
-    return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
-  }, { kind: 'body', media: 'application/json', schema });
+  return bodyFilter<z.output<S>>(
+    'body.json',
+    limitOf(opts),
+    isJson,
+    (bytes) => {
+      const text = decodeUtf8(bytes);
+      if (text === undefined) return invalid('Request body is not valid UTF-8');
+      let value: unknown;
+      try {
+        value = parseJson(text);
+      } catch (e) {
+        return invalid(`Request body is not valid JSON: ${(e as Error).message}`);
+      }
+      const r = schema.safeParse(value);
+      return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
+    },
+    { kind: 'body', media: 'application/json', schema },
+  );
 }
 
 /** The body as UTF-8 text (400 if it is not valid UTF-8). Any Content-Type. */
 function text(opts?: BodyOptions): Filter<[string]> {
-  return bodyFilter<string>('body.text', limitOf(opts), undefined, (bytes) => {
-    const t = decodeUtf8(bytes);
-    return t === undefined ? invalid('Request body is not valid UTF-8') : t;
-  }, { kind: 'body', media: 'text/plain', schema: { type: 'string' } });
+  return bodyFilter<string>(
+    'body.text',
+    limitOf(opts),
+    undefined,
+    (bytes) => {
+      const t = decodeUtf8(bytes);
+      return t === undefined ? invalid('Request body is not valid UTF-8') : t;
+    },
+    { kind: 'body', media: 'text/plain', schema: { type: 'string' } },
+  );
 }
 
 /** The body as bytes. Any Content-Type. */
@@ -142,12 +159,18 @@ function bytes(opts?: BodyOptions): Filter<[Uint8Array]> {
  * validated by `schema` (415 for another Content-Type, 400 when invalid).
  */
 function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>]> {
-  return bodyFilter<z.output<S>>('body.form', limitOf(opts), isForm, (bytes) => {
-    const t = decodeUtf8(bytes);
-    if (t === undefined) return invalid('Request body is not valid UTF-8');
-    const r = schema.safeParse(parseUrlEncoded(t));
-    return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
-  }, { kind: 'body', media: 'application/x-www-form-urlencoded', schema });
+  return bodyFilter<z.output<S>>(
+    'body.form',
+    limitOf(opts),
+    isForm,
+    (bytes) => {
+      const t = decodeUtf8(bytes);
+      if (t === undefined) return invalid('Request body is not valid UTF-8');
+      const r = schema.safeParse(parseUrlEncoded(t));
+      return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
+    },
+    { kind: 'body', media: 'application/x-www-form-urlencoded', schema },
+  );
 }
 
 /**

@@ -33,8 +33,12 @@ describe('compression()', () => {
     expect(plain.headers.vary).toBe('accept-encoding');
     const q0 = await request().path('/big').header('accept-encoding', 'br;q=0, gzip;q=0').reply(routes);
     expect(q0.headers['content-encoding']).toBeUndefined();
-    expect((await request().path('/small').header('accept-encoding', 'br').reply(routes)).headers['content-encoding']).toBeUndefined();
-    expect((await request().path('/png').header('accept-encoding', 'br').reply(routes)).headers['content-encoding']).toBeUndefined();
+    expect(
+      (await request().path('/small').header('accept-encoding', 'br').reply(routes)).headers['content-encoding'],
+    ).toBeUndefined();
+    expect(
+      (await request().path('/png').header('accept-encoding', 'br').reply(routes)).headers['content-encoding'],
+    ).toBeUndefined();
   });
 
   describe('over real HTTP', () => {

@@ -7,10 +7,10 @@
  * compressed (images, archives...) pass through unchanged.
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { Reply } from '../reply/reply.js';
 import type { Ctx } from '../filter/context.js';
+import { afterRun, FilterImpl, makeWrapper, type Out, type Wrapper } from '../filter/filter.js';
 import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
-import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filter/filter.js';
+import { Reply } from '../reply/reply.js';
 import { mediaType } from './util.js';
 
 export interface CompressionOptions {
@@ -43,7 +43,9 @@ function accepted(header: string | undefined): Set<string> {
 
 function compress(body: Uint8Array, encoding: 'br' | 'gzip'): Uint8Array {
   return encoding === 'br'
-    ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength } })
+    ? brotliCompressSync(body, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength },
+      })
     : gzipSync(body, { level: 6 });
 }
 
@@ -70,7 +72,12 @@ export function compression(options: CompressionOptions = {}): Wrapper {
     const ok = accepted(ctx.req.header('accept-encoding'));
     const encoding = encodings.find((e) => ok.has(e));
     const vary = r.getHeader('vary');
-    const varied = vary === undefined ? 'accept-encoding' : vary.toLowerCase().includes('accept-encoding') ? vary : `${vary}, accept-encoding`;
+    const varied =
+      vary === undefined
+        ? 'accept-encoding'
+        : vary.toLowerCase().includes('accept-encoding')
+          ? vary
+          : `${vary}, accept-encoding`;
     if (encoding === undefined) return [r.header('vary', varied)];
     const out = new Reply(r.statusCode, r.headers, compress(bytes, encoding), r.pendingCookies);
     return [out.header('content-encoding', encoding).header('vary', varied)];

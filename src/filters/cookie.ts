@@ -1,8 +1,9 @@
 /** Cookie filters: read one cookie from the `Cookie` request header. */
-import { InvalidCookie, MissingCookie, rejectWith } from '../reply/rejection.js';
+
 import type { Ctx } from '../filter/context.js';
-import { needsHeaders } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
+import { needsHeaders } from '../filter/request-source.js';
+import { InvalidCookie, MissingCookie, rejectWith } from '../reply/rejection.js';
 
 /** The value of cookie `name` in a `Cookie` header, or `undefined`. Quotes are removed; no decoding. */
 export function findCookie(headerValue: string | undefined, name: string): string | undefined {
@@ -52,7 +53,8 @@ function signed(name: string): Filter<[string]> {
       const raw = read(ctx, name);
       if (raw === undefined) return rejectWith(new MissingCookie(name));
       const keys = ctx.cookieKeys;
-      if (keys === undefined) throw new Error(`cookie.signed('${name}') needs a secret: serve(routes, { cookies: { secret } })`);
+      if (keys === undefined)
+        throw new Error(`cookie.signed('${name}') needs a secret: serve(routes, { cookies: { secret } })`);
       let text: string;
       try {
         text = decodeURIComponent(raw);

@@ -11,10 +11,22 @@ import { query } from './query.js';
 const routes = get()
   .and(path('data'))
   .map(() => reply.json({ ok: true }))
-  .or(post().and(path('data')).map(() => 'posted'));
+  .or(
+    post()
+      .and(path('data'))
+      .map(() => 'posted'),
+  );
 
 describe('cors()', () => {
-  const app = routes.with(cors({ origins: ['https://app.example'], headers: ['content-type', 'x-key'], maxAge: 600, credentials: true, exposeHeaders: ['x-total'] }));
+  const app = routes.with(
+    cors({
+      origins: ['https://app.example'],
+      headers: ['content-type', 'x-key'],
+      maxAge: 600,
+      credentials: true,
+      exposeHeaders: ['x-total'],
+    }),
+  );
 
   it('leaves requests without Origin alone', async () => {
     const res = await request().path('/data').reply(app);
@@ -63,7 +75,11 @@ describe('cors()', () => {
 
   it("allows any origin with '*' and refuses '*' with credentials", async () => {
     const open = routes.with(cors());
-    expect((await request().path('/data').header('origin', 'https://x.example').reply(open)).headers['access-control-allow-origin']).toBe('*');
+    expect(
+      (await request().path('/data').header('origin', 'https://x.example').reply(open)).headers[
+        'access-control-allow-origin'
+      ],
+    ).toBe('*');
     expect(() => cors({ credentials: true })).toThrow(TypeError);
   });
 
@@ -72,7 +88,12 @@ describe('cors()', () => {
       .and(path('items'))
       .and(query(z.object({ limit: z.coerce.number<number>().int().max(100) })))
       .map((q) => q)
-      .or(post().and(path('items')).and(body.json(z.object({ name: z.string() }), { limit: 64 })).map((v) => reply.json(v).status(201)));
+      .or(
+        post()
+          .and(path('items'))
+          .and(body.json(z.object({ name: z.string() }), { limit: 64 }))
+          .map((v) => reply.json(v).status(201)),
+      );
     const app = api.with(cors({ origins: ['https://app.example'] }));
     const from = (m: string, p: string) => request().method(m).path(p).header('origin', 'https://app.example');
 
@@ -81,7 +102,9 @@ describe('cors()', () => {
         await from('GET', '/items?limit=1000').reply(app),
         await from('GET', '/nope').reply(app),
         await from('DELETE', '/items').reply(app),
-        await from('POST', '/items').json({ name: 'x'.repeat(100) }).reply(app),
+        await from('POST', '/items')
+          .json({ name: 'x'.repeat(100) })
+          .reply(app),
       ];
       expect(answers.map((r) => r.status)).toEqual([400, 404, 405, 413]);
       for (const r of answers) {

@@ -8,11 +8,12 @@
  * an origin that is not allowed, or a preflight for a method or header that
  * is not allowed, is rejected with 403 `CorsForbidden` (as in warp).
  */
+
+import type { Ctx } from '../filter/context.js';
+import { FilterImpl, makeWrapper, type Out, type Step, type Wrapper } from '../filter/filter.js';
+import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
 import { CorsForbidden, type Rejection, rejectWith } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
-import type { Ctx } from '../filter/context.js';
-import { mergeNeeds, needsHeaders } from '../filter/request-source.js';
-import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
 
 export interface CorsOptions {
   /**
@@ -44,7 +45,8 @@ const forbidden = (detail: string): Rejection => rejectWith(new CorsForbidden(de
 export function cors(options: CorsOptions = {}): Wrapper {
   const origins = options.origins ?? '*';
   const anyOrigin = origins === '*';
-  if (anyOrigin && options.credentials) throw new TypeError("cors: credentials need an explicit list of origins, not '*'");
+  if (anyOrigin && options.credentials)
+    throw new TypeError("cors: credentials need an explicit list of origins, not '*'");
   const allowed = new Set(anyOrigin ? [] : origins);
   const methods = options.methods ?? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
   const methodSet = new Set(methods);
@@ -89,6 +91,9 @@ export function cors(options: CorsOptions = {}): Wrapper {
       return x instanceof Promise ? x.then(after) : after(x);
     };
     const own = needsHeaders('origin', 'access-control-request-method', 'access-control-request-headers');
-    return new FilterImpl<[Reply]>('cors', run, { needs: mergeNeeds(own, inner.needs), inner: inner as FilterImpl<unknown[]> });
+    return new FilterImpl<[Reply]>('cors', run, {
+      needs: mergeNeeds(own, inner.needs),
+      inner: inner as FilterImpl<unknown[]>,
+    });
   });
 }

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { request } from '../test/index.js';
 import { InvalidHeader, MissingHeader, type Rejection } from '../reply/rejection.js';
+import { request } from '../test/index.js';
 import { header, headers } from './header.js';
 
-const rejectionOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Rejection);
+const rejectionOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Rejection,
+  );
 
 describe('header filters', () => {
   // warp tests/header.rs

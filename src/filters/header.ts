@@ -1,9 +1,8 @@
 /** Header filters. Names are case-insensitive; the server copies only the headers these name. */
 import type { z } from 'zod';
-import { InvalidHeader, MissingHeader, rejectWith } from '../reply/rejection.js';
-import { NO_NEEDS, needsHeaders } from '../filter/request-source.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
-import { issuesOf } from '../reply/rejection.js';
+import { NO_NEEDS, needsHeaders } from '../filter/request-source.js';
+import { InvalidHeader, issuesOf, MissingHeader, rejectWith } from '../reply/rejection.js';
 
 function headerFn(name: string): Filter<[string]>;
 function headerFn<S extends z.ZodType>(name: string, schema: S): Filter<[z.output<S>]>;

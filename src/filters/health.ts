@@ -13,12 +13,13 @@
  * filter runs; the health routes are the exception: the server asks them
  * (through `Needs.health`) for their own answer.
  */
-import { type DrainResponder, NO_NEEDS, mergeNeeds } from '../filter/request-source.js';
+
 import { type Filter, FilterImpl, impl } from '../filter/filter.js';
-import { get } from './method.js';
-import { path } from './path.js';
+import { type DrainResponder, mergeNeeds, NO_NEEDS } from '../filter/request-source.js';
 import { reply } from '../reply/index.js';
 import type { Reply } from '../reply/reply.js';
+import { get } from './method.js';
+import { path } from './path.js';
 
 export interface HealthOptions {
   /**
@@ -115,12 +116,7 @@ export function health(options: HealthOptions = {}): Filter<[Reply]> {
       return undefined;
     },
   };
-  const routes = impl(
-    path(seg, 'live')
-      .and(get())
-      .map(live)
-      .or(path(seg).and(get()).map(ready)),
-  );
+  const routes = impl(path(seg, 'live').and(get()).map(live).or(path(seg).and(get()).map(ready)));
   return new FilterImpl<[Reply]>('health', routes.run, {
     needs: mergeNeeds(routes.needs, { ...NO_NEEDS, health: new Set([responder]) }),
     inner: routes as FilterImpl<unknown[]>,

@@ -1,7 +1,8 @@
 /** `log(...)`: a wrapper that reports each reply a filter produces. */
-import type { Reply } from '../reply/reply.js';
+
 import type { Ctx } from '../filter/context.js';
-import { FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
+import { FilterImpl, makeWrapper, type Out, type Step, type Wrapper } from '../filter/filter.js';
+import type { Reply } from '../reply/reply.js';
 
 /** What `log.custom` receives for each reply. */
 export interface LogInfo {
@@ -19,14 +20,23 @@ function wrapper(kind: string, report: (ctx: Ctx, info: LogInfo) => void): Wrapp
       const after = (v: Out): Out => {
         if (Array.isArray(v)) {
           const r = v[0] as Reply;
-          report(ctx, { method: ctx.req.method, path: ctx.req.path, status: r.statusCode, elapsedMs: performance.now() - t0 });
+          report(ctx, {
+            method: ctx.req.method,
+            path: ctx.req.path,
+            status: r.statusCode,
+            elapsedMs: performance.now() - t0,
+          });
         }
         return v;
       };
       const x = inner.run(ctx);
       return x instanceof Promise ? x.then(after) : after(x);
     };
-    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs, inner: inner as FilterImpl<unknown[]> });
+    return new FilterImpl<[Reply]>(kind, run, {
+      leading: inner.leading,
+      needs: inner.needs,
+      inner: inner as FilterImpl<unknown[]>,
+    });
   });
 }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { request } from '../test/index.js';
-import { reply } from '../reply/index.js';
-import type { Replyable } from '../reply/reply.js';
-import { MethodNotAllowed, NotFound, reject } from '../reply/rejection.js';
-import { any } from './any.js';
 import type { Filter } from '../filter/filter.js';
+import { reply } from '../reply/index.js';
+import { MethodNotAllowed, NotFound, reject } from '../reply/rejection.js';
+import type { Replyable } from '../reply/reply.js';
+import { request } from '../test/index.js';
+import { any } from './any.js';
 import { del, get, head, method, options, patch, post, put } from './method.js';
 import { uint } from './params.js';
 import { path } from './path.js';
@@ -21,12 +21,16 @@ function notesRoutes(methodFirst: boolean, reversed: boolean): Filter<[Replyable
   if (reversed) routes.reverse();
   return routes.reduce((a, b) => a.or(b));
 }
-const arrangements = [false, true].flatMap((methodFirst) => [false, true].map((reversed) => ({ methodFirst, reversed })));
+const arrangements = [false, true].flatMap((methodFirst) =>
+  [false, true].map((reversed) => ({ methodFirst, reversed })),
+);
 
 // Ported from warp tests/method.rs, plus weft's HEAD and 404-vs-405 rules.
 describe('method filters', () => {
   it('matches its method and rejects others with 405', async () => {
-    const g = get().and(any()).map(() => reply());
+    const g = get()
+      .and(any())
+      .map(() => reply());
     expect(await request().matches(g)).toBe(true);
     expect(await request().method('POST').matches(g)).toBe(false);
     const res = await request().method('POST').reply(g);
@@ -37,7 +41,11 @@ describe('method filters', () => {
     const routes = get()
       .and(path('hello'))
       .map(() => reply())
-      .or(post().and(path('bye')).map(() => reply()));
+      .or(
+        post()
+          .and(path('bye'))
+          .map(() => reply()),
+      );
     expect((await request().method('GET').path('/bye').reply(routes)).status).toBe(405);
     expect((await request().method('GET').path('/hello').reply(routes)).status).toBe(200);
     expect((await request().method('DELETE').path('/hello').reply(routes)).status).toBe(405);
@@ -47,7 +55,11 @@ describe('method filters', () => {
     const routes = get()
       .and(path('a'))
       .map(() => 'a')
-      .or(post().and(path('b')).map(() => 'b'));
+      .or(
+        post()
+          .and(path('b'))
+          .map(() => 'b'),
+      );
     expect((await request().path('/nope').reply(routes)).status).toBe(404);
     expect((await request().method('PUT').path('/nope').reply(routes)).status).toBe(404);
     expect((await request().method('PUT').path('/a').reply(routes)).status).toBe(405);
@@ -72,7 +84,7 @@ describe('method filters', () => {
     }
   });
 
-  it('answers 405 with an Allow header listing the path\'s methods (HEAD with GET), in every route order and arrangement', async () => {
+  it("answers 405 with an Allow header listing the path's methods (HEAD with GET), in every route order and arrangement", async () => {
     for (const { methodFirst, reversed } of arrangements) {
       const routes = notesRoutes(methodFirst, reversed);
       const put1 = await request().method('PUT').path('/notes/1').reply(routes);
@@ -89,9 +101,15 @@ describe('method filters', () => {
     const routes = path('a')
       .and(options())
       .map(() => reply.empty(204))
-      .or(path('a').and(put()).map(() => 'put'));
+      .or(
+        path('a')
+          .and(put())
+          .map(() => 'put'),
+      );
     expect((await request().method('GET').path('/a').reply(routes)).headers.allow).toBe('PUT, OPTIONS');
-    const alone = get().and(path('only')).map(() => 'x');
+    const alone = get()
+      .and(path('only'))
+      .map(() => 'x');
     const res = await request().method('POST').path('/only').reply(alone);
     expect([res.status, res.headers.allow]).toEqual([405, 'GET, HEAD']);
     expect((await request().method('POST').path('/other').reply(alone)).status).toBe(404);
@@ -101,7 +119,11 @@ describe('method filters', () => {
     const routes = get()
       .and(path('x'))
       .andThen(() => reject.with(new MethodNotAllowed('not today')))
-      .or(post().and(path('y')).map(() => 'y'));
+      .or(
+        post()
+          .and(path('y'))
+          .map(() => 'y'),
+      );
     const res = await request().path('/x').reply(routes);
     expect(res.status).toBe(405);
     expect((res.json() as { detail: string }).detail).toBe('not today');

@@ -5,8 +5,9 @@
  * `get()` also accepts HEAD (the server then sends headers only), as
  * Fastify and Hono do; `head()` accepts HEAD alone.
  */
-import { METHOD_NOT_ALLOWED } from '../reply/rejection.js';
+
 import { type Filter, FilterImpl } from '../filter/filter.js';
+import { METHOD_NOT_ALLOWED } from '../reply/rejection.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -17,8 +18,7 @@ function methodsFilter(kind: string, names: readonly string[]): Filter<[]> {
     names.length === 1
       ? (ctx: { req: { method: string } }) => (ctx.req.method === a ? [] : METHOD_NOT_ALLOWED)
       : names.length === 2
-        ? (ctx: { req: { method: string } }) =>
-            ctx.req.method === a || ctx.req.method === b ? [] : METHOD_NOT_ALLOWED
+        ? (ctx: { req: { method: string } }) => (ctx.req.method === a || ctx.req.method === b ? [] : METHOD_NOT_ALLOWED)
         : (ctx: { req: { method: string } }) => (set.has(ctx.req.method) ? [] : METHOD_NOT_ALLOWED);
   return new FilterImpl<[]>(kind, run, { leading: [{ kind: 'method', methods: set }], pure: true });
 }

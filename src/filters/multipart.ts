@@ -10,13 +10,20 @@
  */
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { z } from 'zod';
-import { BodyConsumed, InvalidBody, PayloadTooLarge, Rejection, UnsupportedMediaType, rejectWith } from '../reply/rejection.js';
-import type { Ctx } from '../filter/context.js';
 import { BodyTooLargeError, InvalidBodyError } from '../filter/body-errors.js';
-import { NO_NEEDS, type Needs } from '../filter/request-source.js';
+import type { Ctx } from '../filter/context.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
+import { type Needs, NO_NEEDS } from '../filter/request-source.js';
+import {
+  BodyConsumed,
+  InvalidBody,
+  issuesOf,
+  PayloadTooLarge,
+  Rejection,
+  rejectWith,
+  UnsupportedMediaType,
+} from '../reply/rejection.js';
 import { mediaType } from './util.js';
-import { issuesOf } from '../reply/rejection.js';
 
 /** A text field of the form. */
 export interface FieldPart {
@@ -66,14 +73,25 @@ interface Limits {
 
 function limits(o: MultipartOptions, defaultLimit: number): Limits {
   const limit = o.limit ?? defaultLimit;
-  const l = { limit, fileSize: o.fileSize ?? limit, fieldSize: o.fieldSize ?? 64 * 1024, files: o.files ?? 10, fields: o.fields ?? 100 };
+  const l = {
+    limit,
+    fileSize: o.fileSize ?? limit,
+    fieldSize: o.fieldSize ?? 64 * 1024,
+    files: o.files ?? 10,
+    fields: o.fields ?? 100,
+  };
   for (const [k, v] of Object.entries(l)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`body.multipart: ${k} must be a non-negative integer, got ${String(v)}`);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`body.multipart: ${k} must be a non-negative integer, got ${String(v)}`);
   }
   return l;
 }
 
-const NEEDS: Needs = { ...NO_NEEDS, headers: new Set(['content-type', 'content-length', 'transfer-encoding']), body: true };
+const NEEDS: Needs = {
+  ...NO_NEEDS,
+  headers: new Set(['content-type', 'content-length', 'transfer-encoding']),
+  body: true,
+};
 const END: unique symbol = Symbol('end');
 
 /** The parts of the body, as busboy finds them; the body is fed to busboy as the consumer asks for more. */
@@ -105,7 +123,9 @@ async function* parse(ctx: Ctx, contentType: string, l: Limits): AsyncGenerator<
   });
   bb.on('filesLimit', () => push(new BodyTooLargeError(l.limit)));
   bb.on('fieldsLimit', () => push(new BodyTooLargeError(l.limit)));
-  bb.on('error', (err: unknown) => push(new InvalidBodyError(`Malformed multipart/form-data: ${(err as Error).message}`)));
+  bb.on('error', (err: unknown) =>
+    push(new InvalidBodyError(`Malformed multipart/form-data: ${(err as Error).message}`)),
+  );
   bb.on('finish', () => push(END));
 
   let stopped = false;
@@ -205,7 +225,11 @@ function buffered<S extends z.ZodType>(schema: S, options: MultipartOptions = {}
           else {
             const chunks: Uint8Array[] = [];
             for await (const c of part.stream) chunks.push(c);
-            add(part.name, { filename: part.filename, mimeType: part.mimeType, data: new Uint8Array(Buffer.concat(chunks)) } satisfies UploadedFile);
+            add(part.name, {
+              filename: part.filename,
+              mimeType: part.mimeType,
+              data: new Uint8Array(Buffer.concat(chunks)),
+            } satisfies UploadedFile);
           }
         }
       } catch (err) {
@@ -214,10 +238,15 @@ function buffered<S extends z.ZodType>(schema: S, options: MultipartOptions = {}
         throw err;
       }
       const r = schema.safeParse(record);
-      return r.success ? [r.data as z.output<S>] : rejectWith(new InvalidBody('Form failed validation', issuesOf(r.error)));
+      return r.success
+        ? [r.data as z.output<S>]
+        : rejectWith(new InvalidBody('Form failed validation', issuesOf(r.error)));
     })();
   };
-  return new FilterImpl<[z.output<S>]>('body.multipart.buffered', run, { needs: NEEDS, doc: { kind: 'body', media: 'multipart/form-data', schema } });
+  return new FilterImpl<[z.output<S>]>('body.multipart.buffered', run, {
+    needs: NEEDS,
+    doc: { kind: 'body', media: 'multipart/form-data', schema },
+  });
 }
 
 multipart.buffered = buffered;

@@ -44,7 +44,9 @@ export class ParamImpl<T> implements Param<T> {
 
   as(label: string): Param<T> {
     if (!LABEL.test(label)) {
-      throw new TypeError(`param.as(${JSON.stringify(label)}): a param name is a letter or _ followed by letters, digits or _`);
+      throw new TypeError(
+        `param.as(${JSON.stringify(label)}): a param name is a letter or _ followed by letters, digits or _`,
+      );
     }
     return new ParamImpl(this.name, this.parse, label, this.jsonSchema);
   }
@@ -93,10 +95,15 @@ export const float: Param<number> = new ParamImpl(
   () => ({ type: 'number' }),
 );
 /** A UUID in canonical 8-4-4-4-12 form, lower-cased. */
-export const uuid: Param<string> = new ParamImpl('uuid', (s) => (UUID.test(s) ? s.toLowerCase() : NO_MATCH), undefined, () => ({
-  type: 'string',
-  format: 'uuid',
-}));
+export const uuid: Param<string> = new ParamImpl(
+  'uuid',
+  (s) => (UUID.test(s) ? s.toLowerCase() : NO_MATCH),
+  undefined,
+  () => ({
+    type: 'string',
+    format: 'uuid',
+  }),
+);
 
 /**
  * A segment validated (and transformed) by a zod schema.

@@ -2,10 +2,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { request } from '../test/index.js';
-import { cookie, findCookie } from './cookie.js';
 import { Ctx } from '../filter/context.js';
 import type { RequestSource } from '../filter/request-source.js';
+import { request } from '../test/index.js';
+import { cookie, findCookie } from './cookie.js';
 import { header } from './header.js';
 import { int, str } from './params.js';
 import { path } from './path.js';
@@ -19,7 +19,9 @@ describe('parsing properties', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 5 }), async (segs) => {
         const f = path.prefix(...segs.map(() => str)).and(path.end());
-        const got = await request().path(`/${segs.map(encodeURIComponent).join('/')}`).filter(f);
+        const got = await request()
+          .path(`/${segs.map(encodeURIComponent).join('/')}`)
+          .filter(f);
         expect(got).toEqual(segs);
       }),
     );
@@ -27,19 +29,28 @@ describe('parsing properties', () => {
 
   it('path: int accepts exactly the safe integers, whatever else the segment holds', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }).map(String), segment), async (s) => {
-        const ok = /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s));
-        const matched = await request().path(`/${encodeURIComponent(s)}`).matches(path(int));
-        expect(matched).toBe(ok);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }).map(String), segment),
+        async (s) => {
+          const ok = /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s));
+          const matched = await request()
+            .path(`/${encodeURIComponent(s)}`)
+            .matches(path(int));
+          expect(matched).toBe(ok);
+        },
+      ),
     );
   });
 
   it('path: a random path never throws; bad encoding is a 400, anything else 404 or a match', async () => {
-    const raw = fc.array(fc.constantFrom('a', 'b', '%', '2', 'F', 'z', '/', 'é'), { maxLength: 12 }).map((cs) => `/${cs.join('')}`);
+    const raw = fc
+      .array(fc.constantFrom('a', 'b', '%', '2', 'F', 'z', '/', 'é'), { maxLength: 12 })
+      .map((cs) => `/${cs.join('')}`);
     await fc.assert(
       fc.asyncProperty(raw, async (p) => {
-        const res = await request().path(p).reply(path('a', str).map((s) => s));
+        const res = await request()
+          .path(p)
+          .reply(path('a', str).map((s) => s));
         expect([200, 400, 404]).toContain(res.status);
       }),
     );
@@ -59,20 +70,27 @@ describe('parsing properties', () => {
       }),
       { numRuns: 5000 },
     );
-    for (const p of ['/', '//', '///', '/a/', '/a//', '//a']) expect(new Ctx({ path: p } as RequestSource).rawSegments()).toEqual(reference(p));
+    for (const p of ['/', '//', '///', '/a/', '/a//', '//a'])
+      expect(new Ctx({ path: p } as RequestSource).rawSegments()).toEqual(reference(p));
   });
 
   it('query: any string map survives URL encoding; repeated keys become arrays', async () => {
     const key = fc.string({ minLength: 1, maxLength: 8 });
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(key, fc.string({ maxLength: 10 }), { maxKeys: 6 }), fc.string({ minLength: 1, maxLength: 4 }), async (m, rep) => {
-        const qs = new URLSearchParams(Object.entries(m));
-        qs.append(`r_${rep}`, 'x');
-        qs.append(`r_${rep}`, 'y');
-        const [got] = await request().path(`/?${qs.toString()}`).filter(query(z.record(z.string(), z.unknown())));
-        for (const [k, v] of Object.entries(m)) if (k !== `r_${rep}`) expect(got[k]).toBe(v);
-        expect(got[`r_${rep}`]).toEqual(expect.arrayContaining(['x', 'y']));
-      }),
+      fc.asyncProperty(
+        fc.dictionary(key, fc.string({ maxLength: 10 }), { maxKeys: 6 }),
+        fc.string({ minLength: 1, maxLength: 4 }),
+        async (m, rep) => {
+          const qs = new URLSearchParams(Object.entries(m));
+          qs.append(`r_${rep}`, 'x');
+          qs.append(`r_${rep}`, 'y');
+          const [got] = await request()
+            .path(`/?${qs.toString()}`)
+            .filter(query(z.record(z.string(), z.unknown())));
+          for (const [k, v] of Object.entries(m)) if (k !== `r_${rep}`) expect(got[k]).toBe(v);
+          expect(got[`r_${rep}`]).toEqual(expect.arrayContaining(['x', 'y']));
+        },
+      ),
     );
   });
 
@@ -85,7 +103,10 @@ describe('parsing properties', () => {
       }
       return out;
     };
-    const piece = fc.oneof(fc.string(), fc.constantFrom('%', '%2', '%zz', '%41', '%E2%82%AC', '%C3', '+', '=', '&', '&&', '=='));
+    const piece = fc.oneof(
+      fc.string(),
+      fc.constantFrom('%', '%2', '%zz', '%41', '%E2%82%AC', '%C3', '+', '=', '&', '&&', '=='),
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
         const text = parts.join('');
@@ -103,7 +124,8 @@ describe('parsing properties', () => {
         const headerValue = `other=1; ${name}=${quoted ? `"${value}"` : value}; last=2`;
         const expected = name === 'other' ? '1' : value; // the first pair with that name wins
         expect(findCookie(headerValue, name)).toBe(expected);
-        if (name !== 'other') expect(await request().header('cookie', headerValue).filter(cookie(name))).toEqual([value]);
+        if (name !== 'other')
+          expect(await request().header('cookie', headerValue).filter(cookie(name))).toEqual([value]);
       }),
     );
   });

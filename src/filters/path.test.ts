@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { InvalidPath, NotFound, type Rejection } from '../reply/rejection.js';
 import { request } from '../test/index.js';
 import { any } from './any.js';
-import { InvalidPath, NotFound, type Rejection } from '../reply/rejection.js';
 import { float, int, param, rest, str, uint, uuid } from './params.js';
 import { path } from './path.js';
 
@@ -41,7 +41,11 @@ describe('path (warp path.rs)', () => {
 
   it('never matches a param against an empty segment', async () => {
     expect(await request().matches(path.prefix(str))).toBe(false);
-    expect(await request().path('/a//b').matches(path('a', str, 'b'))).toBe(false);
+    expect(
+      await request()
+        .path('/a//b')
+        .matches(path('a', str, 'b')),
+    ).toBe(false);
   });
 
   it('end() matches the root, absolute-form and authority-form requests', async () => {
@@ -61,7 +65,11 @@ describe('path (warp path.rs)', () => {
     expect(await request().path('/').filter(tail)).toEqual(['']);
     expect(await request().path('/foo/bar?baz=quux').filter(tail)).toEqual(['foo/bar']);
     expect(await request().path('/foo/bar').filter(path.prefix('foo').and(tail))).toEqual(['bar']);
-    expect(await request().path('/foo/bar').matches(tail.and(path.prefix('foo')))).toBe(false);
+    expect(
+      await request()
+        .path('/foo/bar')
+        .matches(tail.and(path.prefix('foo'))),
+    ).toBe(false);
     expect(await request().path('/foo/bar').matches(tail.and(path.end()))).toBe(true);
   });
 
@@ -103,7 +111,11 @@ describe('path (warp path.rs)', () => {
     expect(await request().path('/foo/bar?baz=quux').filter(full)).toEqual(['/foo/bar']);
     expect(await request().path('/foo/bar').filter(foo.and(full))).toEqual(['/foo/bar']);
     expect(await request().path('/foo/bar').filter(full.and(foo))).toEqual(['/foo/bar']);
-    expect(await request().path('/foo/123').filter(foo.and(path.prefix(uint)).and(full))).toEqual([123, '/foo/123']);
+    expect(
+      await request()
+        .path('/foo/123')
+        .filter(foo.and(path.prefix(uint)).and(full)),
+    ).toEqual([123, '/foo/123']);
     expect(await request().path('/foo/bar').matches(full.and(foo).and(bar))).toBe(true);
   });
 
@@ -116,7 +128,11 @@ describe('path (warp path.rs)', () => {
     expect(await request().path('/foo/bar?baz=quux').filter(peek)).toEqual(['foo/bar']);
     expect(await request().path('/foo/bar').filter(foo.and(peek))).toEqual(['bar']);
     expect(await request().path('/foo/bar').filter(peek.and(foo))).toEqual(['foo/bar']);
-    expect(await request().path('/foo/123').filter(foo.and(path.prefix(uint)).and(peek))).toEqual([123, '']);
+    expect(
+      await request()
+        .path('/foo/123')
+        .filter(foo.and(path.prefix(uint)).and(peek)),
+    ).toEqual([123, '']);
     expect(await request().path('/foo/bar').matches(peek.and(foo).and(bar))).toBe(true);
   });
 });
@@ -159,9 +175,20 @@ describe('path (weft)', () => {
   });
 
   it('param(schema) validates and transforms a segment', async () => {
-    const Slug = z.string().regex(/^[a-z-]+$/).transform((s) => s.toUpperCase());
-    expect(await request().path('/posts/hello-world').filter(path('posts', param(Slug)))).toEqual(['HELLO-WORLD']);
-    expect(await request().path('/posts/Nope_1').matches(path('posts', param(Slug)))).toBe(false);
+    const Slug = z
+      .string()
+      .regex(/^[a-z-]+$/)
+      .transform((s) => s.toUpperCase());
+    expect(
+      await request()
+        .path('/posts/hello-world')
+        .filter(path('posts', param(Slug))),
+    ).toEqual(['HELLO-WORLD']);
+    expect(
+      await request()
+        .path('/posts/Nope_1')
+        .matches(path('posts', param(Slug))),
+    ).toBe(false);
   });
 
   it('a param that fails to parse rejects with not-found', async () => {
@@ -181,7 +208,9 @@ describe('path (weft)', () => {
     const r = await rejection(request().path('/x/%zz').filter(path('x', str)));
     expect(r.find(InvalidPath)).toBeInstanceOf(InvalidPath);
     expect(r.status).toBe(400);
-    const res = await request().path('/%E0%A4%A').reply(path(str).map((s) => s));
+    const res = await request()
+      .path('/%E0%A4%A')
+      .reply(path(str).map((s) => s));
     expect(res.status).toBe(400);
   });
 
@@ -195,7 +224,11 @@ describe('path (weft)', () => {
 
   it('prefix() leaves the rest for later filters', async () => {
     const api = path.prefix('api', 'v1');
-    expect(await request().path('/api/v1/users/3').filter(api.and(path('users', uint)))).toEqual([3]);
+    expect(
+      await request()
+        .path('/api/v1/users/3')
+        .filter(api.and(path('users', uint))),
+    ).toEqual([3]);
   });
 
   it('refuses malformed static segments when the filter is built', () => {

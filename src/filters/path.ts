@@ -6,11 +6,12 @@
  * `/users/` matches `path('users')`: one trailing slash is ignored.
  * Segments are percent-decoded first; invalid encoding rejects with 400.
  */
-import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rejection.js';
+
 import type { Ctx } from '../filter/context.js';
 import { type Check, type DocSegment, type Filter, FilterImpl, type Out } from '../filter/filter.js';
-import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
 import { Fragment, REST_FRAGMENT, type TemplatePart } from '../filter/template.js';
+import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rejection.js';
+import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
 
 /** A part of `path(...)`: a static segment, a param, or `rest`. */
 export type PathPart = string | Param<unknown> | Rest;
@@ -30,7 +31,12 @@ function badEncoding(): Rejection {
 
 type Compiled = string | ParamImpl<unknown>;
 
-function compile(parts: readonly PathPart[]): { segs: Compiled[]; open: boolean; frag: Fragment | undefined; doc: DocSegment[] } {
+function compile(parts: readonly PathPart[]): {
+  segs: Compiled[];
+  open: boolean;
+  frag: Fragment | undefined;
+  doc: DocSegment[];
+} {
   const segs: Compiled[] = [];
   const tpl: TemplatePart[] = [];
   const doc: DocSegment[] = [];
@@ -122,12 +128,16 @@ function end(): Filter<[]> {
 
 /** Extracts the unmatched rest of the path (`"foo/bar"`) and consumes it. */
 function tail(): Filter<[string]> {
-  return new FilterImpl<[string]>('path.tail', (ctx) => {
-    const t = ctx.remaining();
-    ctx.pos = ctx.rawSegments().length;
-    ctx.route = { frag: REST_FRAGMENT, prev: ctx.route };
-    return [t];
-  }, { doc: { kind: 'path', segments: [{ rest: true }] } });
+  return new FilterImpl<[string]>(
+    'path.tail',
+    (ctx) => {
+      const t = ctx.remaining();
+      ctx.pos = ctx.rawSegments().length;
+      ctx.route = { frag: REST_FRAGMENT, prev: ctx.route };
+      return [t];
+    },
+    { doc: { kind: 'path', segments: [{ rest: true }] } },
+  );
 }
 
 /** Extracts the unmatched rest of the path without consuming it. */

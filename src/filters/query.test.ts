@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { request } from '../test/index.js';
 import { InvalidQuery, type Rejection } from '../reply/rejection.js';
+import { request } from '../test/index.js';
 import { query } from './query.js';
 
 const MyArgs = z.object({ foo: z.string().optional(), baz: z.string().optional() });
@@ -10,7 +10,9 @@ const MyRequiredArgs = z.object({ foo: z.string(), baz: z.string() });
 // Ported from warp tests/query.rs
 describe('query (warp query.rs)', () => {
   it('parses into a map', async () => {
-    const [m] = await request().path('/?foo=bar&baz=quux').filter(query(z.record(z.string(), z.string())));
+    const [m] = await request()
+      .path('/?foo=bar&baz=quux')
+      .filter(query(z.record(z.string(), z.string())));
     expect(m.foo).toBe('bar');
     expect(m.baz).toBe('quux');
   });
@@ -25,10 +27,12 @@ describe('query (warp query.rs)', () => {
   });
 
   it('required fields present', async () => {
-    expect(await request().path('/?foo=bar&baz=quux').filter(query(MyRequiredArgs))).toEqual([{
-      foo: 'bar',
-      baz: 'quux',
-    }]);
+    expect(await request().path('/?foo=bar&baz=quux').filter(query(MyRequiredArgs))).toEqual([
+      {
+        foo: 'bar',
+        baz: 'quux',
+      },
+    ]);
   });
 
   it('a partial query rejects with InvalidQuery', async () => {
@@ -40,7 +44,9 @@ describe('query (warp query.rs)', () => {
   });
 
   it('a missing required query is a 400 problem with the zod issues', async () => {
-    const res = await request().path('/').reply(query(MyRequiredArgs).map(() => 'ok'));
+    const res = await request()
+      .path('/')
+      .reply(query(MyRequiredArgs).map(() => 'ok'));
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     const body = res.json() as { detail: string; issues: { path: string[] }[] };
@@ -57,10 +63,12 @@ describe('query (warp query.rs)', () => {
 describe('query (weft)', () => {
   it('repeated keys become arrays and values are decoded', async () => {
     const Q = z.object({ tag: z.array(z.string()), q: z.string() });
-    expect(await request().path('/?tag=a&tag=b&q=hello%20world+x').filter(query(Q))).toEqual([{
-      tag: ['a', 'b'],
-      q: 'hello world x',
-    }]);
+    expect(await request().path('/?tag=a&tag=b&q=hello%20world+x').filter(query(Q))).toEqual([
+      {
+        tag: ['a', 'b'],
+        q: 'hello world x',
+      },
+    ]);
   });
 
   it('coerces with zod and rejects bad numbers', async () => {
@@ -70,7 +78,9 @@ describe('query (weft)', () => {
   });
 
   it('__proto__ in a query string is a plain key and pollutes nothing', async () => {
-    const [out] = await request().path('/?__proto__=x&constructor=y').filter(query(z.record(z.string(), z.string())));
+    const [out] = await request()
+      .path('/?__proto__=x&constructor=y')
+      .filter(query(z.record(z.string(), z.string())));
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     expect(out.constructor).toBe('y');
@@ -88,7 +98,9 @@ describe('query (weft)', () => {
     expect(problem.issues.map((i) => i.path)).toEqual([['limit'], ['on']]);
     // A value of the right kind that fails for another reason keeps the plain detail.
     const coerced = query(z.object({ limit: z.coerce.number<number>().max(10) })).map((v) => v);
-    expect((await request().path('/?limit=50').reply(coerced)).json<{ detail: string }>().detail).toBe('Invalid query string');
+    expect((await request().path('/?limit=50').reply(coerced)).json<{ detail: string }>().detail).toBe(
+      'Invalid query string',
+    );
     expect(await request().path('/?limit=5').filter(coerced)).toEqual([{ limit: 5 }]);
   });
 });

@@ -3,16 +3,20 @@
  * (`reply.with.*`), and the public `reply` builder that carries them: the
  * builder itself lives in `reply/`, a floor below the filters it wraps.
  */
-import { FilterImpl, type Out, type Wrapper, makeWrapper, afterRun } from '../filter/filter.js';
+import { afterRun, FilterImpl, makeWrapper, type Out, type Wrapper } from '../filter/filter.js';
 import { checkHeader } from '../reply/headers.js';
-import { type Reply, type ReplyBuilder, reply as base } from '../reply/reply.js';
+import { reply as base, type Reply, type ReplyBuilder } from '../reply/reply.js';
 
 /** @internal a wrapper that maps each reply. */
 export function replyMapper(kind: string, edit: (r: Reply) => Reply): Wrapper {
   return makeWrapper((inner) => {
     const apply = (v: Out): Out => (Array.isArray(v) ? [edit(v[0] as Reply)] : v);
     const run = afterRun(inner as FilterImpl<unknown[]>, apply);
-    return new FilterImpl<[Reply]>(kind, run, { leading: inner.leading, needs: inner.needs, inner: inner as FilterImpl<unknown[]> });
+    return new FilterImpl<[Reply]>(kind, run, {
+      leading: inner.leading,
+      needs: inner.needs,
+      inner: inner as FilterImpl<unknown[]>,
+    });
   });
 }
 

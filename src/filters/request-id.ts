@@ -32,5 +32,7 @@ export function requestId(): Filter<[string]> {
  * post().and(path('orders')).and(logger()).map((log) => { log.info('placing order'); ... })
  */
 export function logger(): Filter<[Logger]> {
-  return new FilterImpl<[Logger]>('logger', (ctx) => [(ctx.req.logger ?? silentLogger()).child({ reqId: ctx.req.requestId })]);
+  return new FilterImpl<[Logger]>('logger', (ctx) => [
+    (ctx.req.logger ?? silentLogger()).child({ reqId: ctx.req.requestId }),
+  ]);
 }

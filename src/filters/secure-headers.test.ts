@@ -57,7 +57,14 @@ describe('secureHeaders()', () => {
     expect(csp).toContain("img-src 'self' https://img.example");
     expect(csp).not.toContain('font-src');
     expect(csp).not.toContain('nonce-');
-    const noCsp = await request().path('/x').reply(get().and(path('x')).map(() => 'x').with(secureHeaders({ contentSecurityPolicy: false })));
+    const noCsp = await request()
+      .path('/x')
+      .reply(
+        get()
+          .and(path('x'))
+          .map(() => 'x')
+          .with(secureHeaders({ contentSecurityPolicy: false })),
+      );
     expect(noCsp.headers['content-security-policy']).toBeUndefined();
     expect(noCsp.headers['x-content-type-options']).toBe('nosniff');
   });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../filter/context.js';
-import { type Filter, FilterImpl, type Out, type Step, type Wrapper, makeWrapper } from '../filter/filter.js';
+import { type Filter, FilterImpl, makeWrapper, type Out, type Step, type Wrapper } from '../filter/filter.js';
 import { checkHeader } from '../reply/headers.js';
 import { Reply } from '../reply/reply.js';
 
@@ -59,7 +59,10 @@ const SOURCE = /^[^\s;,]+$/;
 function cspText(directives: CspDirectives, nonce: string | undefined, secure: boolean): string {
   const parts: string[] = [];
   for (const [name, sources] of Object.entries(directives)) {
-    const list = nonce !== undefined && (name === 'script-src' || name === 'style-src') ? [...sources, `'nonce-${nonce}'`] : sources;
+    const list =
+      nonce !== undefined && (name === 'script-src' || name === 'style-src')
+        ? [...sources, `'nonce-${nonce}'`]
+        : sources;
     parts.push(list.length === 0 ? name : `${name} ${list.join(' ')}`);
   }
   if (secure && !('upgrade-insecure-requests' in directives)) parts.push('upgrade-insecure-requests');
@@ -88,7 +91,8 @@ export function secureHeaders(options: SecureHeadersOptions = {}): Wrapper {
       if (!DIRECTIVE.test(name)) throw new TypeError(`secureHeaders: bad CSP directive name ${JSON.stringify(name)}`);
       if (sources === null) delete merged[name];
       else {
-        for (const src of sources) if (!SOURCE.test(src)) throw new TypeError(`secureHeaders: bad CSP source ${JSON.stringify(src)} in ${name}`);
+        for (const src of sources)
+          if (!SOURCE.test(src)) throw new TypeError(`secureHeaders: bad CSP source ${JSON.stringify(src)} in ${name}`);
         merged[name] = sources;
       }
     }
@@ -112,10 +116,16 @@ export function secureHeaders(options: SecureHeadersOptions = {}): Wrapper {
   add('x-frame-options', options.xFrameOptions, 'SAMEORIGIN');
   add('x-permitted-cross-domain-policies', undefined, 'none');
   add('x-xss-protection', undefined, '0');
-  const hsts = options.strictTransportSecurity === false ? undefined : (options.strictTransportSecurity ?? 'max-age=15552000; includeSubDomains');
+  const hsts =
+    options.strictTransportSecurity === false
+      ? undefined
+      : (options.strictTransportSecurity ?? 'max-age=15552000; includeSubDomains');
   if (hsts !== undefined) checkHeader('strict-transport-security', hsts);
   // Without a nonce the CSP is the same for every request: build it once per TLS setting.
-  const staticCsp = directives !== undefined && !useNonce ? [cspText(directives, undefined, false), cspText(directives, undefined, true)] : undefined;
+  const staticCsp =
+    directives !== undefined && !useNonce
+      ? [cspText(directives, undefined, false), cspText(directives, undefined, true)]
+      : undefined;
 
   return makeWrapper((inner) => {
     const decorate = (r: Reply, ctx: Ctx): Reply => {
@@ -127,7 +137,10 @@ export function secureHeaders(options: SecureHeadersOptions = {}): Wrapper {
         if (!has.has(n)) headers.push([n, v]);
       };
       if (directives !== undefined) {
-        put('content-security-policy', staticCsp ? (staticCsp[secure ? 1 : 0] as string) : cspText(directives, ctx.cspNonce, secure));
+        put(
+          'content-security-policy',
+          staticCsp ? (staticCsp[secure ? 1 : 0] as string) : cspText(directives, ctx.cspNonce, secure),
+        );
       }
       for (const [n, v] of fixed) put(n, v);
       if (secure && hsts !== undefined) put('strict-transport-security', hsts);
@@ -139,7 +152,11 @@ export function secureHeaders(options: SecureHeadersOptions = {}): Wrapper {
       const x = inner.run(ctx);
       return x instanceof Promise ? x.then(after) : after(x);
     };
-    return new FilterImpl<[Reply]>('secureHeaders', run, { leading: inner.leading, needs: inner.needs, inner: inner as FilterImpl<unknown[]> });
+    return new FilterImpl<[Reply]>('secureHeaders', run, {
+      leading: inner.leading,
+      needs: inner.needs,
+      inner: inner as FilterImpl<unknown[]>,
+    });
   });
 }
 
@@ -150,7 +167,8 @@ export function secureHeaders(options: SecureHeadersOptions = {}): Wrapper {
  */
 export function cspNonce(): Filter<[string]> {
   return new FilterImpl<[string]>('cspNonce', (ctx) => {
-    if (ctx.cspNonce === undefined) throw new Error('cspNonce() is only available inside routes wrapped by secureHeaders() (with its nonce on)');
+    if (ctx.cspNonce === undefined)
+      throw new Error('cspNonce() is only available inside routes wrapped by secureHeaders() (with its nonce on)');
     return [ctx.cspNonce];
   });
 }

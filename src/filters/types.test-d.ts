@@ -1,32 +1,33 @@
 /** Type-level tests: they run with `vitest` (typecheck) and with `tsc` in `npm test`. */
+
+import type { Logger } from 'pino';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import type { Reply } from '../reply/reply.js';
-import type { Rejection } from '../reply/rejection.js';
 import {
-  type Filter,
   any,
   body,
   cookie,
+  type Filter,
   get,
   header,
+  health,
   int,
+  logger,
   param,
   path,
   query,
   reject,
   reply,
+  requestId,
   rest,
+  type ServeOptions,
   serve,
   str,
   uuid,
-  health,
-  logger,
-  requestId,
-  type ServeOptions,
 } from '../index.js';
-import type { Logger } from 'pino';
 import { type Metrics, metrics } from '../metrics/index.js';
+import type { Rejection } from '../reply/rejection.js';
+import type { Reply } from '../reply/reply.js';
 
 describe('filter types', () => {
   it('path() extracts one typed value per param, in order', () => {
@@ -46,13 +47,21 @@ describe('filter types', () => {
     const m: Metrics = metrics();
     expectTypeOf(m.route()).toEqualTypeOf<Filter<[Reply]>>();
     expectTypeOf(path('metrics').and(header('authorization')).and(m.route())).toEqualTypeOf<Filter<[string, Reply]>>();
-    expectTypeOf(path('x').and(requestId()).and(logger()).map((id, log) => (log.info(id), id))).toEqualTypeOf<Filter<[string]>>();
+    expectTypeOf(
+      path('x')
+        .and(requestId())
+        .and(logger())
+        .map((id, log) => (log.info(id), id)),
+    ).toEqualTypeOf<Filter<[string]>>();
     // serve() takes the collector.
     expectTypeOf<Metrics>().toMatchTypeOf<NonNullable<ServeOptions['metrics']>>();
   });
 
   it('and() concatenates tuples and empty tuples vanish', () => {
-    const f = get().and(path('users', int)).and(query(z.object({ q: z.string() }))).and(any());
+    const f = get()
+      .and(path('users', int))
+      .and(query(z.object({ q: z.string() })))
+      .and(any());
     expectTypeOf(f).toEqualTypeOf<Filter<[number, { q: string }]>>();
   });
 
@@ -84,7 +93,9 @@ describe('filter types', () => {
     // @ts-expect-error: then() cannot reject either, even asynchronously
     path('notes', int).then(async (id) => notes.get(id) ?? reject.notFound());
     // andThen takes the same callback, and its type drops the Rejection case.
-    expectTypeOf(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound())).toEqualTypeOf<Filter<[{ text: string }]>>();
+    expectTypeOf(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound())).toEqualTypeOf<
+      Filter<[{ text: string }]>
+    >();
     expectTypeOf(path('notes', int).map((id) => notes.get(id))).toEqualTypeOf<Filter<[{ text: string } | undefined]>>();
   });
 

@@ -78,7 +78,9 @@ export function jsonSchemaOf(schema: unknown): object {
   const zod = schema as { '~standard'?: unknown; toJSONSchema?: (params: JsonSchemaParams) => unknown };
   if (zod === null || typeof zod !== 'object' || !('~standard' in zod)) return (schema as object) ?? {};
   const json = (
-    typeof zod.toJSONSchema === 'function' ? zod.toJSONSchema(JSON_SCHEMA_PARAMS) : zodCore().toJSONSchema(schema as z.ZodType, JSON_SCHEMA_PARAMS)
+    typeof zod.toJSONSchema === 'function'
+      ? zod.toJSONSchema(JSON_SCHEMA_PARAMS)
+      : zodCore().toJSONSchema(schema as z.ZodType, JSON_SCHEMA_PARAMS)
   ) as Record<string, unknown>;
   delete json.$schema;
   return json;

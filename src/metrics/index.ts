@@ -20,9 +20,9 @@
  * other worker for its metrics over the worker bus and answers with the sum,
  * so one scrape shows the whole instance.
  */
-import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { workerBus } from '../broadcast/bus.js';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { BackplaneLink } from '../broadcast/backplane.js';
+import { workerBus } from '../broadcast/bus.js';
 import type { Filter } from '../filter/filter.js';
 import { get } from '../filters/method.js';
 import { reply } from '../reply/index.js';
@@ -89,7 +89,10 @@ class FastHistogram {
     readonly help: string,
     private readonly bounds: readonly number[],
   ) {
-    if (bounds.length === 0 || bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)))) {
+    if (
+      bounds.length === 0 ||
+      bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)))
+    ) {
       throw new RangeError(`${name}: buckets must be finite and increasing`);
     }
   }
@@ -131,7 +134,13 @@ class FastHistogram {
       values.push({ labels: { ...s.labels }, value: s.sum, metricName: `${this.name}_sum` });
       values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` });
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values } as unknown as MetricJson;
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    } as unknown as MetricJson;
   }
 
   /** Zero every series (`registry.resetMetrics()`); series already handed out stay valid. */
@@ -168,7 +177,11 @@ export class Metrics implements MetricsSink {
       'Time from a request arriving to its response being written, by method, route template and status (499: the client left)',
       options.buckets ?? DEFAULT_BUCKETS,
     );
-    this.tasks = new FastHistogram('weft_task_duration_seconds', 'How long finished tasks ran, by task name', options.taskBuckets ?? DEFAULT_TASK_BUCKETS);
+    this.tasks = new FastHistogram(
+      'weft_task_duration_seconds',
+      'How long finished tasks ran, by task name',
+      options.taskBuckets ?? DEFAULT_TASK_BUCKETS,
+    );
     registry.registerMetric(this.http as never);
     registry.registerMetric(this.tasks as never);
     const servers = this.servers;
@@ -188,8 +201,14 @@ export class Metrics implements MetricsSink {
       registers: [registry],
       collect() {
         messages.reset();
-        messages.inc({ direction: 'in' }, sum((s) => s.ws.in));
-        messages.inc({ direction: 'out' }, sum((s) => s.ws.out));
+        messages.inc(
+          { direction: 'in' },
+          sum((s) => s.ws.in),
+        );
+        messages.inc(
+          { direction: 'out' },
+          sum((s) => s.ws.out),
+        );
       },
     });
     const dropped = new Counter({
@@ -267,7 +286,8 @@ export class Metrics implements MetricsSink {
     const others = await this.askOthers(pool.id, pool.count - 1);
     const all = [own, ...others];
     // Threads share one process: its process-wide figures (CPU, memory, fds) are the same in each.
-    if (pool.mode === 'threads') for (const list of all) for (const m of list) if (m.name.startsWith('process_')) m.aggregator = 'max';
+    if (pool.mode === 'threads')
+      for (const list of all) for (const m of list) if (m.name.startsWith('process_')) m.aggregator = 'max';
     return AggregatorRegistry.aggregate(all).metrics();
   }
 
@@ -295,7 +315,9 @@ export class Metrics implements MetricsSink {
     }
     if (msg.t === 'q' && typeof msg.id === 'string') {
       const id = msg.id;
-      void this.registry.getMetricsAsJSON().then((metrics) => this.link?.publish(JSON.stringify({ t: 'r', id, metrics })));
+      void this.registry
+        .getMetricsAsJSON()
+        .then((metrics) => this.link?.publish(JSON.stringify({ t: 'r', id, metrics })));
     } else if (msg.t === 'r' && typeof msg.id === 'string' && Array.isArray(msg.metrics)) {
       const p = this.pending.get(msg.id);
       if (p === undefined) return; // another worker's scrape, or one that timed out

@@ -59,7 +59,15 @@ interface Draft {
   ws: boolean;
 }
 
-const empty = (): Draft => ({ segments: [], methods: undefined, query: [], headers: [], body: undefined, info: [], ws: false });
+const empty = (): Draft => ({
+  segments: [],
+  methods: undefined,
+  query: [],
+  headers: [],
+  body: undefined,
+  info: [],
+  ws: false,
+});
 
 function merge(a: Draft, b: Draft): Draft {
   let methods = a.methods ?? b.methods;
@@ -136,7 +144,13 @@ function pathOf(segments: readonly DocSegment[]): { path: string; params: Param[
     if (typeof s === 'string') out += `/${s}`;
     else if ('rest' in s) {
       out += '/{path}';
-      params.push({ name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'The rest of the path (may contain /)' });
+      params.push({
+        name: 'path',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The rest of the path (may contain /)',
+      });
     } else {
       const n = (seen.get(s.label) ?? 0) + 1;
       seen.set(s.label, n);
@@ -150,7 +164,12 @@ function pathOf(segments: readonly DocSegment[]): { path: string; params: Param[
 
 function queryParams(schema: unknown): Param[] {
   const json = jsonSchemaOf(schema) as { properties?: Record<string, object>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: json.required?.includes(name) ?? false, schema: s }));
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: s,
+  }));
 }
 
 function responsesOf(info: OperationDoc | undefined, ws: boolean): Record<string, object> {
@@ -159,9 +178,13 @@ function responsesOf(info: OperationDoc | undefined, ws: boolean): Record<string
   if (given === undefined) return { '200': { description: 'OK' } };
   const out: Record<string, object> = {};
   for (const [status, r] of Object.entries(given)) {
-    const spec = typeof (r as { safeParse?: unknown }).safeParse === 'function' ? { schema: r as z.ZodType } : (r as ResponseDoc);
-    const entry: Record<string, unknown> = { description: spec.description ?? (status.startsWith('2') ? 'OK' : 'Error') };
-    if (spec.schema !== undefined) entry.content = { [spec.contentType ?? 'application/json']: { schema: jsonSchemaOf(spec.schema) } };
+    const spec =
+      typeof (r as { safeParse?: unknown }).safeParse === 'function' ? { schema: r as z.ZodType } : (r as ResponseDoc);
+    const entry: Record<string, unknown> = {
+      description: spec.description ?? (status.startsWith('2') ? 'OK' : 'Error'),
+    };
+    if (spec.schema !== undefined)
+      entry.content = { [spec.contentType ?? 'application/json']: { schema: jsonSchemaOf(spec.schema) } };
     out[status] = entry;
   }
   return out;
@@ -184,7 +207,13 @@ export function openapi(routes: Filter<unknown[]>, options: OpenApiOptions): Rec
     const info = Object.assign({}, ...d.info) as OperationDoc;
     const parameters: Param[] = [...params];
     for (const q of d.query) parameters.push(...queryParams(q));
-    for (const h of d.headers) parameters.push({ name: h.name, in: 'header', required: h.required, schema: h.schema === undefined ? { type: 'string' } : jsonSchemaOf(h.schema) });
+    for (const h of d.headers)
+      parameters.push({
+        name: h.name,
+        in: 'header',
+        required: h.required,
+        schema: h.schema === undefined ? { type: 'string' } : jsonSchemaOf(h.schema),
+      });
     const methods = d.methods === undefined ? ['GET'] : METHODS.filter((m) => d.methods?.has(m));
     for (const m of methods) {
       const op: Record<string, unknown> = {};
@@ -195,7 +224,10 @@ export function openapi(routes: Filter<unknown[]>, options: OpenApiOptions): Rec
       if (info.deprecated) op.deprecated = true;
       if (parameters.length > 0) op.parameters = parameters;
       if (d.body !== undefined) {
-        op.requestBody = { required: true, content: { [d.body.media]: { schema: d.body.schema === undefined ? {} : jsonSchemaOf(d.body.schema) } } };
+        op.requestBody = {
+          required: true,
+          content: { [d.body.media]: { schema: d.body.schema === undefined ? {} : jsonSchemaOf(d.body.schema) } },
+        };
       }
       op.responses = responsesOf(info, d.ws);
       const entry = (paths[path] ??= {});

@@ -13,11 +13,11 @@ import type { Logger } from 'pino';
 import type { TopicHub } from '../broadcast/channel.js';
 import type { Ctx } from '../filter/context.js';
 import type { Needs, RequestSource } from '../filter/request-source.js';
+import type { Reply } from '../reply/reply.js';
 import type { WsCounters } from '../runtime/counters.js';
 import type { RequestMessage, RequestSpan } from '../runtime/tracing.js';
-import type { Reply } from '../reply/reply.js';
-import type { WsAccept } from '../ws/upgrade.js';
 import type { Transport, WsSocket } from '../ws/socket.js';
+import type { WsAccept } from '../ws/upgrade.js';
 
 /** A certificate and key for TLS, as PEM file paths (what uWS's `SSLApp` takes). */
 export interface TlsFiles {

@@ -5,9 +5,9 @@
 import type { Logger } from 'pino';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/upgrade.js';
-import type { StreamedBody } from './streamed-body.js';
 import { CLIENT_GONE } from './abort-error.js';
 import type { Exchange, RequestObservation } from './contract.js';
+import type { StreamedBody } from './streamed-body.js';
 
 export abstract class BaseExchange implements Exchange {
   aborted = false;

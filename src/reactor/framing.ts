@@ -24,7 +24,12 @@ const DIGITS = /^\d+$/;
  *   or `chunked` applied twice: 400 (RFC 9112 §6.1, §6.3).
  * - Another coding before `chunked` (`gzip, chunked`): 501, only `chunked` is implemented.
  */
-export function framingError(cl: string | undefined, te: string | undefined, clLines: number, teLines: number): Reply | undefined {
+export function framingError(
+  cl: string | undefined,
+  te: string | undefined,
+  clLines: number,
+  teLines: number,
+): Reply | undefined {
   const hasCl = cl !== undefined && cl !== '';
   const hasTe = te !== undefined && te !== '';
   if (!hasCl && !hasTe) return undefined;
@@ -36,7 +41,8 @@ export function framingError(cl: string | undefined, te: string | undefined, clL
   if (t === 'chunked') return undefined;
   const codings = t.split(',').map((c) => c.trim());
   if (codings.at(-1) !== 'chunked') return fixedProblem(400, 'Transfer-Encoding must end with chunked');
-  if (codings.indexOf('chunked') !== codings.length - 1) return fixedProblem(400, 'Transfer-Encoding applies chunked more than once');
+  if (codings.indexOf('chunked') !== codings.length - 1)
+    return fixedProblem(400, 'Transfer-Encoding applies chunked more than once');
   return fixedProblem(501, 'Only the chunked transfer coding is implemented');
 }
 

@@ -4,9 +4,10 @@
  * stops at `limit + 1` bytes and nothing past it is buffered. A reactor
  * supplies the three source operations: attach, pause, resume.
  */
-import { CLIENT_GONE } from './abort-error.js';
+
 import { BodyTooLargeError } from '../filter/body-errors.js';
 import type { BodySource } from '../filter/request-source.js';
+import { CLIENT_GONE } from './abort-error.js';
 
 /** Buffer at most this much body before a consumer asks for it; then pause the source. */
 const HIGH_WATER = 64 * 1024;

@@ -28,6 +28,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  * eight overloads when the whole project is checked.
  */
 const RedisClient = Redis as unknown as new (url: string, options: RedisOptions) => Redis;
+
 import type { Logger } from 'pino';
 import type { Backplane, BackplaneLink } from '../broadcast/backplane.js';
 
@@ -103,13 +104,15 @@ export class RedisBackplane implements Backplane {
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(url: string, options: RedisBackplaneOptions = {}) {
-    if (!/^rediss?:\/\//.test(url)) throw new TypeError(`weft/redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
+    if (!/^rediss?:\/\//.test(url))
+      throw new TypeError(`weft/redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
     this.prefix = options.prefix ?? 'weft:';
     this.bufferSize = options.bufferSize ?? 1024;
     this.sharded = options.sharded ?? false;
     this.logger = options.logger === false ? undefined : options.logger;
     this.ttlMs = options.presenceTtlMs ?? 10_000;
-    if (!(this.bufferSize >= 0) || !(this.ttlMs >= 100)) throw new RangeError('weft/redis: bufferSize >= 0 and presenceTtlMs >= 100');
+    if (!(this.bufferSize >= 0) || !(this.ttlMs >= 100))
+      throw new RangeError('weft/redis: bufferSize >= 0 and presenceTtlMs >= 100');
     const base: RedisOptions = { ...options.redis, lazyConnect: false };
     // No offline queue on the publisher: weft buffers (bounded) itself, ioredis's queue is unbounded.
     const pubOptions: RedisOptions = { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
@@ -235,7 +238,8 @@ export class RedisBackplane implements Backplane {
       this.up = true;
       this.flush();
       // Members added while Redis was away (or before it first answered) go in now.
-      if (this.mine.size > 0) this.restore().catch((err: unknown) => this.logger?.debug({ err }, 'weft/redis: presence restore failed'));
+      if (this.mine.size > 0)
+        this.restore().catch((err: unknown) => this.logger?.debug({ err }, 'weft/redis: presence restore failed'));
       if (this.heartbeat) this.beat();
     }
     if (this.outage && this.connected) {
@@ -250,7 +254,10 @@ export class RedisBackplane implements Backplane {
     if (this.pub.status !== 'ready') this.up = false;
     if (this.outage) return;
     this.outage = true;
-    this.logger?.warn({ err: err?.message, bufferSize: this.bufferSize }, 'weft/redis: Redis unreachable; delivering locally and buffering until it is back');
+    this.logger?.warn(
+      { err: err?.message, bufferSize: this.bufferSize },
+      'weft/redis: Redis unreachable; delivering locally and buffering until it is back',
+    );
   }
 
   /** Who is in `name` across every instance. Members of an instance that stops heartbeating are removed within `presenceTtlMs` plus a quarter of it. */
@@ -334,7 +341,10 @@ export class RedisBackplane implements Backplane {
       if (fields.length === 0) continue;
       await this.pub.hdel(key, ...fields);
       const members = parseMembers(Object.fromEntries(fields.map((f) => [f, all[f] as string])));
-      this.logger?.info({ instance, name, members: members.length }, 'weft/redis: removed the members of a dead instance');
+      this.logger?.info(
+        { instance, name, members: members.length },
+        'weft/redis: removed the members of a dead instance',
+      );
       for (const l of this.expiredListeners) l(name, members);
     }
     await this.pub.del(rooms);
@@ -351,7 +361,10 @@ export class RedisBackplane implements Backplane {
       for (const [name, members] of this.mine) {
         for (const id of members.keys()) m.hdel(`${this.prefix}presence:${name}`, `${this.instance}|${id}`);
       }
-      m.del(`${this.prefix}alive:${this.instance}`, `${this.prefix}rooms:${this.instance}`).zrem(`${this.prefix}instances`, this.instance);
+      m.del(`${this.prefix}alive:${this.instance}`, `${this.prefix}rooms:${this.instance}`).zrem(
+        `${this.prefix}instances`,
+        this.instance,
+      );
       await m.exec().catch(() => undefined);
     }
     this.up = false;

@@ -19,13 +19,20 @@ describe('cookies', () => {
   });
 
   it('the harness signs and verifies with the secret it is given', async () => {
-    const routes = path('in').map(() => reply.text('ok').cookie('s', 'v', { signed: true }))
-      .or(path('me').and(cookie.signed('s')).map((v) => v));
+    const routes = path('in')
+      .map(() => reply.text('ok').cookie('s', 'v', { signed: true }))
+      .or(
+        path('me')
+          .and(cookie.signed('s'))
+          .map((v) => v),
+      );
     const res = await request().path('/in').cookies({ secret: 'k' }).reply(routes);
     const pair = (res.headers['set-cookie'] as string).split(';')[0] as string;
     const me = await request().path('/me').header('cookie', pair).cookies({ secret: 'k' }).reply(routes);
     expect(me.text()).toBe('v');
-    expect((await request().path('/me').header('cookie', pair).cookies({ secret: 'other' }).reply(routes)).status).toBe(400);
+    expect((await request().path('/me').header('cookie', pair).cookies({ secret: 'other' }).reply(routes)).status).toBe(
+      400,
+    );
   });
 
   it('refuses bad names and values when the cookie is set, not when it is written', () => {
@@ -34,7 +41,9 @@ describe('cookies', () => {
   });
 
   it('signed cookies survive status and header changes made after them', async () => {
-    const routes = path('in').map(() => reply.text('ok').cookie('s', 'v', { signed: true }).status(201).header('x-a', '1'));
+    const routes = path('in').map(() =>
+      reply.text('ok').cookie('s', 'v', { signed: true }).status(201).header('x-a', '1'),
+    );
     const res = await request().path('/in').cookies({ secret: 'k' }).reply(routes);
     expect(res.status).toBe(201);
     expect(res.headers['set-cookie']).toMatch(/^s=v\.[\w-]+; Path=\/$/);

@@ -22,7 +22,9 @@ export function checkHeader(name: string, value: string): string {
     throw new InvalidHeaderError(`Header "${lower}" is set by the server and cannot be set by hand`);
   }
   if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
-    throw new InvalidHeaderError(`Invalid value for header "${lower}" (control characters such as CR/LF are not allowed)`);
+    throw new InvalidHeaderError(
+      `Invalid value for header "${lower}" (control characters such as CR/LF are not allowed)`,
+    );
   }
   return lower;
 }

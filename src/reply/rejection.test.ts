@@ -5,6 +5,7 @@ import { get, post } from '../filters/method.js';
 import { path } from '../filters/path.js';
 import { request } from '../test/index.js';
 import {
+  combine,
   InvalidBody,
   METHOD_NOT_ALLOWED,
   MethodNotAllowed,
@@ -12,7 +13,6 @@ import {
   NotFound,
   PayloadTooLarge,
   Rejection,
-  combine,
   reject,
 } from './rejection.js';
 
@@ -53,7 +53,12 @@ describe('rejection priority', () => {
     const routes = get()
       .and(path('a'))
       .map(() => 'a')
-      .or(post().and(path('a')).and(header('x-need')).map(() => 'b'))
+      .or(
+        post()
+          .and(path('a'))
+          .and(header('x-need'))
+          .map(() => 'b'),
+      )
       .or(path('c').map(() => 'c'));
     const res = await request().method('POST').path('/a').reply(routes);
     expect(res.status).toBe(400);
@@ -67,7 +72,9 @@ describe('rejection priority', () => {
   });
 
   it('unrecovered rejections are RFC 9457 problem+json', async () => {
-    const res = await request().path('/missing').reply(path('here').map(() => 'x'));
+    const res = await request()
+      .path('/missing')
+      .reply(path('here').map(() => 'x'));
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.json()).toEqual({

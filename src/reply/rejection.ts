@@ -91,7 +91,11 @@ export class InvalidHeader extends HttpRejection {
   readonly name = 'InvalidHeader';
   readonly status = 400;
   readonly title = 'Bad Request';
-  constructor(readonly header: string, detail?: string, issues?: readonly Issue[]) {
+  constructor(
+    readonly header: string,
+    detail?: string,
+    issues?: readonly Issue[],
+  ) {
     super(detail ?? `Invalid request header "${header}"`, issues);
   }
 }
@@ -383,6 +387,8 @@ export const reject: Reject = Object.assign(() => NOT_FOUND, {
 });
 
 /** zod issues reduced to the fields problem+json shows. */
-export function issuesOf(error: { issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[] }): Issue[] {
+export function issuesOf(error: {
+  issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[];
+}): Issue[] {
   return error.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
 }

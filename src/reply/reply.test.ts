@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { SseEvent } from './reply.js';
 import { any } from '../filters/any.js';
+import { reply } from '../filters/reply-headers.js';
 import { request } from '../test/index.js';
 import { InvalidHeaderError } from './headers.js';
-import { reply } from '../filters/reply-headers.js';
+import type { SseEvent } from './reply.js';
 import { encodeSse, toReply } from './reply.js';
 
 describe('reply builder', () => {
@@ -24,7 +24,11 @@ describe('reply builder', () => {
   });
 
   it('header() replaces and appendHeader() repeats', () => {
-    const r = reply().header('x-a', '1').header('X-A', '2').appendHeader('set-cookie', 'a=1').appendHeader('set-cookie', 'b=2');
+    const r = reply()
+      .header('x-a', '1')
+      .header('X-A', '2')
+      .appendHeader('set-cookie', 'a=1')
+      .appendHeader('set-cookie', 'b=2');
     expect(r.headers.filter(([n]) => n === 'x-a')).toEqual([['x-a', '2']]);
     expect(r.headers.filter(([n]) => n === 'set-cookie')).toHaveLength(2);
   });
@@ -155,16 +159,29 @@ describe('reply builder', () => {
 describe('reply.with wrappers', () => {
   it('with.header sets and replaces a header', async () => {
     const header = reply.with.header('foo', 'bar');
-    const noHeader = any().map(() => reply()).with(header);
+    const noHeader = any()
+      .map(() => reply())
+      .with(header);
     expect((await request().reply(noHeader)).headers.foo).toBe('bar');
     const prev = reply.with.header('foo', 'sean');
-    const yes = any().map(() => reply()).with(prev).with(header);
+    const yes = any()
+      .map(() => reply())
+      .with(prev)
+      .with(header);
     expect((await request().reply(yes)).headers.foo).toBe('bar');
   });
 
   it('with.defaultHeader does not replace a header already set', async () => {
     const def = reply.with.defaultHeader('foo', 'bar');
-    expect((await request().reply(any().map(() => reply()).with(def))).headers.foo).toBe('bar');
+    expect(
+      (
+        await request().reply(
+          any()
+            .map(() => reply())
+            .with(def),
+        )
+      ).headers.foo,
+    ).toBe('bar');
     const yes = any()
       .map(() => reply())
       .with(reply.with.header('foo', 'sean'))
@@ -173,7 +190,9 @@ describe('reply.with wrappers', () => {
   });
 
   it('with.headers sets several, validated when built', async () => {
-    const f = any().map(() => 'x').with(reply.with.headers({ 'x-a': '1', 'x-b': '2' }));
+    const f = any()
+      .map(() => 'x')
+      .with(reply.with.headers({ 'x-a': '1', 'x-b': '2' }));
     const res = await request().reply(f);
     expect([res.headers['x-a'], res.headers['x-b']]).toEqual(['1', '2']);
     expect(() => reply.with.headers({ 'x-a': '\r\n' })).toThrow(InvalidHeaderError);

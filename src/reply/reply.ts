@@ -24,7 +24,8 @@ export class SizedBody implements AsyncIterable<Uint8Array> {
     readonly size: number,
     private readonly open: () => AsyncIterable<Uint8Array>,
   ) {
-    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`SizedBody: size must be a non-negative integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RangeError(`SizedBody: size must be a non-negative integer, got ${size}`);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -92,8 +93,12 @@ export class Reply {
   cookie(name: string, value: string, options: CookieOptions = {}): Reply {
     const line = setCookie(name, value, options); // checks the name, value and attributes now
     if (!options.signed) return this.appendHeader('set-cookie', line);
-    if (this.constructor !== Reply) throw new TypeError('reply.cookie: a signed cookie cannot be set on a WebSocket upgrade');
-    return new Reply(this.statusCode, this.headers, this.body, [...(this.pendingCookies ?? []), { name, value, options }]);
+    if (this.constructor !== Reply)
+      throw new TypeError('reply.cookie: a signed cookie cannot be set on a WebSocket upgrade');
+    return new Reply(this.statusCode, this.headers, this.body, [
+      ...(this.pendingCookies ?? []),
+      { name, value, options },
+    ]);
   }
 
   /** A copy that deletes cookie `name` (empty, expired); give the `path` and `domain` it was set with. */
@@ -176,7 +181,10 @@ async function* sseStream(events: AsyncIterable<SseEvent>, options: SseOptions):
       const got =
         keepAliveMs === 0
           ? await next
-          : await Promise.race([next, new Promise<typeof IDLE>((resolve) => (timer = setTimeout(resolve, keepAliveMs, IDLE)))]);
+          : await Promise.race([
+              next,
+              new Promise<typeof IDLE>((resolve) => (timer = setTimeout(resolve, keepAliveMs, IDLE))),
+            ]);
       clearTimeout(timer);
       if (got === IDLE) {
         yield KEEP_ALIVE; // the event is still on its way: keep waiting for the same one

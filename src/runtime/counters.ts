@@ -54,7 +54,9 @@ export type TaskListener = (name: string, seconds: number, failed: boolean) => v
 export const taskListeners = new Set<TaskListener>();
 
 /** The standard methods, mapped to constant strings (a label then hashes once, not per request). */
-const METHODS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'].map((m) => [m, m]));
+const METHODS = new Map(
+  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'].map((m) => [m, m]),
+);
 
 /** A method as a label: the standard ones by name, any other token as `_OTHER` (bounded cardinality). */
 export function methodLabel(method: string): string {

@@ -15,6 +15,12 @@ const SAFE = { protoAction: 'error', constructorAction: 'error' } as const;
 
 /** Parse `text`; throws `SyntaxError` for malformed JSON or a forbidden key. */
 export function parseJson(text: string): unknown {
-  if (text.charCodeAt(0) !== 0xfeff && text.indexOf('\\') === -1 && text.indexOf('__proto__') === -1 && text.indexOf('constructor') === -1) return JSON.parse(text);
+  if (
+    text.charCodeAt(0) !== 0xfeff &&
+    text.indexOf('\\') === -1 &&
+    text.indexOf('__proto__') === -1 &&
+    text.indexOf('constructor') === -1
+  )
+    return JSON.parse(text);
   return sjson.parse(text, undefined, SAFE);
 }

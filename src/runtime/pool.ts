@@ -28,4 +28,3 @@ export function setPoolContext(c: PoolContext): void {
 export function poolContext(): PoolContext | undefined {
   return context;
 }
-

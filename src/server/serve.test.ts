@@ -2,19 +2,19 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { RawClient, delay, memoryLogger, rawOnce, until } from '../../test/helpers.js';
+import { delay, memoryLogger, RawClient, rawOnce, until } from '../../test/helpers.js';
+import { REACTOR } from '../../test/reactor.js';
+import type { Filter } from '../filter/filter.js';
 import { any, signal } from '../filters/any.js';
 import { body } from '../filters/body.js';
-import type { Filter } from '../filter/filter.js';
 import { get, post } from '../filters/method.js';
 import { str } from '../filters/params.js';
 import { path } from '../filters/path.js';
+import { ListenError } from '../reactor/listen-error.js';
+import { loadBinding } from '../reactor/uws/binding.js';
 import { reply } from '../reply/index.js';
 import type { Replyable } from '../reply/reply.js';
-import { REACTOR } from '../../test/reactor.js';
-import { ListenError } from '../reactor/listen-error.js';
 import { type Server, serve } from './server.js';
-import { loadBinding } from '../reactor/uws/binding.js';
 
 const servers: Server[] = [];
 async function start(filter: Filter<[Replyable]>, opts: Parameters<typeof serve>[1] = { logger: false }) {
@@ -45,10 +45,13 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
     }
   });
 
-  it.runIf(process.env.WEFT_EXPECT_AUTO)('auto picks the reactor this machine should run (WEFT_EXPECT_AUTO, set by CI)', async () => {
-    const s = await start(hello, { logger: false, reactor: 'auto' });
-    expect(s.reactor.name).toBe(process.env.WEFT_EXPECT_AUTO);
-  });
+  it.runIf(process.env.WEFT_EXPECT_AUTO)(
+    'auto picks the reactor this machine should run (WEFT_EXPECT_AUTO, set by CI)',
+    async () => {
+      const s = await start(hello, { logger: false, reactor: 'auto' });
+      expect(s.reactor.name).toBe(process.env.WEFT_EXPECT_AUTO);
+    },
+  );
 
   it("refuses uWS's JS fallback: reactor 'uws' throws NativeBindingError, 'auto' falls back to node with a warning", () => {
     const script =
@@ -160,7 +163,9 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
   it('listen() on a busy port rejects with a clear ListenError', async () => {
     const s = await start(hello);
     await expect(serve(hello, { logger: false }).listen({ port: s.port })).rejects.toThrow(ListenError);
-    await expect(serve(hello, { logger: false }).listen({ port: s.port })).rejects.toThrow(/could not listen on 127\.0\.0\.1:\d+/);
+    await expect(serve(hello, { logger: false }).listen({ port: s.port })).rejects.toThrow(
+      /could not listen on 127\.0\.0\.1:\d+/,
+    );
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const taken = (blocker.address() as net.AddressInfo).port;
@@ -255,7 +260,11 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
   });
 
   it('a declared Content-Length of 1 GiB is refused before any byte of it is read (uWS 20.30: dropped; 20.57 and node: 413)', async () => {
-    const s = await start(post().and(body.bytes()).map(() => 'x'));
+    const s = await start(
+      post()
+        .and(body.bytes())
+        .map(() => 'x'),
+    );
     const c = await RawClient.connect(s.port);
     c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 ** 3}\r\n\r\n`);
     // uWS 20.30 drops the connection without an answer; uWS 20.57 and node answer 413 and close.
@@ -297,10 +306,14 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
 
   it('an invalid Content-Length never reaches a handler (uWS closes the connection)', async () => {
     let ran = false;
-    const s = await start(post().and(body.text()).map((t) => {
-      ran = true;
-      return t;
-    }));
+    const s = await start(
+      post()
+        .and(body.text())
+        .map((t) => {
+          ran = true;
+          return t;
+        }),
+    );
     for (const bad of ['1x', '-1', '1, 2']) {
       const c = await RawClient.connect(s.port);
       c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${bad}\r\n\r\nabc`);
@@ -335,10 +348,14 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
 
   it('rejects two Content-Length headers with 400 before any filter sees the request', async () => {
     const seen: string[] = [];
-    const s = await start(post().and(body.text()).map((t) => {
-      seen.push(t);
-      return t;
-    }));
+    const s = await start(
+      post()
+        .and(body.text())
+        .map((t) => {
+          seen.push(t);
+          return t;
+        }),
+    );
     const c = await RawClient.connect(s.port);
     // Sent alone: with a request pipelined behind it uWS closes unanswered (test/hostile.test.ts).
     c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 10\r\n\r\nabc');
@@ -399,7 +416,11 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
         finished = true;
       }
     }
-    const s = await start(path('endless').map(() => reply.stream(endless())).or(hello));
+    const s = await start(
+      path('endless')
+        .map(() => reply.stream(endless()))
+        .or(hello),
+    );
     const c = await RawClient.connect(s.port);
     c.write('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
     await until(() => c.received.length > 100_000);
@@ -422,7 +443,11 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
   it('a reply that cannot be serialized (BigInt, a cycle) is a 500 with nothing half-written', async () => {
     const cyc: { self?: unknown } = {};
     cyc.self = cyc;
-    const s = await start(path('big').map(() => ({ n: 10n })).or(path('cyc').map(() => reply.json(cyc))));
+    const s = await start(
+      path('big')
+        .map(() => ({ n: 10n }))
+        .or(path('cyc').map(() => reply.json(cyc))),
+    );
     for (const p of ['/big', '/cyc']) {
       const c = await RawClient.connect(s.port);
       c.write(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
@@ -470,7 +495,13 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
     });
 
     it('a route that does not read the body answers once it is in, and the connection stays open', async () => {
-      const s = await start(echo.or(post().and(path('ignore')).map(() => reply.text('ignored'))));
+      const s = await start(
+        echo.or(
+          post()
+            .and(path('ignore'))
+            .map(() => reply.text('ignored')),
+        ),
+      );
       const c = await RawClient.connect(s.port);
       c.write('POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
       expect((await c.response()).status).toBe(404);
@@ -500,13 +531,24 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
     it('a client that leaves halfway through its body costs nothing: the server keeps serving', async () => {
       let ran = 0;
       const { logger, lines } = memoryLogger();
-      const s = await start(post().and(path('echo')).and(body.text()).map((t) => (ran++, t)), { logger });
+      const s = await start(
+        post()
+          .and(path('echo'))
+          .and(body.text())
+          .map((t) => (ran++, t)),
+        { logger },
+      );
       const c = await RawClient.connect(s.port);
       c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly part of it');
       await delay(20);
       c.destroy();
       await until(() => lines.some((l) => l.msg === 'request aborted'));
-      expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({ method: 'POST', path: '/echo', status: 499, aborted: true });
+      expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({
+        method: 'POST',
+        path: '/echo',
+        status: 499,
+        aborted: true,
+      });
       expect(ran).toBe(0);
       const res = await fetch(`http://127.0.0.1:${s.port}/echo`, { method: 'POST', body: 'next' });
       expect(await res.text()).toBe('next');
@@ -515,13 +557,22 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
 
     it('a mass disconnect is logged in batches: every abort counted once, the first of a turn in full, the rest as one line', async () => {
       const { logger, lines } = memoryLogger();
-      const s = await start(post().and(path('up')).and(body.text()).map((t) => t), { logger });
+      const s = await start(
+        post()
+          .and(path('up'))
+          .and(body.text())
+          .map((t) => t),
+        { logger },
+      );
       const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(s.port)));
       for (const c of clients) c.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npart');
       await until(() => s.pending === clients.length);
       for (const c of clients) c.destroy();
       const counted = () =>
-        lines.reduce((n, l) => n + (l.msg === 'request aborted' ? 1 : l.msg === 'requests aborted' ? (l.count as number) : 0), 0);
+        lines.reduce(
+          (n, l) => n + (l.msg === 'request aborted' ? 1 : l.msg === 'requests aborted' ? (l.count as number) : 0),
+          0,
+        );
       await until(() => counted() === clients.length);
       for (const l of lines.filter((x) => x.msg === 'requests aborted')) {
         const by = l.closedBy as { client: number; reactor: number };
@@ -533,7 +584,12 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
     });
 
     it('a body over the smallest body limit is not read first: the 413 comes before any of it is sent', async () => {
-      const s = await start(post().and(path('small')).and(body.text({ limit: 10 })).map((t) => t));
+      const s = await start(
+        post()
+          .and(path('small'))
+          .and(body.text({ limit: 10 }))
+          .map((t) => t),
+      );
       const c = await RawClient.connect(s.port);
       c.write('POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n'); // the head only
       const r = await c.response();

@@ -9,50 +9,50 @@
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import type { Context, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { type Filter, type FilterImpl, impl } from '../filter/filter.js';
 import { Ctx } from '../filter/context.js';
+import { type Filter, type FilterImpl, impl } from '../filter/filter.js';
 import type { Needs, ServerEnv } from '../filter/request-source.js';
-import { fixedProblem } from '../reply/problem.js';
-import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
-import type { Reply, Replyable } from '../reply/reply.js';
-import { TaskSet } from '../task/spawn.js';
-import { WsAccept } from '../ws/upgrade.js';
-import { type SpawnTask, openConnection } from '../ws/open.js';
-import type { WsSocket } from '../ws/socket.js';
-import type { Transport } from '../ws/transport.js';
-import { TimeoutError } from './timeout-error.js';
 import { settle } from '../filter/settle.js';
 import {
   type Exchange,
   type Limits,
   type Reactor,
   type ReactorChoice,
-  type RequestObservation,
   type ReactorHost,
   type ReactorInfo,
+  type RequestObservation,
   type ResolvedLimits,
-  type TlsFiles,
   resolveLimits,
+  type TlsFiles,
 } from '../reactor/contract.js';
-import { createReactor } from './choose-reactor.js';
-import { type MetricsSink, WsCounters, methodLabel } from '../runtime/counters.js';
+import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
+import { fixedProblem } from '../reply/problem.js';
+import type { Reply, Replyable } from '../reply/reply.js';
+import { type MetricsSink, methodLabel, WsCounters } from '../runtime/counters.js';
+import { defaultLogger } from '../runtime/logger.js';
+import { poolContext } from '../runtime/pool.js';
 import {
-  type RequestMessage,
-  type WsMessage,
   endRequestSpan,
   isTraced,
   otelTracer,
   publishDone,
+  type RequestMessage,
   requestChannel,
   startRequestSpan,
+  type WsMessage,
   watchTracer,
   withContext,
   wsChannel,
 } from '../runtime/tracing.js';
-import type { Context, Tracer } from '@opentelemetry/api';
-import { defaultLogger } from '../runtime/logger.js';
-import { poolContext } from '../runtime/pool.js';
+import { TaskSet } from '../task/spawn.js';
+import { openConnection, type SpawnTask } from '../ws/open.js';
+import type { WsSocket } from '../ws/socket.js';
+import type { Transport } from '../ws/transport.js';
+import { WsAccept } from '../ws/upgrade.js';
+import { createReactor } from './choose-reactor.js';
+import { TimeoutError } from './timeout-error.js';
 import { liveServers, probePort } from './workers.js';
 
 export interface ServeOptions {
@@ -120,12 +120,12 @@ export interface CloseOptions {
   timeoutMs?: number | undefined;
 }
 
-
 const REACTORS: readonly ReactorChoice[] = ['auto', 'uws', 'node'];
 
 /** Load the certificate and key now, so a bad file is a clear error and never a silent plain-text or dead listener. */
 function checkTls(tls: TlsFiles): void {
-  if (typeof tls.cert !== 'string' || typeof tls.key !== 'string') throw new TypeError('weft: tls.cert and tls.key must be PEM file paths');
+  if (typeof tls.cert !== 'string' || typeof tls.key !== 'string')
+    throw new TypeError('weft: tls.cert and tls.key must be PEM file paths');
   try {
     createSecureContext({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), passphrase: tls.passphrase });
   } catch (err) {
@@ -190,7 +190,10 @@ export class Server implements ReactorHost {
   private abortBatch: AbortBatch | undefined;
 
   /** @internal use `serve()` */
-  constructor(filter: Filter<[Replyable]>, private readonly opts: ServeOptions = {}) {
+  constructor(
+    filter: Filter<[Replyable]>,
+    private readonly opts: ServeOptions = {},
+  ) {
     this.filter = impl(filter) as FilterImpl<unknown[]>;
     this.needs = this.filter.needs;
     // Within every body filter's limit, so a prefetched body is never one a route would refuse unread.
@@ -262,7 +265,9 @@ export class Server implements ReactorHost {
     try {
       if (options.tls !== undefined) checkTls(options.tls);
       if (pool && pool.mode === 'threads' && this.reactor.name !== 'uws') {
-        throw new Error("weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor");
+        throw new Error(
+          "weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor",
+        );
       }
       // In a pool every worker binds the pool's port; the first checks nobody else holds it.
       // Port 0 in a pool: the first worker picks a free port and every other (and every
@@ -370,7 +375,8 @@ export class Server implements ReactorHost {
   /** @internal the reactor answered before any filter ran. */
   early(method: string, path: string, status: number, requestId: string): void {
     this.metrics?.request(methodLabel(method), 'unmatched', status, 0);
-    if (this.logRequests) this.logger?.info({ reqId: requestId, method, path, route: 'unmatched', status, ms: 0 }, 'request');
+    if (this.logRequests)
+      this.logger?.info({ reqId: requestId, method, path, route: 'unmatched', status, ms: 0 }, 'request');
   }
 
   /**
@@ -401,12 +407,19 @@ export class Server implements ReactorHost {
     if (!this.observed && tracer === undefined && !traced) {
       out = settle(this.filter, ctx);
     } else {
-      const obs: RequestObservation = ex.obs ?? { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
+      const obs: RequestObservation = ex.obs ?? {
+        t0: performance.now(),
+        ctx,
+        span: undefined,
+        message: undefined,
+        completed: false,
+      };
       ex.obs = obs;
       out = tracer === undefined && !traced ? settle(this.filter, ctx) : this.traceRun(ex, obs, tracer, traced);
     }
     if (!(out instanceof Promise)) {
-      if (!ex.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array)) this.track(ex);
+      if (!ex.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array))
+        this.track(ex);
       this.finish(ex, out);
       return;
     }
@@ -422,7 +435,12 @@ export class Server implements ReactorHost {
   }
 
   /** Run the filters inside the request's span and the `weft:request` channel's stores. */
-  private traceRun(ex: Exchange, obs: RequestObservation, tracer: Tracer | undefined, traced: boolean): Reply | Promise<Reply> {
+  private traceRun(
+    ex: Exchange,
+    obs: RequestObservation,
+    tracer: Tracer | undefined,
+    traced: boolean,
+  ): Reply | Promise<Reply> {
     let run = () => settle(this.filter, obs.ctx);
     if (tracer !== undefined) {
       const span = startRequestSpan(tracer, ex);
@@ -490,7 +508,14 @@ export class Server implements ReactorHost {
     const seconds = (performance.now() - obs.t0) / 1000;
     this.metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.logRequests) {
-      const line = { reqId: ex.requestId, method: ex.method, path: ex.path, route, status, ms: Math.round(seconds * 1e6) / 1000 };
+      const line = {
+        reqId: ex.requestId,
+        method: ex.method,
+        path: ex.path,
+        route,
+        status,
+        ms: Math.round(seconds * 1e6) / 1000,
+      };
       if (aborted) this.logAbort(line, ex.dropped);
       else this.logger?.info(line, 'request');
     }
@@ -537,7 +562,10 @@ export class Server implements ReactorHost {
       if (ex.deadline > now || ex.status !== 0 || ex.aborted) continue;
       ex.abort(new TimeoutError(this.handlerTimeoutMs));
       const reply = fixedProblem(503, `The handler did not answer within ${this.handlerTimeoutMs} ms`);
-      this.logger?.warn({ reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.handlerTimeoutMs }, 'handler timed out');
+      this.logger?.warn(
+        { reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.handlerTimeoutMs },
+        'handler timed out',
+      );
       ex.cork(() => void ex.respond(reply, true));
       this.done(ex);
       this.complete(ex, 503, false);

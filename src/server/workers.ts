@@ -15,20 +15,23 @@
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import net from 'node:net';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type BusMessage, isBusMessage, joinBus } from '../broadcast/bus.js';
+import type { ReactorChoice } from '../reactor/contract.js';
 import { ListenError } from '../reactor/listen-error.js';
 import { defaultLogger } from '../runtime/logger.js';
-import type { ReactorChoice } from '../reactor/contract.js';
 import { type PoolMode, setPoolContext } from '../runtime/pool.js';
 import { uwsLoads } from './choose-reactor.js';
 
 /** @internal servers listening in this thread: a pool drains them on the primary's word */
-export const liveServers = new Set<{ close(options?: { timeoutMs?: number | undefined }): Promise<void>; readonly port: number }>();
+export const liveServers = new Set<{
+  close(options?: { timeoutMs?: number | undefined }): Promise<void>;
+  readonly port: number;
+}>();
 
 /** What `start` is told: its worker id (0..count-1) and the pool's size. */
 export interface WorkerInfo {
@@ -101,7 +104,8 @@ export async function workers(
   const inThread = !isMainThread && (workerData as Partial<WorkerData> | null)?.weft !== undefined;
   const inProcess = cluster.isWorker && process.env.WEFT_WORKER !== undefined;
   if (inThread || inProcess) return runWorker(start, inThread ? 'threads' : 'processes');
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new RangeError(`workers: n must be an integer from 1 to 1024, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new RangeError(`workers: n must be an integer from 1 to 1024, got ${n}`);
   const primary = new Primary(n, chooseMode(options), options);
   await primary.startAll();
   return primary;
@@ -141,7 +145,9 @@ async function runWorker(start: (info: WorkerInfo) => unknown, mode: PoolMode): 
     // on an uncaught exception it reports, closes its servers at once, and exits.
     process.on('uncaughtException', (err) => {
       post({ weft: 'failed', message: errorText(err) });
-      void Promise.allSettled([...liveServers].map((s) => s.close({ timeoutMs: 0 }))).then(() => setImmediate(() => process.exit(1)));
+      void Promise.allSettled([...liveServers].map((s) => s.close({ timeoutMs: 0 }))).then(() =>
+        setImmediate(() => process.exit(1)),
+      );
     });
   } else {
     process.on('message', onMessage);
@@ -240,7 +246,8 @@ class Primary implements WorkerPool {
         } else if (msg?.weft === 'failed') {
           const text = msg.message;
           const busy = /ListenError|EADDRINUSE/.test(text);
-          if (!ready) reject(busy ? new ListenError('', this.port) : new Error(`workers: worker ${id} failed to start: ${text}`));
+          if (!ready)
+            reject(busy ? new ListenError('', this.port) : new Error(`workers: worker ${id} failed to start: ${text}`));
           else this.logger?.error({ worker: id, err: text }, 'worker failed');
         }
       };
@@ -259,7 +266,10 @@ class Primary implements WorkerPool {
         }
         this.replace(id, code);
       };
-      this.handles[id] = this.mode === 'threads' ? this.thread(id, probe, onMessage, onExit) : this.process(id, probe, onMessage, onExit);
+      this.handles[id] =
+        this.mode === 'threads'
+          ? this.thread(id, probe, onMessage, onExit)
+          : this.process(id, probe, onMessage, onExit);
     });
   }
 
@@ -287,7 +297,14 @@ class Primary implements WorkerPool {
   }
 
   private thread(id: number, probe: boolean, onMessage: (m: unknown) => void, onExit: (code: number) => void): Handle {
-    const weft: WorkerData['weft'] = { id, count: this.count, port: this.port, probe, entry: pathToFileURL(this.entry).href, tsx: tsxFor(this.entry) };
+    const weft: WorkerData['weft'] = {
+      id,
+      count: this.count,
+      port: this.port,
+      probe,
+      entry: pathToFileURL(this.entry).href,
+      tsx: tsxFor(this.entry),
+    };
     const w = new Worker(BOOTSTRAP, { eval: true, workerData: { weft }, argv: process.argv.slice(2) });
     w.on('message', onMessage);
     w.on('error', (err) => this.logger?.error({ worker: id, err }, 'worker error'));
@@ -302,7 +319,9 @@ class Primary implements WorkerPool {
     onExit: (code: number | null) => void,
   ): Handle {
     cluster.setupPrimary({ exec: this.entry, args: process.argv.slice(2) });
-    const env = { WEFT_WORKER: JSON.stringify({ id, count: this.count, port: this.port, probe, entry: this.entry, tsx: undefined }) };
+    const env = {
+      WEFT_WORKER: JSON.stringify({ id, count: this.count, port: this.port, probe, entry: this.entry, tsx: undefined }),
+    };
     const w: ClusterWorker = cluster.fork(env);
     w.on('message', onMessage);
     w.on('error', (err) => this.logger?.debug({ worker: id, err }, 'worker channel error'));
@@ -356,7 +375,9 @@ function tsxFor(entry: string): string | undefined {
   if (!/\.[cm]?tsx?$/.test(entry)) return undefined;
   try {
     const pkgFile = createRequire(entry).resolve('tsx/package.json');
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import?: string | { default?: string } }> };
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
+      exports: Record<string, { import?: string | { default?: string } }>;
+    };
     const imp = pkg.exports['./esm/api']?.import;
     const rel = typeof imp === 'string' ? imp : imp?.default;
     return rel ? pathToFileURL(path.join(path.dirname(pkgFile), rel)).href : undefined;

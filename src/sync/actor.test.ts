@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryLogger, thrown } from '../../test/helpers.js';
 import { sleep } from '../task/index.js';
-import { ClosedError, DEFAULT_MAILBOX, FullError, SendError, actor, oneshot } from './index.js';
+import { actor, ClosedError, DEFAULT_MAILBOX, FullError, oneshot, SendError } from './index.js';
 
 type CounterMsg = { op: 'inc'; by?: number } | { op: 'get' } | { op: 'boom' };
 

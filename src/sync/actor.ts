@@ -39,11 +39,11 @@
  * waits until the task has ended either way.
  */
 import type { Logger } from 'pino';
+import { type JoinHandle, type Outcome, spawn } from '../task/spawn.js';
+import { abortError } from '../task/time.js';
 import { ClosedError, FullError, SendError } from './channel-errors.js';
 import { type MpscReceiver, type MpscSender, mpsc } from './mpsc.js';
 import { type OneshotReceiver, type OneshotSender, oneshot } from './oneshot.js';
-import { abortError } from '../task/time.js';
-import { type JoinHandle, type Outcome, spawn } from '../task/spawn.js';
 
 /** The default mailbox capacity. */
 export const DEFAULT_MAILBOX = 64;
@@ -91,13 +91,21 @@ export class ActorRef<M, R> {
   ) {
     [this.tx, this.rx] = mpsc<Envelope<M, R>>(options.capacity ?? DEFAULT_MAILBOX);
     const name = options.name ?? 'actor';
-    this.task = spawn((signal) => this.run(init, handle, signal), { logger: options.logger, name, signal: options.signal });
+    this.task = spawn((signal) => this.run(init, handle, signal), {
+      logger: options.logger,
+      name,
+      signal: options.signal,
+    });
     // However the task ends (returned, init threw, aborted), nothing queued is left waiting.
     this.task.onDone(() => this.refuseAll());
     this.task.then(undefined, () => {}); // failures are logged by run(); the handle must not report them again
   }
 
-  private async run(init: () => unknown, handle: (state: never, msg: M, signal: AbortSignal) => R | PromiseLike<R>, signal: AbortSignal): Promise<void> {
+  private async run(
+    init: () => unknown,
+    handle: (state: never, msg: M, signal: AbortSignal) => R | PromiseLike<R>,
+    signal: AbortSignal,
+  ): Promise<void> {
     // Stopped (stop(), the parent signal): pending asks reject now, even if `handle` ignores its signal.
     signal.addEventListener('abort', () => this.refuseAll(), { once: true });
     let state: unknown;
@@ -284,5 +292,9 @@ export function actor<S, M, R>(
   if (options.onError !== undefined && options.onError !== 'continue' && options.onError !== 'stop') {
     throw new TypeError(`actor: onError must be 'continue' or 'stop' (got ${String(options.onError)})`);
   }
-  return new ActorRef<M, Awaited<R>>(init, handle as (state: never, msg: M, signal: AbortSignal) => Awaited<R> | PromiseLike<Awaited<R>>, options);
+  return new ActorRef<M, Awaited<R>>(
+    init,
+    handle as (state: never, msg: M, signal: AbortSignal) => Awaited<R> | PromiseLike<Awaited<R>>,
+    options,
+  );
 }

@@ -56,7 +56,11 @@ export class EmptyError extends WeftError {
 }
 
 /** tokio's `RecvError` / `TryRecvError` variants: `e instanceof RecvError.Lagged`. */
-export const RecvError: { readonly Lagged: typeof LaggedError; readonly Closed: typeof ClosedError; readonly Empty: typeof EmptyError } = {
+export const RecvError: {
+  readonly Lagged: typeof LaggedError;
+  readonly Closed: typeof ClosedError;
+  readonly Empty: typeof EmptyError;
+} = {
   Lagged: LaggedError,
   Closed: ClosedError,
   Empty: EmptyError,

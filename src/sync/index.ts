@@ -1,8 +1,9 @@
 /** tokio::sync beyond broadcast: mpsc, oneshot, watch, Semaphore, and actors built on them. */
-export { mpsc, MpscSender, MpscReceiver } from './mpsc.js';
-export { oneshot, OneshotSender, OneshotReceiver } from './oneshot.js';
-export { watch, WatchSender, WatchReceiver } from './watch.js';
-export { Semaphore, Permit } from './semaphore.js';
-export { actor, ActorRef, DEFAULT_MAILBOX } from './actor.js';
+
 export type { ActorOptions } from './actor.js';
-export { SendError, FullError, LaggedError, ClosedError, EmptyError, RecvError } from './channel-errors.js';
+export { ActorRef, actor, DEFAULT_MAILBOX } from './actor.js';
+export { ClosedError, EmptyError, FullError, LaggedError, RecvError, SendError } from './channel-errors.js';
+export { MpscReceiver, MpscSender, mpsc } from './mpsc.js';
+export { OneshotReceiver, OneshotSender, oneshot } from './oneshot.js';
+export { Permit, Semaphore } from './semaphore.js';
+export { WatchReceiver, WatchSender, watch } from './watch.js';

@@ -1,7 +1,7 @@
 /** mpsc, with the cases of tokio's tests/sync_mpsc.rs that apply to a bounded channel without permits. */
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../test/helpers.js';
-import { ClosedError, EmptyError, FullError, SendError, mpsc } from './index.js';
+import { ClosedError, EmptyError, FullError, mpsc, SendError } from './index.js';
 
 /** Settle pending microtasks (and one macrotask) so a promise that could resolve has. */
 const tick = () => new Promise<void>((r) => setImmediate(r));

@@ -33,9 +33,10 @@
  * the value handed back), fails the waiting ones the same way, and leaves
  * what is queued to be received: nothing accepted is lost.
  */
-import { FullError, SendError, ClosedError, EmptyError } from './channel-errors.js';
-import { Queue } from './queue.js';
+
 import { abortError } from '../task/time.js';
+import { ClosedError, EmptyError, FullError, SendError } from './channel-errors.js';
+import { Queue } from './queue.js';
 
 interface SendWaiter<T> {
   readonly value: T;
@@ -294,7 +295,8 @@ export class MpscReceiver<T> implements AsyncIterable<T> {
  * for await (const s of rx) log(s);   // 'a', 'b'
  */
 export function mpsc<T>(capacity: number): [MpscSender<T>, MpscReceiver<T>] {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`mpsc: capacity must be an integer >= 1 (got ${capacity})`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`mpsc: capacity must be an integer >= 1 (got ${capacity})`);
   const chan = new Chan<T>(capacity);
   return [new MpscSender(chan), new MpscReceiver(chan)];
 }

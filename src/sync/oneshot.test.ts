@@ -1,7 +1,7 @@
 /** oneshot, with the cases of tokio's tests/sync_oneshot.rs that apply. */
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../test/helpers.js';
-import { ClosedError, EmptyError, SendError, oneshot } from './index.js';
+import { ClosedError, EmptyError, oneshot, SendError } from './index.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 

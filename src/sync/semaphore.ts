@@ -24,9 +24,10 @@
  * collection: a permit that is dropped without `release()` is gone, as with
  * `forget()`.
  */
+
+import { abortError } from '../task/time.js';
 import { ClosedError } from './channel-errors.js';
 import { Queue } from './queue.js';
-import { abortError } from '../task/time.js';
 
 interface Waiter {
   readonly n: number;
@@ -81,7 +82,8 @@ export class Semaphore {
 
   /** A semaphore with `permits` available (0 or more). */
   constructor(permits: number) {
-    if (!Number.isInteger(permits) || permits < 0) throw new RangeError(`Semaphore: permits must be an integer >= 0 (got ${permits})`);
+    if (!Number.isInteger(permits) || permits < 0)
+      throw new RangeError(`Semaphore: permits must be an integer >= 0 (got ${permits})`);
     this.permits = permits;
   }
 
@@ -138,7 +140,8 @@ export class Semaphore {
 
   /** Add `n` permits (also how a `Permit` returns its own) and serve waiters in order. */
   addPermits(n: number): void {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Semaphore: addPermits(n) must be an integer >= 0 (got ${n})`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`Semaphore: addPermits(n) must be an integer >= 0 (got ${n})`);
     this.permits += n;
     this.serve();
   }

@@ -2,18 +2,18 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   type ActorRef,
-  type MpscReceiver,
-  type MpscSender,
-  type OneshotReceiver,
-  type OneshotSender,
-  type Permit,
-  type WatchReceiver,
-  type WatchSender,
-  Semaphore,
   actor,
   interval,
+  type MpscReceiver,
+  type MpscSender,
   mpsc,
+  type OneshotReceiver,
+  type OneshotSender,
   oneshot,
+  type Permit,
+  Semaphore,
+  type WatchReceiver,
+  type WatchSender,
   watch,
 } from '../index.js';
 

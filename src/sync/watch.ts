@@ -23,8 +23,9 @@
  * `tx.send` throws `SendError` and does not store the value (`sendReplace`
  * always stores); `tx.subscribe()` opens the channel again.
  */
-import { ClosedError, SendError } from './channel-errors.js';
+
 import { abortError } from '../task/time.js';
+import { ClosedError, SendError } from './channel-errors.js';
 
 /** @internal */
 class Shared<T> {

@@ -1,7 +1,7 @@
 /** Tasks: spawn, JoinHandle, join, select, timeout, sleep, interval, spawnBlocking. */
-export { spawn, JoinHandle, TaskAbortedError } from './spawn.js';
+
+export { shutdownBlockingPool, spawnBlocking } from './blocking.js';
 export type { SpawnOptions } from './spawn.js';
-export { sleep, interval, timeout, join, select, Elapsed } from './time.js';
-export type { IntervalOptions, MissedTick } from './time.js';
-export type { Selected } from './time.js';
-export { spawnBlocking, shutdownBlockingPool } from './blocking.js';
+export { JoinHandle, spawn, TaskAbortedError } from './spawn.js';
+export type { IntervalOptions, MissedTick, Selected } from './time.js';
+export { Elapsed, interval, join, select, sleep, timeout } from './time.js';

@@ -14,13 +14,13 @@
 import type { Logger } from 'pino';
 import { runtimeCounters, taskListeners } from '../runtime/counters.js';
 import {
-  type RequestSpan,
-  type TaskMessage,
   endTaskSpan,
   isTraced,
   otelTracer,
   publishDone,
+  type RequestSpan,
   startTaskSpan,
+  type TaskMessage,
   taskChannel,
   withContext,
 } from '../runtime/tracing.js';
@@ -81,7 +81,10 @@ export class JoinHandle<T> implements PromiseLike<T> {
   private trace: TaskTrace | undefined;
 
   /** @internal use `spawn` */
-  constructor(fn: (signal: AbortSignal) => T | PromiseLike<T>, private readonly opts: SpawnOptions = {}) {
+  constructor(
+    fn: (signal: AbortSignal) => T | PromiseLike<T>,
+    private readonly opts: SpawnOptions = {},
+  ) {
     const parent = opts.signal;
     if (parent) {
       if (parent.aborted) this.abortReason = { reason: parent.reason };
@@ -124,7 +127,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
     } else {
       this.fnSettled({ ok: true, value: r as T });
     }
-    if (this.abortReason && this.outcome === undefined) this.settle({ ok: false, error: new TaskAbortedError(this.abortReason.reason) });
+    if (this.abortReason && this.outcome === undefined)
+      this.settle({ ok: false, error: new TaskAbortedError(this.abortReason.reason) });
   }
 
   /**

@@ -1,6 +1,18 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { memoryLogger } from '../../test/helpers.js';
-import { Elapsed, JoinHandle, TaskAbortedError, interval, join, select, shutdownBlockingPool, sleep, spawn, spawnBlocking, timeout } from './index.js';
+import {
+  Elapsed,
+  interval,
+  JoinHandle,
+  join,
+  select,
+  shutdownBlockingPool,
+  sleep,
+  spawn,
+  spawnBlocking,
+  TaskAbortedError,
+  timeout,
+} from './index.js';
 import { TaskSet } from './spawn.js';
 
 afterAll(() => shutdownBlockingPool());
@@ -12,8 +24,16 @@ describe('spawn / JoinHandle', () => {
   });
 
   it('awaiting a handle rethrows the task error', async () => {
-    await expect(spawn(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    await expect(spawn(() => { throw new Error('sync boom'); })).rejects.toThrow('sync boom');
+    await expect(
+      spawn(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await expect(
+      spawn(() => {
+        throw new Error('sync boom');
+      }),
+    ).rejects.toThrow('sync boom');
   });
 
   it('abort() fires the signal and the handle rejects with TaskAbortedError at once', async () => {
@@ -33,7 +53,12 @@ describe('spawn / JoinHandle', () => {
 
   it('a failure nobody awaits is logged, not an unhandled rejection', async () => {
     const { logger, lines } = memoryLogger();
-    spawn(async () => { throw new Error('unobserved'); }, { logger, name: 't1' });
+    spawn(
+      async () => {
+        throw new Error('unobserved');
+      },
+      { logger, name: 't1' },
+    );
     await sleep(10);
     expect(lines[0]).toMatchObject({ level: 50, task: 't1', msg: 'task failed' });
   });
@@ -63,7 +88,10 @@ describe('spawn / JoinHandle', () => {
   it('TaskSet aborts every task and waits for them', async () => {
     const set = new TaskSet();
     let stopped = 0;
-    for (let i = 0; i < 5; i++) set.spawn(async (s) => { await sleep(10_000, s).catch(() => stopped++); });
+    for (let i = 0; i < 5; i++)
+      set.spawn(async (s) => {
+        await sleep(10_000, s).catch(() => stopped++);
+      });
     expect(set.size).toBe(5);
     await set.abortAll('shutdown', 1000);
     expect(stopped).toBe(5);
@@ -86,7 +114,10 @@ describe('spawn / JoinHandle', () => {
     failing.onDone({ taskDone: (o) => done.push(o.ok ? 'ok' : 'failed') });
     release();
     await waiting;
-    await failing.then(() => undefined, () => undefined);
+    await failing.then(
+      () => undefined,
+      () => undefined,
+    );
     expect(set.size).toBe(0);
     expect(done.sort()).toEqual(['failed', 'ok']);
   });
@@ -195,9 +226,17 @@ describe('sleep / interval / timeout', () => {
   });
 
   it('timeout gives the value in time and Elapsed (aborting the work) otherwise', async () => {
-    expect(await timeout(1000, sleep(1).then(() => 'ok'))).toBe('ok');
+    expect(
+      await timeout(
+        1000,
+        sleep(1).then(() => 'ok'),
+      ),
+    ).toBe('ok');
     let aborted = false;
-    const slow = (s: AbortSignal) => sleep(10_000, s).catch(() => { aborted = true; });
+    const slow = (s: AbortSignal) =>
+      sleep(10_000, s).catch(() => {
+        aborted = true;
+      });
     await expect(timeout(10, slow)).rejects.toBeInstanceOf(Elapsed);
     await sleep(1);
     expect(aborted).toBe(true);
@@ -206,14 +245,26 @@ describe('sleep / interval / timeout', () => {
 
 describe('join / select', () => {
   it('join waits for all and keeps order and types', async () => {
-    const [a, b, c] = await join(spawn(async () => 1), Promise.resolve('two'), async () => true);
+    const [a, b, c] = await join(
+      spawn(async () => 1),
+      Promise.resolve('two'),
+      async () => true,
+    );
     expect([a, b, c]).toEqual([1, 'two', true]);
   });
 
   it('join rejects on the first failure and aborts the rest', async () => {
     let aborted = false;
-    const other = spawn(async (s) => { await sleep(10_000, s).catch(() => { aborted = true; }); });
-    await expect(join(async () => { throw new Error('x'); }, other)).rejects.toThrow('x');
+    const other = spawn(async (s) => {
+      await sleep(10_000, s).catch(() => {
+        aborted = true;
+      });
+    });
+    await expect(
+      join(async () => {
+        throw new Error('x');
+      }, other),
+    ).rejects.toThrow('x');
     await other.finished;
     expect(aborted).toBe(true);
   });
@@ -221,8 +272,16 @@ describe('join / select', () => {
   it('select returns the first to finish and aborts the losers', async () => {
     let loserAborted = false;
     const r = await select(
-      (s) => sleep(10_000, s).catch(() => { loserAborted = true; }).then(() => 'slow'),
-      async () => { await sleep(5); return 'fast'; },
+      (s) =>
+        sleep(10_000, s)
+          .catch(() => {
+            loserAborted = true;
+          })
+          .then(() => 'slow'),
+      async () => {
+        await sleep(5);
+        return 'fast';
+      },
     );
     expect(r).toEqual({ index: 1, value: 'fast' });
     await sleep(1);
@@ -232,11 +291,14 @@ describe('join / select', () => {
 
 describe('spawnBlocking', () => {
   it('runs a function on a worker thread and returns its value', async () => {
-    const h = spawnBlocking((n: number) => {
-      let x = 0;
-      for (let i = 0; i < n; i++) x += i;
-      return x;
-    }, [1000]);
+    const h = spawnBlocking(
+      (n: number) => {
+        let x = 0;
+        for (let i = 0; i < n; i++) x += i;
+        return x;
+      },
+      [1000],
+    );
     expect(h).toBeInstanceOf(JoinHandle);
     expect(await h).toBe(499500);
   });
@@ -255,13 +317,19 @@ describe('spawnBlocking', () => {
   });
 
   it('abort terminates the worker', async () => {
-    const h = spawnBlocking(() => { for (;;) {} });
+    const h = spawnBlocking(() => {
+      for (;;) {}
+    });
     setTimeout(() => h.abort(), 50);
     await expect(h).rejects.toBeInstanceOf(TaskAbortedError);
     expect(await spawnBlocking((a: number, b: number) => a + b, [2, 3])).toBe(5);
   });
 
   it('an error thrown in the worker rejects the handle', async () => {
-    await expect(spawnBlocking(() => { throw new Error('in worker'); })).rejects.toThrow('in worker');
+    await expect(
+      spawnBlocking(() => {
+        throw new Error('in worker');
+      }),
+    ).rejects.toThrow('in worker');
   });
 });

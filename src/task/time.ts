@@ -1,6 +1,7 @@
 /** Time and composition helpers for tasks: sleep, interval, timeout, join, select. */
-import { JoinHandle, TaskAbortedError, spawn } from './spawn.js';
+
 import { WeftError } from '../runtime/weft-error.js';
+import { JoinHandle, spawn, TaskAbortedError } from './spawn.js';
 
 /** Thrown by `timeout` when the deadline passes first (tokio's `Elapsed`). */
 export class Elapsed extends WeftError {

@@ -1,4 +1,5 @@
 /** `weft/test`: the in-process harness. */
-export { request, RequestBuilder } from './request.js';
-export type { TestResponse, QueryValue } from './request.js';
-export { wsRequest, WsRequestBuilder, WsClient, HandshakeRejected, WsClosedError } from './ws.js';
+
+export type { QueryValue, TestResponse } from './request.js';
+export { RequestBuilder, request } from './request.js';
+export { HandshakeRejected, WsClient, WsClosedError, WsRequestBuilder, wsRequest } from './ws.js';

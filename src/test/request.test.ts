@@ -17,7 +17,10 @@ describe('the in-process request builder', () => {
   });
 
   it('query() encodes values and repeats array keys, after any query the path has', async () => {
-    const res = await request().path('/echo?limit=3').query({ tag: ['a b', 'c&d'] }).reply(echo);
+    const res = await request()
+      .path('/echo?limit=3')
+      .query({ tag: ['a b', 'c&d'] })
+      .reply(echo);
     expect(res.json()).toEqual({ q: { limit: 3, tag: ['a b', 'c&d'] } });
     const only = await request().path('/echo').query({ limit: 7 }).reply(echo);
     expect(only.json()).toEqual({ q: { limit: 7 } });

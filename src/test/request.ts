@@ -14,16 +14,16 @@
  * ```
  */
 import type { Logger } from 'pino';
-import { Ctx } from '../filter/context.js';
 import { BodyTooLargeError } from '../filter/body-errors.js';
-import type { BodySource, RequestSource, ServerEnv } from '../filter/request-source.js';
+import { Ctx } from '../filter/context.js';
 import { type Filter, impl } from '../filter/filter.js';
+import type { BodySource, RequestSource, ServerEnv } from '../filter/request-source.js';
+import { settle } from '../filter/settle.js';
+import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
-import { settle } from '../filter/settle.js';
 import { bodiless } from '../reply/status.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../runtime/request-id-header.js';
-import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 
 class BufferBody implements BodySource {
   constructor(
@@ -142,7 +142,8 @@ export class RequestBuilder {
   query(values: Readonly<Record<string, QueryValue | readonly QueryValue[]>>): this {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(values)) {
-      for (const one of Array.isArray(v) ? (v as readonly QueryValue[]) : [v as QueryValue]) params.append(k, String(one));
+      for (const one of Array.isArray(v) ? (v as readonly QueryValue[]) : [v as QueryValue])
+        params.append(k, String(one));
     }
     const q = params.toString();
     if (q !== '') this.extraQuery = this.extraQuery === '' ? q : `${this.extraQuery}&${q}`;
@@ -199,7 +200,15 @@ export class RequestBuilder {
     if (!path.startsWith('/')) path = `/${path}`;
     const cl = this.hs['content-length'];
     const contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
-    return new TestSource(this.m, path, query, { ...this.hs }, this.remote, new BufferBody(this.b, contentLength), this.logger);
+    return new TestSource(
+      this.m,
+      path,
+      query,
+      { ...this.hs },
+      this.remote,
+      new BufferBody(this.b, contentLength),
+      this.logger,
+    );
   }
 
   /** Run `filter` and return the tuple it extracted (`[42]`, `[]`, `[1, 'a']`). Throws the `Rejection`. */

@@ -6,17 +6,17 @@
 import type { Logger } from 'pino';
 import type { Sender, TopicHub } from '../broadcast/channel.js';
 import { type Filter, impl } from '../filter/filter.js';
-import type { Replyable } from '../reply/reply.js';
 import { settle } from '../filter/settle.js';
+import type { Replyable } from '../reply/reply.js';
+import { WsCounters } from '../runtime/counters.js';
+import { REQUEST_ID_HEADER } from '../runtime/request-id-header.js';
+import { WeftError } from '../runtime/weft-error.js';
 import { spawn } from '../task/spawn.js';
-import { WsAccept } from '../ws/upgrade.js';
 import { Message } from '../ws/message.js';
 import { openConnection } from '../ws/open.js';
 import type { CloseInfo, SendResult, Transport, WsSocket } from '../ws/socket.js';
-import { REQUEST_ID_HEADER } from '../runtime/request-id-header.js';
-import { WsCounters } from '../runtime/counters.js';
+import { WsAccept } from '../ws/upgrade.js';
 import { RequestBuilder, type TestResponse, toTestResponse } from './request.js';
-import { WeftError } from '../runtime/weft-error.js';
 
 /** The handshake was answered with an HTTP response instead of an upgrade. */
 export class HandshakeRejected extends WeftError {
@@ -188,11 +188,14 @@ export class WsRequestBuilder extends RequestBuilder {
     const ctx = this.context(src);
     const reply = await settle(impl(filter) as never, ctx);
     if (!(reply instanceof WsAccept)) {
-      throw new HandshakeRejected(await toTestResponse(reply.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate()));
+      throw new HandshakeRejected(
+        await toTestResponse(reply.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate()),
+      );
     }
     const client = new WsClient();
     const transport = new MemoryTransport(client);
-    const spawnTask = (fn: (signal: AbortSignal) => void | Promise<void>) => spawn(fn, { logger: this.logTo, name: 'websocket' });
+    const spawnTask = (fn: (signal: AbortSignal) => void | Promise<void>) =>
+      spawn(fn, { logger: this.logTo, name: 'websocket' });
     const socket = openConnection(transport, reply, src.remoteAddress(), spawnTask, this.logTo, new WsCounters());
     transport.socket = socket;
     client.server = socket;

@@ -17,7 +17,8 @@ function offerParams(offer: string): Map<string, string | undefined> | undefined
     const eq = p.indexOf('=');
     const key = (eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase();
     let value = eq < 0 ? undefined : p.slice(eq + 1).trim();
-    if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
     if (seen.has(key)) return undefined;
     switch (key) {
       case 'server_no_context_takeover':

@@ -6,10 +6,10 @@
  * that throws closes it with 1011 and is logged.
  */
 import type { Logger } from 'pino';
-import type { JoinHandle, Outcome } from '../task/spawn.js';
 import type { WsCounters } from '../runtime/counters.js';
-import type { WsAccept } from './upgrade.js';
+import type { JoinHandle, Outcome } from '../task/spawn.js';
 import { type Transport, WsSocket } from './socket.js';
+import type { WsAccept } from './upgrade.js';
 
 /** Handed to handlers that declare no `signal` parameter (they cannot read it). */
 const NEVER: AbortSignal = new AbortController().signal;

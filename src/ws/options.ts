@@ -49,8 +49,9 @@ export interface WsOptions {
   maxQueued?: number | undefined;
 }
 
-export type ResolvedWsOptions = { readonly [K in Exclude<keyof WsOptions, 'origins' | 'protocols'>]-?: Exclude<WsOptions[K], undefined> } &
-  Pick<WsOptions, 'origins' | 'protocols'>;
+export type ResolvedWsOptions = {
+  readonly [K in Exclude<keyof WsOptions, 'origins' | 'protocols'>]-?: Exclude<WsOptions[K], undefined>;
+} & Pick<WsOptions, 'origins' | 'protocols'>;
 
 function intIn(name: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) {

@@ -9,16 +9,20 @@ import type { z } from 'zod';
 import type { Sender } from '../broadcast/channel.js';
 import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../reply/rejection.js';
+import type { WsCounters } from '../runtime/counters.js';
 import type { Message } from './message.js';
 import type { SendResult, Transport } from './transport.js';
-import type { WsCounters } from '../runtime/counters.js';
 
 export type { SendResult, Transport } from './transport.js';
 
 /** A message parsed by `socket.messages(schema)`: zod's safeParse shape. */
 export type Parsed<T> =
   | { readonly success: true; readonly data: T; readonly message: Message }
-  | { readonly success: false; readonly error: { readonly message: string; readonly issues?: readonly Issue[] }; readonly message: Message };
+  | {
+      readonly success: false;
+      readonly error: { readonly message: string; readonly issues?: readonly Issue[] };
+      readonly message: Message;
+    };
 
 /** How a socket ended. */
 export interface CloseInfo {
@@ -33,7 +37,8 @@ const encoder = new TextEncoder();
 
 /** Codes an application may send (RFC 6455 §7.4). */
 export function checkCloseCode(code: number): void {
-  const ok = code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+  const ok =
+    code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
   if (!Number.isInteger(code) || !ok) throw new RangeError(`Invalid WebSocket close code ${code}`);
 }
 
@@ -107,7 +112,8 @@ export class WsSocket implements AsyncIterableIterator<Message> {
   /** Close with `code` (default 1000) and a reason of at most 123 bytes. */
   close(code = 1000, reason = ''): void {
     checkCloseCode(code);
-    if (encoder.encode(reason).byteLength > 123) throw new RangeError('WebSocket close reason is longer than 123 bytes');
+    if (encoder.encode(reason).byteLength > 123)
+      throw new RangeError('WebSocket close reason is longer than 123 bytes');
     if (this.closeInfo) return;
     this.transport.end(code, reason);
   }
@@ -199,7 +205,8 @@ export class WsSocket implements AsyncIterableIterator<Message> {
       }
       const r = schema.safeParse(value);
       if (r.success) yield { success: true, data: r.data as z.output<S>, message };
-      else yield { success: false, error: { message: 'message failed validation', issues: issuesOf(r.error) }, message };
+      else
+        yield { success: false, error: { message: 'message failed validation', issues: issuesOf(r.error) }, message };
     }
   }
 

@@ -18,4 +18,3 @@ export interface Transport {
   subscribe(tx: Sender<unknown>): void;
   unsubscribe(tx: Sender<unknown>): void;
 }
-

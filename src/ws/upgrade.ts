@@ -11,18 +11,19 @@
  * combines with any other filter; the server upgrades only after the whole
  * chain accepted (async steps included), and never on an aborted request.
  */
-import { NO_NEEDS } from '../filter/request-source.js';
+
 import { type Filter, FilterImpl } from '../filter/filter.js';
+import { NO_NEEDS } from '../filter/request-source.js';
 import {
   ForbiddenOrigin,
   InvalidUpgrade,
   METHOD_NOT_ALLOWED,
   type Rejection,
-  UpgradeRequired,
   rejectWith,
+  UpgradeRequired,
 } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
-import { type ResolvedWsOptions, type WsOptions, resolveWsOptions } from './options.js';
+import { type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
 import type { WsSocket } from './socket.js';
 
 /** A per-connection handler: runs as a spawned task; `signal` fires on close or shutdown. */
@@ -134,6 +135,10 @@ export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
       ctx.upgrade = upgrade; // the pipeline checks that a handshake that got this far is answered by onUpgrade
       return [upgrade];
     },
-    { needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) }, doc: { kind: 'ws' }, methods: GET_ONLY },
+    {
+      needs: { ...NO_NEEDS, headers: new Set(UPGRADE_HEADERS), remote: true, ws: new Set([opts]) },
+      doc: { kind: 'ws' },
+      methods: GET_ONLY,
+    },
   );
 }

@@ -2,14 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { delay, memoryLogger, until } from '../../test/helpers.js';
-import { type Sender, channel } from '../broadcast/channel.js';
+import { channel, type Sender } from '../broadcast/channel.js';
 import { header } from '../filters/header.js';
 import { path } from '../filters/path.js';
 import { type Server, serve } from '../server/server.js';
 import { HandshakeRejected, wsRequest } from '../test/ws.js';
-import { ws } from './upgrade.js';
 import type { WsOptions } from './options.js';
 import type { WsSocket } from './socket.js';
+import { ws } from './upgrade.js';
 
 const echo = path('echo')
   .and(ws())
@@ -52,7 +52,9 @@ describe('ws() handshake (in-process)', () => {
   });
 
   it('answers a plain GET with 426 and Upgrade: websocket', async () => {
-    const res = await rejected(wsRequest().path('/echo').header('upgrade', '').header('connection', 'keep-alive').handshake(echo));
+    const res = await rejected(
+      wsRequest().path('/echo').header('upgrade', '').header('connection', 'keep-alive').handshake(echo),
+    );
     expect(res.status).toBe(426);
     expect(res.headers.upgrade).toBe('websocket');
   });
@@ -62,11 +64,15 @@ describe('ws() handshake (in-process)', () => {
     const r12 = await rejected(wsRequest().path('/echo').header('sec-websocket-version', '12').handshake(echo));
     expect(r12.status).toBe(426);
     expect(r12.headers['sec-websocket-version']).toBe('13');
-    expect((await rejected(wsRequest().path('/echo').header('sec-websocket-key', 'short').handshake(echo))).status).toBe(400);
+    expect(
+      (await rejected(wsRequest().path('/echo').header('sec-websocket-key', 'short').handshake(echo))).status,
+    ).toBe(400);
     const guarded = path('g')
       .and(ws({ origins: ['https://ok.example'] }))
       .map((u) => u.onUpgrade(() => {}));
-    expect((await rejected(wsRequest().path('/g').header('origin', 'https://evil.example').handshake(guarded))).status).toBe(403);
+    expect(
+      (await rejected(wsRequest().path('/g').header('origin', 'https://evil.example').handshake(guarded))).status,
+    ).toBe(403);
     await wsRequest().path('/g').header('origin', 'https://ok.example').handshake(guarded);
   });
 
@@ -80,7 +86,9 @@ describe('ws() handshake (in-process)', () => {
       .and(ws())
       .map((_auth, u) => u.onUpgrade((s) => void s.send('welcome')));
     expect((await rejected(wsRequest().path('/secure').handshake(authed))).status).toBe(400);
-    expect((await rejected(wsRequest().path('/secure').header('authorization', 'Bearer no').handshake(authed))).status).toBe(500);
+    expect(
+      (await rejected(wsRequest().path('/secure').header('authorization', 'Bearer no').handshake(authed))).status,
+    ).toBe(500);
     const c = await wsRequest().path('/secure').header('authorization', 'Bearer ok').handshake(authed);
     expect((await c.recv()).text()).toBe('welcome');
   });
@@ -112,7 +120,8 @@ describe('WsSocket (in-process)', () => {
       .and(ws())
       .map((u) =>
         u.onUpgrade(async (s) => {
-          for await (const m of s.messages(Frame)) s.sendJson(m.success ? { ok: m.data.text } : { error: m.error.message });
+          for await (const m of s.messages(Frame))
+            s.sendJson(m.success ? { ok: m.data.text } : { error: m.error.message });
         }),
       );
     const c = await wsRequest().path('/m').handshake(f);
@@ -157,9 +166,15 @@ describe('WsSocket (in-process)', () => {
           const waits = [socket.recv(), iter.next(), socket.recv(), iter.next()];
           socket.send('waiting');
           const first = await Promise.all(waits.slice(0, 3));
-          got = first.map((x) => (x === undefined ? 'closed' : 'text' in x ? x.text() : x.done ? 'done' : x.value.text()));
+          got = first.map((x) =>
+            x === undefined ? 'closed' : 'text' in x ? x.text() : x.done ? 'done' : x.value.text(),
+          );
           const last = await Promise.all([waits[3], socket.recv(), iter.next()]);
-          got.push(...last.map((x) => (x === undefined ? 'closed' : 'text' in x ? x.text() : x.done ? 'done' : x.value.text())));
+          got.push(
+            ...last.map((x) =>
+              x === undefined ? 'closed' : 'text' in x ? x.text() : x.done ? 'done' : x.value.text(),
+            ),
+          );
           ended = true;
         }),
       );
@@ -238,7 +253,9 @@ describe('WebSockets on the uWS server', () => {
     const c = new WebSocket(url, opts);
     const inbox: (string | Buffer)[] = [];
     c.on('message', (d, isBinary) => inbox.push(isBinary ? (d as Buffer) : d.toString()));
-    const closed = new Promise<{ code: number; reason: string }>((r) => c.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      c.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     await new Promise((resolve, reject) => {
       c.on('open', resolve);
       c.on('error', reject);
@@ -265,14 +282,23 @@ describe('WebSockets on the uWS server', () => {
   });
 
   it('a rejected handshake gets its HTTP status and no upgrade', async () => {
-    const s = await start(path('chat').and(header('x-token')).and(ws()).map((_t, u) => u.onUpgrade(() => {})));
+    const s = await start(
+      path('chat')
+        .and(header('x-token'))
+        .and(ws())
+        .map((_t, u) => u.onUpgrade(() => {})),
+    );
     const c = new WebSocket(`ws://127.0.0.1:${s.port}/chat`);
     const status = await new Promise<number>((r) => c.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0)));
     expect(status).toBe(400);
   });
 
   it('a disallowed Origin gets 403 and a wrong version 426 from the real server, before any upgrade', async () => {
-    const s = await start(path('o').and(ws({ origins: ['https://ok.example'] })).map((u) => u.onUpgrade(() => {})));
+    const s = await start(
+      path('o')
+        .and(ws({ origins: ['https://ok.example'] }))
+        .map((u) => u.onUpgrade(() => {})),
+    );
     const status = (opts: WebSocket.ClientOptions) =>
       new Promise<number>((resolve) => {
         const c = new WebSocket(`ws://127.0.0.1:${s.port}/o`, opts);
@@ -286,7 +312,15 @@ describe('WebSockets on the uWS server', () => {
   });
 
   it('closes a socket that sends more than maxPayload', async () => {
-    const s = await start(path('small').and(ws({ maxPayload: 1024 })).map((u) => u.onUpgrade(async (so) => { for await (const _ of so); })));
+    const s = await start(
+      path('small')
+        .and(ws({ maxPayload: 1024 }))
+        .map((u) =>
+          u.onUpgrade(async (so) => {
+            for await (const _ of so);
+          }),
+        ),
+    );
     const { c, closed } = await connect(`ws://127.0.0.1:${s.port}/small`);
     c.send('x'.repeat(2048));
     const { code } = await closed;
@@ -344,7 +378,9 @@ describe('WebSockets on the uWS server', () => {
     for (let i = 0; i < 100; i++) tx.send({ i });
     await until(() => clients.every((c) => c.inbox.length === 101));
     for (const c of clients) {
-      expect(c.inbox.slice(1).map((m) => (JSON.parse(m as string) as { i: number }).i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(c.inbox.slice(1).map((m) => (JSON.parse(m as string) as { i: number }).i)).toEqual(
+        Array.from({ length: 100 }, (_, i) => i),
+      );
       c.c.close();
     }
   });

@@ -7,25 +7,26 @@
  * WebSockets upgraded with `noServer` only after the whole filter chain
  * accepted.
  */
-import { createRequire } from 'node:module';
+
 import { readFileSync } from 'node:fs';
-import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer } from 'node:http';
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { fixedProblem } from '../../reply/problem.js';
 import type { Reply } from '../../reply/reply.js';
-import type { WsAccept } from '../../ws/upgrade.js';
+import { newRequestId, REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
-import { NO_BODY, StreamedBody } from '../streamed-body.js';
-import { ListenError } from '../listen-error.js';
-import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
+import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
-import { NodeChunks, NodeExchange, closing } from './request.js';
+import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
+import { ListenError } from '../listen-error.js';
+import { NO_BODY, StreamedBody } from '../streamed-body.js';
+import { closing, NodeChunks, NodeExchange } from './request.js';
+import { keepAcceptableOffers, NodeSockets, wsServerOptions } from './websocket.js';
 import { writeRaw } from './write.js';
-import { REQUEST_ID_HEADER, newRequestId, requestIdFrom } from '../../runtime/request-id-header.js';
-import { NodeSockets, keepAcceptableOffers, wsServerOptions } from './websocket.js';
 
 type WsModule = typeof import('ws');
 
@@ -87,7 +88,10 @@ export class NodeReactor implements Reactor {
     };
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.request(req, res, undefined, undefined);
     const server = tls
-      ? createHttpsServer({ ...options, cert: readFileSync(tls.cert), key: readFileSync(tls.key), passphrase: tls.passphrase }, onRequest)
+      ? createHttpsServer(
+          { ...options, cert: readFileSync(tls.cert), key: readFileSync(tls.key), passphrase: tls.passphrase },
+          onRequest,
+        )
       : createServer(options, onRequest);
     server.maxHeadersCount = 0; // counted by weft (431), never silently cut
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
@@ -159,7 +163,12 @@ export class NodeReactor implements Reactor {
   }
 
   /** Why the request is answered before any filter runs, if it is. */
-  private refusal(req: IncomingMessage, url: string, cl: string | undefined, te: string | undefined): Reply | undefined {
+  private refusal(
+    req: IncomingMessage,
+    url: string,
+    cl: string | undefined,
+    te: string | undefined,
+  ): Reply | undefined {
     const host = this.host;
     if (host.closing) return host.drainingReply(url.split('?', 1)[0] as string);
     if (req.httpVersionMajor !== 1) return fixedProblem(505, 'Only HTTP/1.x is served here');
@@ -189,7 +198,12 @@ export class NodeReactor implements Reactor {
     this.host.early(method, q === -1 ? url : url.slice(0, q), reply.statusCode, rid);
   }
 
-  private request(req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex | undefined, head: Buffer | undefined): void {
+  private request(
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    socket: Duplex | undefined,
+    head: Buffer | undefined,
+  ): void {
     const host = this.host;
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -213,9 +227,11 @@ export class NodeReactor implements Reactor {
       // framingError refused a Content-Length that is not plain digits.
       const contentLength = cl === undefined ? undefined : Number(cl);
       const expected = (contentLength ?? 0) > 0 || te !== undefined;
-      if (expected || contentLength !== undefined) body = new StreamedBody(new NodeChunks(req), contentLength, expected);
+      if (expected || contentLength !== undefined)
+        body = new StreamedBody(new NodeChunks(req), contentLength, expected);
     }
-    const upgrader = socket !== undefined ? (ex: NodeExchange, accept: WsAccept) => this.upgrade(ex, accept) : undefined;
+    const upgrader =
+      socket !== undefined ? (ex: NodeExchange, accept: WsAccept) => this.upgrade(ex, accept) : undefined;
     host.handle(new NodeExchange(req, res, method, path, query, body, host.logger, rid, socket, head, upgrader));
   }
 

@@ -9,8 +9,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
 import type { WsAccept } from '../../ws/upgrade.js';
-import type { ChunkSource, StreamedBody } from '../streamed-body.js';
 import { BaseExchange } from '../exchange.js';
+import type { ChunkSource, StreamedBody } from '../streamed-body.js';
 import { writeRaw, writeReply } from './write.js';
 
 const EMPTY = new Uint8Array(0);

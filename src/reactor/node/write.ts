@@ -8,8 +8,8 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../../reply/status.js';
-import type { NodeExchange } from './request.js';
 import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
+import type { NodeExchange } from './request.js';
 
 const encoder = new TextEncoder();
 
@@ -103,11 +103,16 @@ async function collect(body: AsyncIterable<Chunk>): Promise<Uint8Array> {
 }
 
 /** A complete HTTP/1.1 response on a raw socket, then close (an upgrade request the filters did not accept). */
-export async function writeRaw(socket: Duplex, ex: { method: string; status: number; requestId: string }, reply: Reply): Promise<void> {
+export async function writeRaw(
+  socket: Duplex,
+  ex: { method: string; status: number; requestId: string },
+  reply: Reply,
+): Promise<void> {
   ex.status = reply.statusCode;
   let body = reply.body;
   if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) body = await collect(body);
-  const bytes = body === null || bodiless(reply.statusCode) ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
+  const bytes =
+    body === null || bodiless(reply.statusCode) ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
   let head = `HTTP/1.1 ${statusLine(reply.statusCode)}\r\n`;
   for (const [n, v] of reply.headers) head += `${n}: ${v}\r\n`;
   head += `${REQUEST_ID_HEADER}: ${ex.requestId}\r\n`;

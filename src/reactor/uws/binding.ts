@@ -71,7 +71,10 @@ const candidates: readonly Candidate[] = [
     from: '@trufflesuite/uws-js-unofficial',
     load() {
       const dir = dirname(require.resolve('@trufflesuite/uws-js-unofficial/package.json'));
-      return { mod: require(join(dir, 'binaries', binaryName)) as unknown, version: versionOf(dir).replace(/-unofficial.*$/, '') };
+      return {
+        mod: require(join(dir, 'binaries', binaryName)) as unknown,
+        version: versionOf(dir).replace(/-unofficial.*$/, ''),
+      };
     },
   },
 ];

@@ -12,14 +12,22 @@
  * - check what `send` returns.
  */
 import type { Reply } from '../../reply/reply.js';
-import type { ResolvedWsOptions } from '../../ws/options.js';
-import { NO_BODY, StreamedBody } from '../streamed-body.js';
-import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
-import { ListenError } from '../listen-error.js';
-import { framingError, headTooLarge, targetTooLong } from '../framing.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
-import { TRACE_HEADERS, otelTracer } from '../../runtime/tracing.js';
-import { type App, type Binding, EXCLUSIVE_PORT, type HttpRequest, type HttpResponse, type us_listen_socket, uwsHeadCap } from './binding.js';
+import { otelTracer, TRACE_HEADERS } from '../../runtime/tracing.js';
+import type { ResolvedWsOptions } from '../../ws/options.js';
+import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
+import { framingError, headTooLarge, targetTooLong } from '../framing.js';
+import { ListenError } from '../listen-error.js';
+import { NO_BODY, StreamedBody } from '../streamed-body.js';
+import {
+  type App,
+  type Binding,
+  EXCLUSIVE_PORT,
+  type HttpRequest,
+  type HttpResponse,
+  type us_listen_socket,
+  uwsHeadCap,
+} from './binding.js';
 import { UwsChunks, UwsExchange } from './request.js';
 import { UwsSockets } from './websocket.js';
 
@@ -108,7 +116,13 @@ export class UwsReactor implements Reactor {
   /** The app: `SSLApp` (certificate and key read by uWS from their files) with TLS, else `App`. */
   private makeApp(tls: TlsFiles | undefined): App {
     const uws = this.binding.uws;
-    const app = (tls ? uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) }) : uws.App()) as unknown as App;
+    const app = (tls
+      ? uws.SSLApp({
+          cert_file_name: tls.cert,
+          key_file_name: tls.key,
+          ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+        })
+      : uws.App()) as unknown as App;
     app.any('/*', (res, req) => this.request(res, req, undefined));
     const needs = this.host.needs;
     if (needs.ws.size > 0) {
@@ -232,9 +246,14 @@ export class UwsReactor implements Reactor {
       // framingError refused a Content-Length that is not plain digits.
       const contentLength = cl === '' ? undefined : Number(cl);
       const expected = (contentLength ?? 0) > 0 || te !== '';
-      body = expected || contentLength !== undefined ? new StreamedBody(new UwsChunks(res), contentLength, expected) : NO_BODY;
+      body =
+        expected || contentLength !== undefined
+          ? new StreamedBody(new UwsChunks(res), contentLength, expected)
+          : NO_BODY;
     }
-    host.handle(new UwsExchange(res, method, path, query, this.names, values, all, remote, body, host.logger, rid, context));
+    host.handle(
+      new UwsExchange(res, method, path, query, this.names, values, all, remote, body, host.logger, rid, context),
+    );
   }
 }
 
@@ -249,7 +268,20 @@ const NO_HUB = {
  * behind this request is parsed or run (see `UwsExchange.respondAndClose`).
  */
 function reject(host: ReactorHost, res: HttpResponse, method: string, path: string, rid: string, reply: Reply): void {
-  const ex = new UwsExchange(res, method, path, '', NO_VALUES, NO_VALUES, undefined, '', NO_BODY, host.logger, rid, undefined);
+  const ex = new UwsExchange(
+    res,
+    method,
+    path,
+    '',
+    NO_VALUES,
+    NO_VALUES,
+    undefined,
+    '',
+    NO_BODY,
+    host.logger,
+    rid,
+    undefined,
+  );
   void ex.respond(reply, true);
   host.early(method, path, reply.statusCode, rid);
 }

@@ -6,13 +6,13 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 import { deflateOffers } from '../../ws/deflate.js';
 import type { WsAccept } from '../../ws/upgrade.js';
-import type { ChunkSource, StreamedBody } from '../streamed-body.js';
 import { BaseExchange } from '../exchange.js';
+import type { ChunkSource, StreamedBody } from '../streamed-body.js';
 import type { HttpResponse } from './binding.js';
 import { writeReply } from './write.js';
-import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 
 /** What uWS keeps for each WebSocket connection. */
 export interface ConnData {

@@ -6,14 +6,14 @@
  */
 import type { Logger } from 'pino';
 import type { Sender, TopicHub } from '../../broadcast/channel.js';
+import type { WsCounters } from '../../runtime/counters.js';
+import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsSocket } from '../../ws/socket.js';
 import type { SendResult, Transport } from '../../ws/transport.js';
-import { Message } from '../../ws/message.js';
-import type { ReactorHost } from '../contract.js';
-import type { WsCounters } from '../../runtime/counters.js';
-import type { App, HttpRequest, HttpResponse, WebSocket } from './binding.js';
 import type { WsAccept } from '../../ws/upgrade.js';
+import type { ReactorHost } from '../contract.js';
+import type { App, HttpRequest, HttpResponse, WebSocket } from './binding.js';
 import type { ConnData } from './request.js';
 
 type Uws = typeof import('@btc-vision/uwebsockets.js');
@@ -87,7 +87,9 @@ function settingsFor(uws: Uws, all: ResolvedWsOptions[], logger: Logger | undefi
   const first = all[0] as ResolvedWsOptions;
   const differ = all.some((o) => o.idleTimeout !== first.idleTimeout || o.backpressure !== first.backpressure);
   if (differ) {
-    logger?.warn("ws(): routes use different idleTimeout/backpressure; uWS has one setting per server, using the first route's");
+    logger?.warn(
+      "ws(): routes use different idleTimeout/backpressure; uWS has one setting per server, using the first route's",
+    );
   }
   // uWS terminates the process on some out-of-range values: check what ws() cannot know.
   const maxPayloadLength = Math.max(...all.map((o) => o.maxPayload));
@@ -95,7 +97,8 @@ function settingsFor(uws: Uws, all: ResolvedWsOptions[], logger: Logger | undefi
   if (first.idleTimeout !== 0 && (first.idleTimeout < 8 || first.idleTimeout > 960)) {
     throw new RangeError(`uWS: idleTimeout must be 0 or 8..960, got ${first.idleTimeout}`);
   }
-  if (maxPayloadLength > 2 ** 31 - 1 || maxBackpressure > 2 ** 31 - 1) throw new RangeError('uWS: sizes must fit in 31 bits');
+  if (maxPayloadLength > 2 ** 31 - 1 || maxBackpressure > 2 ** 31 - 1)
+    throw new RangeError('uWS: sizes must fit in 31 bits');
   return {
     // The largest limit goes to uWS; each socket enforces its own route's limit.
     maxPayloadLength,

@@ -8,9 +8,9 @@
  */
 import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
 import { bodiless, byteLength, statusLine } from '../../reply/status.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 import type { HttpResponse } from './binding.js';
 import type { UwsExchange } from './request.js';
-import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 
 function writeHead(res: HttpResponse, reply: Reply, requestId: string): void {
   // uWS writes "200 OK" itself when no status was written: one call fewer on the hot path.
