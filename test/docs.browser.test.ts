@@ -167,13 +167,11 @@ describe.skipIf(process.env.WEFT_BROWSER === '0')('the docs site', () => {
         const h1 = (await page.locator('.vp-doc h1').first().textContent({ timeout: 10_000 }))?.trim();
         if (!h1) problems.push('no h1 title');
       }
-      const { ids, links } = await page.evaluate(() => ({
-        ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
-        links: [...document.querySelectorAll('a[href]')].map((a) => ({
-          href: (a as HTMLAnchorElement).href,
-          text: (a.textContent ?? '').trim().slice(0, 60),
-        })),
-      }));
+      const ids = await page.$$eval('[id]', (els) => els.map((e) => e.id));
+      // `a.href` is the resolved absolute URL (what a click follows).
+      const links = await page.$$eval('a[href]', (els) =>
+        els.map((a) => ({ href: String((a as unknown as { href: string }).href), text: (a.textContent ?? '').trim().slice(0, 60) })),
+      );
       return { ids: new Set(ids), links, problems };
     } catch (e) {
       problems.push(String(e));

@@ -8,7 +8,8 @@ const apiSidebarFile = fileURLToPath(new URL('../api/typedoc-sidebar.json', impo
 const flatten = (items: DefaultTheme.SidebarItem[], prefix = ''): DefaultTheme.SidebarItem[] =>
   items.flatMap((item) => {
     const text = prefix ? `${prefix}/${item.text}` : (item.text ?? '');
-    return [{ text, link: item.link?.replace(/\.md$/, '') }, ...flatten(item.items ?? [], text)];
+    const entry: DefaultTheme.SidebarItem = item.link ? { text, link: item.link.replace(/\.md$/, '') } : { text };
+    return [entry, ...flatten(item.items ?? [], text)];
   });
 const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(apiSidebarFile)
   ? flatten(JSON.parse(readFileSync(apiSidebarFile, 'utf8')) as DefaultTheme.SidebarItem[])
