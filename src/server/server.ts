@@ -157,110 +157,131 @@ interface AbortBatch {
 }
 
 /** A weft HTTP server. Build with `serve(filter, options)`, then `await server.listen(...)`. */
-export class Server implements ReactorHost {
-  readonly logger: Logger | undefined;
-  readonly limits: ResolvedLimits;
-  readonly needs: Needs;
-  readonly wsCounters = new WsCounters();
-  closing = false;
-  private readonly draining: Reply = fixedProblem(503, 'The server is shutting down');
-  private readonly metrics: MetricsSink | undefined;
+export class Server {
+  readonly #logger: Logger | undefined;
+  readonly #limits: ResolvedLimits;
+  readonly #needs: Needs;
+  readonly #wsCounters = new WsCounters();
+  #closing = false;
+  readonly #draining: Reply = fixedProblem(503, 'The server is shutting down');
+  readonly #metrics: MetricsSink | undefined;
   /** What filters see of the server: cookie secrets, TLS (set at listen). */
-  private env: ServerEnv;
+  #env: ServerEnv;
   /** Something records each request's outcome: its start time is taken. */
-  private readonly observed: boolean;
-  private readonly filter: FilterImpl<unknown[]>;
-  private readonly logRequests: boolean;
-  private readonly reactorImpl: Reactor;
-  private readonly tasks: TaskSet;
-  private listening = false;
-  private tls = false;
-  private boundPort = -1;
-  private closed: Promise<void> | undefined;
-  private readonly inflight = new Set<Exchange>();
+  readonly #observed: boolean;
+  readonly #filter: FilterImpl<unknown[]>;
+  readonly #logRequests: boolean;
+  readonly #reactorImpl: Reactor;
+  readonly #tasks: TaskSet;
+  #listening = false;
+  #tls = false;
+  #boundPort = -1;
+  #closed: Promise<void> | undefined;
+  readonly #inflight = new Set<Exchange>();
   /** The span context of upgrade requests, until their connection opens (OpenTelemetry only). */
-  private readonly upgradeSpans = new WeakMap<WsAccept, Context>();
-  private drainedWaiter: (() => void) | undefined;
-  private readonly handlerTimeoutMs: number;
+  readonly #upgradeSpans = new WeakMap<WsAccept, Context>();
+  #drainedWaiter: (() => void) | undefined;
+  readonly #handlerTimeoutMs: number;
   /** Bodies declared at most this long are read before the filters run (0: never). */
-  private readonly prefetchMax: number;
-  private sweeper: NodeJS.Timeout | undefined;
-  private readonly onSignal: ((sig: NodeJS.Signals) => void) | undefined;
+  readonly #prefetchMax: number;
+  #sweeper: NodeJS.Timeout | undefined;
+  readonly #onSignal: ((sig: NodeJS.Signals) => void) | undefined;
   /** Aborts after the first in this turn of the event loop, logged as one line at its end. */
-  private abortBatch: AbortBatch | undefined;
+  #abortBatch: AbortBatch | undefined;
 
   /** @internal use `serve()` */
   constructor(
     filter: Filter<[Replyable]>,
     private readonly opts: ServeOptions = {},
   ) {
-    this.filter = impl(filter) as FilterImpl<unknown[]>;
-    this.needs = this.filter.needs;
+    this.#filter = impl(filter) as FilterImpl<unknown[]>;
+    this.#needs = this.#filter.needs;
     // Within every body filter's limit, so a prefetched body is never one a route would refuse unread.
-    this.prefetchMax = this.needs.body ? Math.min(PREFETCH_MAX, this.needs.bodyLimit ?? PREFETCH_MAX) : 0;
-    this.logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
-    this.logRequests = this.logger?.isLevelEnabled('info') ?? false;
-    this.limits = resolveLimits(opts.limits);
-    this.handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
-    if (!(this.handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
-    this.tasks = new TaskSet(this.logger, 'websocket');
-    this.metrics = opts.metrics;
-    this.env = { cookieKeys: opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies), secure: false };
-    this.observed = this.logRequests || this.metrics !== undefined;
+    this.#prefetchMax = this.#needs.body ? Math.min(PREFETCH_MAX, this.#needs.bodyLimit ?? PREFETCH_MAX) : 0;
+    this.#logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
+    this.#logRequests = this.#logger?.isLevelEnabled('info') ?? false;
+    this.#limits = resolveLimits(opts.limits);
+    this.#handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
+    if (!(this.#handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
+    this.#tasks = new TaskSet(this.#logger, 'websocket');
+    this.#metrics = opts.metrics;
+    this.#env = { cookieKeys: opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies), secure: false };
+    this.#observed = this.#logRequests || this.#metrics !== undefined;
     watchTracer(); // before the reactor: it reads the trace headers only when an SDK is registered
-    this.reactorImpl = createReactor(reactorChoice(opts.reactor), this);
-    this.metrics?.attach(this);
+    this.#reactorImpl = createReactor(reactorChoice(opts.reactor), this.#host());
+    this.#metrics?.attach(this);
     if (opts.signals) {
-      this.onSignal = (sig) => this.signal(sig);
-      process.on('SIGTERM', this.onSignal);
-      process.on('SIGINT', this.onSignal);
+      this.#onSignal = (sig) => this.#signal(sig);
+      process.on('SIGTERM', this.#onSignal);
+      process.on('SIGINT', this.#onSignal);
     }
+  }
+
+  /**
+   * What the reactor sees of this server. A separate object, so none of it is
+   * in the server's public type: reactors call in, users never do.
+   */
+  #host(): ReactorHost {
+    const server = this;
+    return {
+      logger: this.#logger,
+      limits: this.#limits,
+      needs: this.#needs,
+      wsCounters: this.#wsCounters,
+      get closing() {
+        return server.#closing;
+      },
+      drainingReply: (path) => this.#drainingReply(path),
+      early: (method, path, status, requestId) => this.#early(method, path, status, requestId),
+      handle: (ex) => this.#handle(ex),
+      openSocket: (transport, accept, remote) => this.#openSocket(transport, accept, remote),
+    };
   }
 
   /** The reactor this server runs on. */
   get reactor(): ReactorInfo {
-    return this.reactorImpl.info;
+    return this.#reactorImpl.info;
   }
 
   /** The bound port (after `listen`), or -1. */
   get port(): number {
-    return this.boundPort;
+    return this.#boundPort;
   }
 
   /** True when serving HTTPS (`listen({ tls })`). */
   get secure(): boolean {
-    return this.tls;
+    return this.#tls;
   }
 
   /** Requests still being handled. */
   get pending(): number {
-    return this.inflight.size;
+    return this.#inflight.size;
   }
 
   /** Open WebSocket connections. */
   get connections(): number {
-    return this.reactorImpl.connections;
+    return this.#reactorImpl.connections;
   }
 
   /** WebSocket message counts (for a metrics collector). */
   get ws(): WsCounters {
-    return this.wsCounters;
+    return this.#wsCounters;
   }
 
   /** True once `close()` started: readiness answers 503 `draining`. */
   get isDraining(): boolean {
-    return this.closing;
+    return this.#closing;
   }
 
   /** Bind and start serving. Rejects with `ListenError` when the port is taken. */
   async listen(options: ListenOptions): Promise<this> {
     const host = options.host ?? '127.0.0.1';
     const port = options.port;
-    if (this.listening || this.closing) throw new Error('weft: this server is already listening or closed');
+    if (this.#listening || this.#closing) throw new Error('weft: this server is already listening or closed');
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`weft: port must be an integer from 0 to 65535, got ${port}`);
     }
-    this.listening = true;
+    this.#listening = true;
     const pool = poolContext();
     try {
       if (options.tls !== undefined) checkTls(options.tls);
@@ -275,16 +296,16 @@ export class Server implements ReactorHost {
       // port it was given; a cluster primary keys its shared handles by the port asked for.
       let want = pool && port === 0 && pool.port > 0 ? pool.port : port;
       if (pool?.probe) want = await probePort(host, want);
-      this.boundPort = await this.reactorImpl.listen(host, want, pool !== undefined, options.tls);
-      this.tls = options.tls !== undefined;
-      this.env = { ...this.env, secure: this.tls };
-      if (pool && pool.port === 0) pool.port = this.boundPort;
+      this.#boundPort = await this.#reactorImpl.listen(host, want, pool !== undefined, options.tls);
+      this.#tls = options.tls !== undefined;
+      this.#env = { ...this.#env, secure: this.#tls };
+      if (pool && pool.port === 0) pool.port = this.#boundPort;
     } catch (err) {
-      this.listening = false;
+      this.#listening = false;
       throw err;
     }
     liveServers.add(this);
-    this.logger?.info({ host, port: this.boundPort, reactor: this.reactor.name, tls: this.tls }, 'weft listening');
+    this.#logger?.info({ host, port: this.#boundPort, reactor: this.reactor.name, tls: this.#tls }, 'weft listening');
     return this;
   }
 
@@ -295,64 +316,65 @@ export class Server implements ReactorHost {
    * and after `timeoutMs` abort what is left and close every connection.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.closed ??= this.shutdown(options.timeoutMs ?? 10_000);
-    return this.closed;
+    this.#closed ??= this.#shutdown(options.timeoutMs ?? 10_000);
+    return this.#closed;
   }
 
-  private async shutdown(timeoutMs: number): Promise<void> {
-    this.closing = true;
+  async #shutdown(timeoutMs: number): Promise<void> {
+    this.#closing = true;
     liveServers.delete(this);
-    this.reactorImpl.stopAccepting();
-    if (this.inflight.size > 0) {
+    this.#reactorImpl.stopAccepting();
+    if (this.#inflight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
-        this.drainedWaiter = resolve;
+        this.#drainedWaiter = resolve;
         timer = setTimeout(resolve, timeoutMs);
       });
       clearTimeout(timer);
-      for (const r of this.inflight) r.abort(new Error('server shut down before the request finished'));
-      this.inflight.clear();
+      for (const r of this.#inflight) r.abort(new Error('server shut down before the request finished'));
+      this.#inflight.clear();
     }
-    this.reactorImpl.closeSockets(1001, 'server shutting down');
-    await this.tasks.abortAll(new Error('server shutting down'), timeoutMs);
+    this.#reactorImpl.closeSockets(1001, 'server shutting down');
+    await this.#tasks.abortAll(new Error('server shutting down'), timeoutMs);
     // Let the reactor flush the last responses and close frames before cutting connections.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    this.reactorImpl.closeAll();
-    if (this.sweeper) clearInterval(this.sweeper);
-    if (this.onSignal) {
-      process.off('SIGTERM', this.onSignal);
-      process.off('SIGINT', this.onSignal);
+    this.#reactorImpl.closeAll();
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    if (this.#onSignal) {
+      process.off('SIGTERM', this.#onSignal);
+      process.off('SIGINT', this.#onSignal);
     }
     try {
       await this.opts.onClose?.();
     } catch (err) {
-      this.logger?.error({ err }, 'onClose failed');
+      this.#logger?.error({ err }, 'onClose failed');
     }
-    this.logger?.info('weft closed');
+    this.#logger?.info('weft closed');
   }
 
-  private signal(sig: NodeJS.Signals): void {
-    if (this.closing) {
-      this.logger?.warn({ signal: sig }, 'second signal: exiting now');
+  #signal(sig: NodeJS.Signals): void {
+    if (this.#closing) {
+      this.#logger?.warn({ signal: sig }, 'second signal: exiting now');
       process.exit(1);
     }
-    this.logger?.info({ signal: sig }, 'shutting down');
+    this.#logger?.info({ signal: sig }, 'shutting down');
     void this.close({ timeoutMs: this.opts.shutdownTimeoutMs ?? 10_000 }).then(() => process.exit(0));
   }
 
   /** @internal a reactor's WebSocket opened: its socket, with the handler running as a task. */
-  openSocket(transport: Transport, accept: WsAccept, remote: string): WsSocket {
-    const parent = this.upgradeSpans.get(accept);
+  #openSocket(transport: Transport, accept: WsAccept, remote: string): WsSocket {
+    const parent = this.#upgradeSpans.get(accept);
     if (parent !== undefined) {
       // The connection's task span is a child of the upgrade request's span.
-      this.upgradeSpans.delete(accept);
-      return withContext(parent, () => this.openSocket(transport, accept, remote));
+      this.#upgradeSpans.delete(accept);
+      return withContext(parent, () => this.#openSocket(transport, accept, remote));
     }
-    const spawnTask: SpawnTask = (fn) => this.tasks.spawn(fn);
-    if (!isTraced(wsChannel)) return openConnection(transport, accept, remote, spawnTask, this.logger, this.wsCounters);
+    const spawnTask: SpawnTask = (fn) => this.#tasks.spawn(fn);
+    if (!isTraced(wsChannel))
+      return openConnection(transport, accept, remote, spawnTask, this.#logger, this.#wsCounters);
     const message: WsMessage = { remote, protocol: accept.protocol };
     const socket = wsChannel.start.runStores(message, () =>
-      openConnection(transport, accept, remote, spawnTask, this.logger, this.wsCounters),
+      openConnection(transport, accept, remote, spawnTask, this.#logger, this.#wsCounters),
     );
     wsChannel.end.publish(message);
     void socket.closed().then((info) => {
@@ -364,19 +386,19 @@ export class Server implements ReactorHost {
   }
 
   /** @internal the 503 for a request arriving while draining; a health route answers its own. */
-  drainingReply(path: string): Reply {
-    for (const h of this.needs.health) {
+  #drainingReply(path: string): Reply {
+    for (const h of this.#needs.health) {
       const r = h.drainingReply(path);
       if (r !== undefined) return r;
     }
-    return this.draining;
+    return this.#draining;
   }
 
   /** @internal the reactor answered before any filter ran. */
-  early(method: string, path: string, status: number, requestId: string): void {
-    this.metrics?.request(methodLabel(method), 'unmatched', status, 0);
-    if (this.logRequests)
-      this.logger?.info({ reqId: requestId, method, path, route: 'unmatched', status, ms: 0 }, 'request');
+  #early(method: string, path: string, status: number, requestId: string): void {
+    this.#metrics?.request(methodLabel(method), 'unmatched', status, 0);
+    if (this.#logRequests)
+      this.#logger?.info({ reqId: requestId, method, path, route: 'unmatched', status, ms: 0 }, 'request');
   }
 
   /**
@@ -385,27 +407,28 @@ export class Server implements ReactorHost {
    * reactor's data callback): they then settle synchronously, with no promise
    * per chunk or per filter. Anything larger or chunked streams as it comes.
    */
-  handle(ex: Exchange): void {
-    const ctx = new Ctx(ex, this.env);
-    if (this.prefetchMax > 0 && ex.bodyPrefetchable(this.prefetchMax)) {
+  #handle(ex: Exchange): void {
+    const ctx = new Ctx(ex, this.#env);
+    if (this.#prefetchMax > 0 && ex.bodyPrefetchable(this.#prefetchMax)) {
       // Observed from arrival: a client that leaves mid-body is still logged and counted (499).
-      if (this.observed) ex.obs = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
-      this.track(ex); // uWS: onAborted before returning; in flight while the body arrives
+      if (this.#observed)
+        ex.obs = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
+      this.#track(ex); // uWS: onAborted before returning; in flight while the body arrives
       ex.prefetchBody(() => {
-        if (!ex.aborted) ex.cork(() => this.run(ex, ctx));
+        if (!ex.aborted) ex.cork(() => this.#run(ex, ctx));
       });
       return;
     }
-    this.run(ex, ctx);
+    this.#run(ex, ctx);
   }
 
   /** Run the filters and answer. */
-  private run(ex: Exchange, ctx: Ctx): void {
+  #run(ex: Exchange, ctx: Ctx): void {
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
     let out: Reply | Promise<Reply>;
-    if (!this.observed && tracer === undefined && !traced) {
-      out = settle(this.filter, ctx);
+    if (!this.#observed && tracer === undefined && !traced) {
+      out = settle(this.#filter, ctx);
     } else {
       const obs: RequestObservation = ex.obs ?? {
         t0: performance.now(),
@@ -415,33 +438,33 @@ export class Server implements ReactorHost {
         completed: false,
       };
       ex.obs = obs;
-      out = tracer === undefined && !traced ? settle(this.filter, ctx) : this.traceRun(ex, obs, tracer, traced);
+      out = tracer === undefined && !traced ? settle(this.#filter, ctx) : this.#traceRun(ex, obs, tracer, traced);
     }
     if (!(out instanceof Promise)) {
       if (!ex.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array))
-        this.track(ex);
-      this.finish(ex, out);
+        this.#track(ex);
+      this.#finish(ex, out);
       return;
     }
-    if (!ex.tracked) this.track(ex);
+    if (!ex.tracked) this.#track(ex);
     ex.startBody(); // a later filter may read the body: start now, while it is allowed
     out.then(
       (reply) => {
         if (ex.aborted) return; // never answer (or upgrade) a request whose client left
-        ex.cork(() => this.finish(ex, reply));
+        ex.cork(() => this.#finish(ex, reply));
       },
-      (err: unknown) => this.logger?.error({ err }, 'weft internal error'),
+      (err: unknown) => this.#logger?.error({ err }, 'weft internal error'),
     );
   }
 
   /** Run the filters inside the request's span and the `weft:request` channel's stores. */
-  private traceRun(
+  #traceRun(
     ex: Exchange,
     obs: RequestObservation,
     tracer: Tracer | undefined,
     traced: boolean,
   ): Reply | Promise<Reply> {
-    let run = () => settle(this.filter, obs.ctx);
+    let run = () => settle(this.#filter, obs.ctx);
     if (tracer !== undefined) {
       const span = startRequestSpan(tracer, ex);
       obs.span = span;
@@ -458,56 +481,59 @@ export class Server implements ReactorHost {
     }
   }
 
-  private track(ex: Exchange): void {
+  #track(ex: Exchange): void {
     ex.tracked = true;
-    this.inflight.add(ex);
-    if (this.handlerTimeoutMs > 0) {
-      ex.deadline = performance.now() + this.handlerTimeoutMs;
-      this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(1000, this.handlerTimeoutMs / 4))).unref();
+    this.#inflight.add(ex);
+    if (this.#handlerTimeoutMs > 0) {
+      ex.deadline = performance.now() + this.#handlerTimeoutMs;
+      this.#sweeper ??= setInterval(
+        () => this.#sweep(),
+        Math.max(10, Math.min(1000, this.#handlerTimeoutMs / 4)),
+      ).unref();
     }
     ex.onAbort(() => {
       ex.abort();
-      this.done(ex);
+      this.#done(ex);
       // Before any answer: 499 (nginx's "client closed request") when the client left, 444
       // (nginx's "closed without a response") when the reactor closed the connection itself.
       // Once an answer was decided or started, its status.
-      this.complete(ex, ex.status !== 0 ? ex.status : ex.dropped ? 444 : 499, true);
+      this.#complete(ex, ex.status !== 0 ? ex.status : ex.dropped ? 444 : 499, true);
     });
   }
 
-  private finish(ex: Exchange, reply: Reply): void {
+  #finish(ex: Exchange, reply: Reply): void {
     if (reply instanceof WsAccept) {
-      if (ex.canUpgrade && !this.closing) {
-        if (ex.obs?.span !== undefined) this.upgradeSpans.set(reply, ex.obs.span.context);
+      if (ex.canUpgrade && !this.#closing) {
+        if (ex.obs?.span !== undefined) this.#upgradeSpans.set(reply, ex.obs.span.context);
         ex.upgrade(reply);
-        this.done(ex);
-        this.complete(ex, 101, false);
+        this.#done(ex);
+        this.#complete(ex, 101, false);
         return;
       }
-      reply = this.closing ? this.drainingReply(ex.path) : fixedProblem(400, 'Not a WebSocket upgrade request');
+      reply = this.#closing ? this.#drainingReply(ex.path) : fixedProblem(400, 'Not a WebSocket upgrade request');
     }
     // A body left unread closes the connection, unless the reactor drops a small rest (see discardBody).
-    const p = ex.respond(reply, this.closing || (ex.bodyUnread && !ex.discardBody()));
+    const p = ex.respond(reply, this.#closing || (ex.bodyUnread && !ex.discardBody()));
     if (p === undefined) {
-      this.done(ex);
-      this.complete(ex, ex.status, false);
+      this.#done(ex);
+      this.#complete(ex, ex.status, false);
     } else {
       void p.then(() => {
-        this.done(ex);
-        this.complete(ex, ex.status, ex.aborted);
+        this.#done(ex);
+        this.#complete(ex, ex.status, ex.aborted);
       });
     }
   }
 
   /** The request is over (answered, abandoned, or timed out): count it, log it, end its span. Once. */
-  private complete(ex: Exchange, status: number, aborted: boolean): void {
+  #complete(ex: Exchange, status: number, aborted: boolean): void {
     const obs = ex.obs;
     if (obs === undefined || obs.completed || obs.t0 === 0) return;
     obs.completed = true;
     const route = obs.ctx.routeTemplate();
     const seconds = (performance.now() - obs.t0) / 1000;
-    this.metrics?.request(methodLabel(ex.method), route, status, seconds);
-    if (this.logRequests) {
+    this.#metrics?.request(methodLabel(ex.method), route, status, seconds);
+    if (this.#logRequests) {
       const line = {
         reqId: ex.requestId,
         method: ex.method,
@@ -516,8 +542,8 @@ export class Server implements ReactorHost {
         status,
         ms: Math.round(seconds * 1e6) / 1000,
       };
-      if (aborted) this.logAbort(line, ex.dropped);
-      else this.logger?.info(line, 'request');
+      if (aborted) this.#logAbort(line, ex.dropped);
+      else this.#logger?.info(line, 'request');
     }
     const error = obs.ctx.error;
     if (obs.message !== undefined) {
@@ -534,13 +560,13 @@ export class Server implements ReactorHost {
    * mass disconnect (thousands of clients at once) then costs two lines, not
    * thousands; metrics still count every request.
    */
-  private logAbort(line: Record<string, unknown>, dropped: boolean): void {
+  #logAbort(line: Record<string, unknown>, dropped: boolean): void {
     const closedBy = dropped ? 'reactor' : 'client';
-    const batch = this.abortBatch;
+    const batch = this.#abortBatch;
     if (batch === undefined) {
-      this.logger?.info({ ...line, aborted: true, closedBy }, 'request aborted');
-      this.abortBatch = { count: 0, closedBy: { client: 0, reactor: 0 }, routes: {} };
-      setImmediate(() => this.flushAborts());
+      this.#logger?.info({ ...line, aborted: true, closedBy }, 'request aborted');
+      this.#abortBatch = { count: 0, closedBy: { client: 0, reactor: 0 }, routes: {} };
+      setImmediate(() => this.#flushAborts());
       return;
     }
     batch.count++;
@@ -549,35 +575,35 @@ export class Server implements ReactorHost {
     batch.routes[route] = (batch.routes[route] ?? 0) + 1;
   }
 
-  private flushAborts(): void {
-    const batch = this.abortBatch;
-    this.abortBatch = undefined;
-    if (batch !== undefined && batch.count > 0) this.logger?.info(batch, 'requests aborted');
+  #flushAborts(): void {
+    const batch = this.#abortBatch;
+    this.#abortBatch = undefined;
+    if (batch !== undefined && batch.count > 0) this.#logger?.info(batch, 'requests aborted');
   }
 
   /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
-  private sweep(): void {
+  #sweep(): void {
     const now = performance.now();
-    for (const ex of this.inflight) {
+    for (const ex of this.#inflight) {
       if (ex.deadline > now || ex.status !== 0 || ex.aborted) continue;
-      ex.abort(new TimeoutError(this.handlerTimeoutMs));
-      const reply = fixedProblem(503, `The handler did not answer within ${this.handlerTimeoutMs} ms`);
-      this.logger?.warn(
-        { reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.handlerTimeoutMs },
+      ex.abort(new TimeoutError(this.#handlerTimeoutMs));
+      const reply = fixedProblem(503, `The handler did not answer within ${this.#handlerTimeoutMs} ms`);
+      this.#logger?.warn(
+        { reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.#handlerTimeoutMs },
         'handler timed out',
       );
       ex.cork(() => void ex.respond(reply, true));
-      this.done(ex);
-      this.complete(ex, 503, false);
+      this.#done(ex);
+      this.#complete(ex, 503, false);
     }
   }
 
-  private done(ex: Exchange): void {
+  #done(ex: Exchange): void {
     if (!ex.tracked) return; // answered synchronously: never entered the in-flight set
-    if (!this.inflight.delete(ex)) return;
-    if (this.closing && this.inflight.size === 0) {
-      const w = this.drainedWaiter;
-      this.drainedWaiter = undefined;
+    if (!this.#inflight.delete(ex)) return;
+    if (this.#closing && this.#inflight.size === 0) {
+      const w = this.#drainedWaiter;
+      this.#drainedWaiter = undefined;
       w?.();
     }
   }

@@ -156,7 +156,7 @@ export class NodeReactor implements Reactor {
     // per request, and node closes the socket once that answer is out.
     if (closing.has(socket)) return;
     // The head did not parse: no method or path to report.
-    const ex = { method: 'GET', status: 0, requestId: newRequestId() };
+    const ex = { method: 'GET', requestId: newRequestId() };
     const reply = parseErrorReply(err.code);
     void writeRaw(socket, ex, reply);
     this.host.early('', '', reply.statusCode, ex.requestId);

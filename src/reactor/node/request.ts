@@ -93,6 +93,7 @@ export class NodeExchange extends BaseExchange {
     if (this.answered) return;
     this.answered = true;
     if (close) closing.add(this.req.socket);
+    this.status = reply.statusCode;
     if (this.res !== undefined) return writeReply(this.res, this, reply, close);
     if (this.socket !== undefined) return writeRaw(this.socket, this, reply);
   }

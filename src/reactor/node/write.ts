@@ -28,7 +28,6 @@ function flat(reply: Reply, extra: number): string[] {
 export function writeReply(res: ServerResponse, ex: NodeExchange, reply: Reply, close: boolean): void | Promise<void> {
   const body = reply.body;
   const code = reply.statusCode;
-  ex.status = code;
   const streamed = !(body === null || typeof body === 'string' || body instanceof Uint8Array);
   const sized = body instanceof SizedBody;
   const noBody = bodiless(code);
@@ -105,10 +104,9 @@ async function collect(body: AsyncIterable<Chunk>): Promise<Uint8Array> {
 /** A complete HTTP/1.1 response on a raw socket, then close (an upgrade request the filters did not accept). */
 export async function writeRaw(
   socket: Duplex,
-  ex: { method: string; status: number; requestId: string },
+  ex: { readonly method: string; readonly requestId: string },
   reply: Reply,
 ): Promise<void> {
-  ex.status = reply.statusCode;
   let body = reply.body;
   if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) body = await collect(body);
   const bytes =

@@ -123,6 +123,7 @@ export class UwsExchange extends BaseExchange {
     const res = this.res;
     if (res === undefined) return;
     if (close) return this.respondAndClose(res, reply);
+    this.status = reply.statusCode;
     const p = writeReply(res, this, reply, false);
     if (p === undefined) this.res = undefined;
     else return p.then(() => void (this.res = undefined));

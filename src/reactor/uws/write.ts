@@ -35,7 +35,6 @@ function writeHead(res: HttpResponse, reply: Reply, requestId: string): void {
 export function writeReply(res: HttpResponse, ex: UwsExchange, reply: Reply, close: boolean): void | Promise<void> {
   const body = reply.body;
   const code = reply.statusCode;
-  ex.status = code;
   writeHead(res, reply, ex.requestId);
   const isHead = ex.method === 'HEAD';
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
