@@ -103,7 +103,9 @@ function serveDist(): Promise<Server> {
     }
     // Hashed assets may be cached across pages, as a real host would let them.
     const cache = file.startsWith('/assets/') ? 'public, max-age=3600, immutable' : 'no-cache';
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache }).end(site.get(file));
+    res
+      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache })
+      .end(site.get(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -170,7 +172,10 @@ describe.skipIf(process.env.WEFT_BROWSER === '0')('the docs site', () => {
       const ids = await page.$$eval('[id]', (els) => els.map((e) => e.id));
       // `a.href` is the resolved absolute URL (what a click follows).
       const links = await page.$$eval('a[href]', (els) =>
-        els.map((a) => ({ href: String((a as unknown as { href: string }).href), text: (a.textContent ?? '').trim().slice(0, 60) })),
+        els.map((a) => ({
+          href: String((a as unknown as { href: string }).href),
+          text: (a.textContent ?? '').trim().slice(0, 60),
+        })),
       );
       return { ids: new Set(ids), links, problems };
     } catch (e) {
