@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -9,28 +11,29 @@ import { defineConfig } from 'vitest/config';
  * native uWS build loads. WEFT_EXPECT_AUTO (CI) names the reactor `auto` must
  * pick on that machine.
  */
-const SERVER_FILES = [
-  'src/server/serve.test.ts',
-  'src/filters/compression.test.ts',
-  'src/ws/ws.test.ts',
-  'test/chat.test.ts',
-  'test/ws-battery.test.ts',
-  'test/battery.test.ts',
-  'test/hostile.test.ts',
-  'test/chat.browser.test.ts',
-  'test/contract.test.ts',
-  'test/todos.test.ts',
-  'test/scale.test.ts',
-  'test/observability.test.ts',
-  'test/otel.test.ts',
-  'test/tls.test.ts',
-  'test/cookies.test.ts',
-  'test/sse.test.ts',
-  'test/files.test.ts',
-  'test/multipart.test.ts',
-  'test/todos.browser.test.ts',
-  'test/first-hour.test.ts',
-];
+/**
+ * The files that run once per reactor: every test file that imports
+ * test/reactor.ts (which declares how each reactor differs). Derived, so a
+ * new server test needs only that import.
+ */
+function reactorTestFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (
+        p.endsWith('.test.ts') &&
+        /from '(?:\.\.\/)*(?:\.\/)?(?:test\/)?reactor\.js'/.test(readFileSync(p, 'utf8'))
+      )
+        out.push(p);
+    }
+  };
+  walk('src');
+  walk('test');
+  return out.sort();
+}
+const SERVER_FILES = reactorTestFiles();
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.
 const serverFiles =

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { type Child, startExample } from './process.js';
+import { REACTOR } from './reactor.js';
 import { type RedisServer, startRedis } from './redis.js';
 
 let app: Child;
@@ -68,7 +69,7 @@ async function converse(baseA: string, baseB: string, room: string, screenshot?:
   await bob.close();
 }
 
-describe('chat in a real browser', () => {
+describe(`chat in a real browser (${REACTOR} reactor)`, () => {
   it('two pages join the same room and chat with each other', async () => {
     await converse(
       `http://127.0.0.1:${app.port}/`,

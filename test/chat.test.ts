@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './helpers.js';
 import { type Child, startExample } from './process.js';
+import { REACTOR } from './reactor.js';
 import { type Client, connectWs, handshakeStatus } from './wsclient.js';
 
 let app: Child;
@@ -24,7 +25,7 @@ async function join(p: string): Promise<Client> {
   return c;
 }
 
-describe('examples/chat', () => {
+describe(`examples/chat (${REACTOR} reactor)`, () => {
   it('serves the page and health', async () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toContain('text/html');

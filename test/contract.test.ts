@@ -22,6 +22,7 @@ import {
   str,
 } from '../src/index.js';
 import { request } from '../src/test/index.js';
+import { REACTOR } from './reactor.js';
 
 class Unauthorized {}
 
@@ -267,7 +268,7 @@ for (const [transport, send] of [
   });
 }
 
-describe('contract: both transports agree', () => {
+describe(`contract: both transports agree (${REACTOR} reactor)`, () => {
   for (const c of cases) {
     it(`same status and body: ${c.name}`, async () => {
       const [a, b] = await Promise.all([viaHarness(c.req), viaServer(c.req)]);

@@ -29,6 +29,7 @@ import {
 } from '../src/index.js';
 import { HandshakeRejected, request, wsRequest } from '../src/test/index.js';
 import { memoryLogger } from './helpers.js';
+import { REACTOR } from './reactor.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 /** A full collection, then a few turns of the event loop so finalizers would have run. */
@@ -88,7 +89,7 @@ const postNote = (base: string, text: string) =>
     body: JSON.stringify({ text }),
   });
 
-describe('a broadcast channel in a request handler', () => {
+describe(`a broadcast channel in a request handler (${REACTOR} reactor)`, () => {
   it('answers the same before and after forced collections when nobody keeps the receiver', async () => {
     expect(gc, 'run with --expose-gc (vitest.config.ts sets it)').toBeTypeOf('function');
     const base = await start(notesService(unkeptChannel(), true, false));

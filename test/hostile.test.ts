@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
 import { body, del, get, path, post, reply, type Server, serve, str } from '../src/index.js';
 import { memoryLogger, RawClient, until } from './helpers.js';
-import { REACTOR } from './reactor.js';
+import { NONE, REACTOR, TRAITS } from './reactor.js';
 
 let server: Server;
 /** What ran, as `METHOD /path`. */
@@ -52,9 +52,6 @@ afterAll(() => server.close({ timeoutMs: 100 }));
 const smuggled = (i: number) =>
   `DELETE /items/smuggled-${i} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\n\r\n`;
 
-/** No answer: the reactor closed the connection without writing one. */
-const NONE = 0;
-
 /**
  * What each reactor answers, where it differs from weft's own refusal.
  *
@@ -68,8 +65,8 @@ const NONE = 0;
  * node: node's parser refuses doubled and conflicting lengths itself (400 from
  * weft's `clientError`), and answers what it cannot parse with 400.
  */
-const PIPELINED_BEHIND_REFUSAL: readonly number[] = REACTOR === 'uws' ? [NONE] : [];
-const PARSER_REFUSES: readonly number[] = REACTOR === 'uws' ? [NONE, 400] : [400];
+const PIPELINED_BEHIND_REFUSAL: readonly number[] = TRAITS.answersRefusalWithBytesBehind ? [] : [NONE];
+const PARSER_REFUSES: readonly number[] = TRAITS.parserRefuses;
 
 interface Vector {
   readonly name: string;
@@ -277,7 +274,7 @@ describe.concurrent(`hostile framing (${REACTOR} reactor)`, () => {
  * request line (505). What weft controls on uws: a handler never sees a body
  * other than the one sent.
  */
-const CHUNK_EXTRAS = REACTOR === 'node';
+const CHUNK_EXTRAS = TRAITS.chunkExtras;
 
 describe(`valid chunked bodies (${REACTOR} reactor)`, () => {
   it(
@@ -319,7 +316,7 @@ describe(`valid chunked bodies (${REACTOR} reactor)`, () => {
  * weft cannot change that, and does not blame the client for it: the pending
  * request is logged and counted as 444 with `closedBy: 'reactor'`.
  */
-const ANSWERS_BEHIND_PENDING = REACTOR === 'node';
+const ANSWERS_BEHIND_PENDING = TRAITS.answersBehindPending;
 
 describe(`a request pipelined behind a pending answer (${REACTOR} reactor)`, () => {
   it(

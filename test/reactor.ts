@@ -1,8 +1,120 @@
+/**
+ * Which reactor a test project runs on, and how it differs from the others,
+ * declared once (as crossws declares `{ pubsub: false }` per adapter): tests
+ * read `TRAITS`, never branch on the reactor's name inside an assertion.
+ *
+ * A test file that imports this module runs once per reactor (vitest.config.ts
+ * derives the list from that import).
+ */
+import { loadBinding } from '../src/reactor/uws/binding.js';
+
 /** Which reactor this test project runs on (vitest sets WEFT_REACTOR per project). */
 export const REACTOR: 'uws' | 'node' = process.env.WEFT_REACTOR === 'node' ? 'node' : 'uws';
-export const onUws = REACTOR === 'uws';
 
-/** The uWS build a server runs on ('20.30', '20.57', ...), or undefined on the node reactor. */
-export function uwsBuild(server: { reactor: { detail: string } }): string | undefined {
-  return /^uWebSockets\.js (\d+\.\d+)/.exec(server.reactor.detail)?.[1];
+/** The reactor and, for uws, the uWS build: what decides the behaviour below. */
+export type Flavor = 'uws-20.30' | 'uws-20.57' | 'node';
+
+function flavor(): Flavor {
+  if (REACTOR === 'node') return 'node';
+  const b = loadBinding(16384);
+  if (b instanceof Error) throw b;
+  // Newer builds (20.6x, the official package) parse as 20.57 does.
+  return b.version.startsWith('20.30.') ? 'uws-20.30' : 'uws-20.57';
 }
+
+export const FLAVOR: Flavor = flavor();
+
+/** No answer at all: the connection was closed, or left silent until the reactor's idle timer. */
+export const NONE = 0;
+
+export interface Traits {
+  /** A native uWS binding answers (its `uWebSockets` response header is there). */
+  readonly native: boolean;
+  /** What a head its parser refuses (no colon, bad version, TLS bytes) may get (`NONE`: silence, then closed). */
+  readonly malformedHead: readonly number[];
+  /** The statuses a head that the reactor's own parser refuses may get (`NONE`: no answer). */
+  readonly parserRefuses: readonly number[];
+  /** Header lines a request may have and still be served. */
+  readonly servesHeaderLines: number;
+  /** What 101 header lines get. */
+  readonly tooManyHeaders: number;
+  /** `GET` without `Host`; `HTTP/1.0`; two `Host` lines: the status each gets. */
+  readonly missingHost: number;
+  readonly http10: number;
+  readonly doubledHost: number;
+  /** A method outside the standard set (`PURGE`): closed unanswered, or routed by name. */
+  readonly unknownMethod: 'closed' | 'routed';
+  /** A made-up method (`FROB`) is refused with 400 (node's parser knows only real methods). */
+  readonly refusesMadeUpMethod: boolean;
+  /** A client sending a byte a second is cut at the reactor's deadline. */
+  readonly cutsSlowClients: boolean;
+  /**
+   * Bytes pipelined behind a refused request: the refusal is answered (node), or
+   * the connection is closed unanswered (uWS closes a connection that pipelines
+   * behind a pending answer, and weft's refusals on uws are answered a turn later).
+   */
+  readonly answersRefusalWithBytesBehind: boolean;
+  /** Chunk extensions and trailers (valid HTTP/1.1) are served. */
+  readonly chunkExtras: boolean;
+  /** A request pipelined behind one whose answer is pending is answered in turn. */
+  readonly answersBehindPending: boolean;
+  /** How `workers()` runs its workers by default. */
+  readonly workerMode: 'threads' | 'processes';
+}
+
+const TABLE: Readonly<Record<Flavor, Traits>> = {
+  'uws-20.30': {
+    native: true,
+    malformedHead: [NONE],
+    parserRefuses: [NONE, 400],
+    servesHeaderLines: 40,
+    tooManyHeaders: NONE,
+    missingHost: NONE,
+    http10: NONE,
+    doubledHost: 200,
+    unknownMethod: 'closed',
+    refusesMadeUpMethod: false,
+    cutsSlowClients: true,
+    answersRefusalWithBytesBehind: false,
+    chunkExtras: false,
+    answersBehindPending: false,
+    workerMode: 'threads',
+  },
+  'uws-20.57': {
+    native: true,
+    malformedHead: [NONE, 400, 431, 505],
+    parserRefuses: [NONE, 400],
+    servesHeaderLines: 40,
+    tooManyHeaders: 431,
+    missingHost: 400,
+    http10: 505,
+    doubledHost: 400,
+    unknownMethod: 'routed',
+    refusesMadeUpMethod: false,
+    cutsSlowClients: false,
+    answersRefusalWithBytesBehind: false,
+    chunkExtras: false,
+    answersBehindPending: false,
+    workerMode: 'threads',
+  },
+  node: {
+    native: false,
+    malformedHead: [400, 431, 505],
+    parserRefuses: [400],
+    servesHeaderLines: 100,
+    tooManyHeaders: 431,
+    missingHost: 400,
+    http10: 200,
+    doubledHost: 200,
+    unknownMethod: 'routed',
+    refusesMadeUpMethod: true,
+    cutsSlowClients: true,
+    answersRefusalWithBytesBehind: true,
+    chunkExtras: true,
+    answersBehindPending: true,
+    workerMode: 'processes',
+  },
+};
+
+/** How this project's reactor behaves where reactors differ. */
+export const TRAITS: Traits = TABLE[FLAVOR];

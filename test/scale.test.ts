@@ -7,7 +7,7 @@ import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { delay, until } from './helpers.js';
 import { type Child, startExample } from './process.js';
-import { REACTOR } from './reactor.js';
+import { REACTOR, TRAITS } from './reactor.js';
 import { type RedisServer, startRedis } from './redis.js';
 import { type Client, connectWs } from './wsclient.js';
 
@@ -64,7 +64,7 @@ describe(`workers(n, start) on ${REACTOR}`, () => {
     const pool = await start(POOL, {}, 'weft workers listening');
     expect(pool.lines.find((l) => l.msg === 'weft workers listening')).toMatchObject({
       workers: 2,
-      mode: REACTOR === 'uws' ? 'threads' : 'processes',
+      mode: TRAITS.workerMode,
     });
     expect(await workerIds(pool.port)).toEqual(new Set([0, 1]));
     // Sockets until both workers hold some; then every message reaches every socket.

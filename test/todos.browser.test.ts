@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { type Child, startExample } from './process.js';
+import { REACTOR } from './reactor.js';
 
 let app: Child;
 let browser: Browser;
@@ -21,7 +22,7 @@ afterAll(async () => {
   app?.proc.kill('SIGKILL');
 });
 
-describe('examples/todos /docs in Chromium', () => {
+describe(`examples/todos /docs in Chromium (${REACTOR} reactor)`, () => {
   it('renders every route of the derived OpenAPI document', async () => {
     const page = await browser.newPage();
     const problems: string[] = [];

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delay, RawClient, until } from './helpers.js';
 import { type Child, startExample } from './process.js';
+import { REACTOR } from './reactor.js';
 
 let app: Child;
 let base: string;
@@ -19,7 +20,7 @@ afterAll(async () => {
 const post = (body: unknown, headers: Record<string, string> = json) =>
   fetch(`${base}/todos`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-describe('examples/todos', () => {
+describe(`examples/todos (${REACTOR} reactor)`, () => {
   it('lists nothing at first', async () => {
     const res = await fetch(`${base}/todos`);
     expect(res.status).toBe(200);

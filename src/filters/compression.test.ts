@@ -1,5 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REACTOR } from '../../test/reactor.js';
 import { reply } from '../reply/index.js';
 import { type Server, serve } from '../server/server.js';
 import { request } from '../test/index.js';
@@ -14,7 +15,7 @@ const routes = path('big')
   .or(path('json').map(() => reply.json({ items: Array.from({ length: 500 }, (_, i) => i) })))
   .with(compression());
 
-describe('compression()', () => {
+describe(`compression() (${REACTOR} reactor)`, () => {
   it('brotli when accepted, gzip otherwise, with Vary', async () => {
     const br = await request().path('/big').header('accept-encoding', 'gzip, br').reply(routes);
     expect(br.headers['content-encoding']).toBe('br');

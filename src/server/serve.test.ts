@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { delay, memoryLogger, RawClient, rawOnce, until } from '../../test/helpers.js';
-import { REACTOR } from '../../test/reactor.js';
+import { REACTOR, TRAITS } from '../../test/reactor.js';
 import type { Filter } from '../filter/filter.js';
 import { any, signal } from '../filters/any.js';
 import { body } from '../filters/body.js';
@@ -34,7 +34,7 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
   it('runs on the reactor this project asked for', async () => {
     const s = await start(hello);
     expect(s.reactor.name).toBe(REACTOR);
-    if (REACTOR === 'uws') {
+    if (TRAITS.native) {
       const b = loadBinding(16384);
       if (b instanceof Error) throw b;
       expect(typeof b.uws.getParts).toBe('function');

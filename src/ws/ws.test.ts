@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { delay, memoryLogger, until } from '../../test/helpers.js';
+import { REACTOR } from '../../test/reactor.js';
 import { channel, type Sender } from '../broadcast/channel.js';
 import { header } from '../filters/header.js';
 import { path } from '../filters/path.js';
@@ -42,7 +43,7 @@ const rejected = async (p: Promise<unknown>) => {
   throw new Error('handshake was accepted');
 };
 
-describe('ws() handshake (in-process)', () => {
+describe(`ws() handshake (in-process) (${REACTOR} reactor)`, () => {
   it('accepts a valid handshake and echoes', async () => {
     const c = await wsRequest().path('/echo').handshake(echo);
     c.send('hi');
