@@ -11,11 +11,9 @@
  */
 import type { Logger } from 'pino';
 import type { TopicHub } from '../broadcast/channel.js';
-import type { Ctx } from '../filter/context.js';
 import type { Needs, RequestSource } from '../filter/request-source.js';
 import type { Reply } from '../reply/reply.js';
 import type { WsCounters } from '../runtime/counters.js';
-import type { RequestMessage, RequestSpan } from '../runtime/tracing.js';
 import type { Transport, WsSocket } from '../ws/socket.js';
 import type { WsAccept } from '../ws/upgrade.js';
 
@@ -82,8 +80,6 @@ export function resolveLimits(l: Limits = {}): ResolvedLimits {
 export interface Exchange extends RequestSource {
   /** Status written, for the access log; 0 until a reply is written. */
   status: number;
-  /** Set by the Server: what it records about the request (timing, route, spans). */
-  obs: RequestObservation | undefined;
   /** The client left, or the Server gave up on the request. */
   readonly aborted: boolean;
   /**
@@ -91,10 +87,6 @@ export interface Exchange extends RequestSource {
    * does so when a request is pipelined behind one whose answer is pending).
    */
   readonly dropped: boolean;
-  /** Set by the Server: in its in-flight set. */
-  tracked: boolean;
-  /** Set by the Server: when the handler timeout fires (`performance.now()` based). */
-  deadline: number;
   /** The framing announced a body the filters left (partly) unread: close after replying (unless `discardBody`). */
   readonly bodyUnread: boolean;
   /** After the reply: drop the unread rest of the body instead of closing, when the reactor can and it is small. */
@@ -117,17 +109,6 @@ export interface Exchange extends RequestSource {
   abort(reason?: Error): void;
   /** Complete the WebSocket handshake the filters accepted (only when `canUpgrade`). */
   upgrade(accept: WsAccept): void;
-}
-
-/** What the Server records about one request while it runs. */
-export interface RequestObservation {
-  /** `performance.now()` when it arrived. */
-  readonly t0: number;
-  readonly ctx: Ctx;
-  span: RequestSpan | undefined;
-  message: RequestMessage | undefined;
-  /** Counted and logged (once). */
-  completed: boolean;
 }
 
 /** What the Server offers a reactor. */

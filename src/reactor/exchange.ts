@@ -6,16 +6,13 @@ import type { Logger } from 'pino';
 import type { Reply } from '../reply/reply.js';
 import type { WsAccept } from '../ws/upgrade.js';
 import { CLIENT_GONE } from './abort-error.js';
-import type { Exchange, RequestObservation } from './contract.js';
+import type { Exchange } from './contract.js';
 import type { StreamedBody } from './streamed-body.js';
 
 export abstract class BaseExchange implements Exchange {
   aborted = false;
   dropped = false;
   status = 0;
-  deadline = 0;
-  tracked = false;
-  obs: RequestObservation | undefined = undefined;
   private controller: AbortController | undefined;
 
   constructor(

@@ -22,7 +22,6 @@ import {
   type ReactorChoice,
   type ReactorHost,
   type ReactorInfo,
-  type RequestObservation,
   type ResolvedLimits,
   resolveLimits,
   type TlsFiles,
@@ -52,6 +51,7 @@ import type { WsSocket } from '../ws/socket.js';
 import type { Transport } from '../ws/transport.js';
 import { WsAccept } from '../ws/upgrade.js';
 import { createReactor } from './choose-reactor.js';
+import { Flight, type RequestObservation } from './flight.js';
 import { TimeoutError } from './timeout-error.js';
 import { liveServers, probePort } from './workers.js';
 
@@ -177,7 +177,7 @@ export class Server {
   #tls = false;
   #boundPort = -1;
   #closed: Promise<void> | undefined;
-  readonly #inflight = new Set<Exchange>();
+  readonly #inflight = new Set<Flight>();
   /** The span context of upgrade requests, until their connection opens (OpenTelemetry only). */
   readonly #upgradeSpans = new WeakMap<WsAccept, Context>();
   #drainedWaiter: (() => void) | undefined;
@@ -331,7 +331,7 @@ export class Server {
         timer = setTimeout(resolve, timeoutMs);
       });
       clearTimeout(timer);
-      for (const r of this.#inflight) r.abort(new Error('server shut down before the request finished'));
+      for (const f of this.#inflight) f.ex.abort(new Error('server shut down before the request finished'));
       this.#inflight.clear();
     }
     this.#reactorImpl.closeSockets(1001, 'server shutting down');
@@ -408,63 +408,58 @@ export class Server {
    * per chunk or per filter. Anything larger or chunked streams as it comes.
    */
   #handle(ex: Exchange): void {
-    const ctx = new Ctx(ex, this.#env);
+    const f = new Flight(ex, new Ctx(ex, this.#env));
     if (this.#prefetchMax > 0 && ex.bodyPrefetchable(this.#prefetchMax)) {
       // Observed from arrival: a client that leaves mid-body is still logged and counted (499).
-      if (this.#observed)
-        ex.obs = { t0: performance.now(), ctx, span: undefined, message: undefined, completed: false };
-      this.#track(ex); // uWS: onAborted before returning; in flight while the body arrives
+      if (this.#observed) f.obs = { t0: performance.now(), span: undefined, message: undefined, completed: false };
+      this.#track(f); // uWS: onAborted before returning; in flight while the body arrives
       ex.prefetchBody(() => {
-        if (!ex.aborted) ex.cork(() => this.#run(ex, ctx));
+        if (!ex.aborted) ex.cork(() => this.#run(f));
       });
       return;
     }
-    this.#run(ex, ctx);
+    this.#run(f);
   }
 
   /** Run the filters and answer. */
-  #run(ex: Exchange, ctx: Ctx): void {
+  #run(f: Flight): void {
+    const { ex, ctx } = f;
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
     let out: Reply | Promise<Reply>;
     if (!this.#observed && tracer === undefined && !traced) {
       out = settle(this.#filter, ctx);
     } else {
-      const obs: RequestObservation = ex.obs ?? {
+      const obs: RequestObservation = f.obs ?? {
         t0: performance.now(),
-        ctx,
         span: undefined,
         message: undefined,
         completed: false,
       };
-      ex.obs = obs;
-      out = tracer === undefined && !traced ? settle(this.#filter, ctx) : this.#traceRun(ex, obs, tracer, traced);
+      f.obs = obs;
+      out = tracer === undefined && !traced ? settle(this.#filter, ctx) : this.#traceRun(f, obs, tracer, traced);
     }
     if (!(out instanceof Promise)) {
-      if (!ex.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array))
-        this.#track(ex);
-      this.#finish(ex, out);
+      if (!f.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array))
+        this.#track(f);
+      this.#finish(f, out);
       return;
     }
-    if (!ex.tracked) this.#track(ex);
+    if (!f.tracked) this.#track(f);
     ex.startBody(); // a later filter may read the body: start now, while it is allowed
     out.then(
       (reply) => {
         if (ex.aborted) return; // never answer (or upgrade) a request whose client left
-        ex.cork(() => this.#finish(ex, reply));
+        ex.cork(() => this.#finish(f, reply));
       },
       (err: unknown) => this.#logger?.error({ err }, 'weft internal error'),
     );
   }
 
   /** Run the filters inside the request's span and the `weft:request` channel's stores. */
-  #traceRun(
-    ex: Exchange,
-    obs: RequestObservation,
-    tracer: Tracer | undefined,
-    traced: boolean,
-  ): Reply | Promise<Reply> {
-    let run = () => settle(this.#filter, obs.ctx);
+  #traceRun(f: Flight, obs: RequestObservation, tracer: Tracer | undefined, traced: boolean): Reply | Promise<Reply> {
+    const ex = f.ex;
+    let run = () => settle(this.#filter, f.ctx);
     if (tracer !== undefined) {
       const span = startRequestSpan(tracer, ex);
       obs.span = span;
@@ -481,11 +476,12 @@ export class Server {
     }
   }
 
-  #track(ex: Exchange): void {
-    ex.tracked = true;
-    this.#inflight.add(ex);
+  #track(f: Flight): void {
+    const ex = f.ex;
+    f.tracked = true;
+    this.#inflight.add(f);
     if (this.#handlerTimeoutMs > 0) {
-      ex.deadline = performance.now() + this.#handlerTimeoutMs;
+      f.deadline = performance.now() + this.#handlerTimeoutMs;
       this.#sweeper ??= setInterval(
         () => this.#sweep(),
         Math.max(10, Math.min(1000, this.#handlerTimeoutMs / 4)),
@@ -493,21 +489,22 @@ export class Server {
     }
     ex.onAbort(() => {
       ex.abort();
-      this.#done(ex);
+      this.#done(f);
       // Before any answer: 499 (nginx's "client closed request") when the client left, 444
       // (nginx's "closed without a response") when the reactor closed the connection itself.
       // Once an answer was decided or started, its status.
-      this.#complete(ex, ex.status !== 0 ? ex.status : ex.dropped ? 444 : 499, true);
+      this.#complete(f, ex.status !== 0 ? ex.status : ex.dropped ? 444 : 499, true);
     });
   }
 
-  #finish(ex: Exchange, reply: Reply): void {
+  #finish(f: Flight, reply: Reply): void {
+    const ex = f.ex;
     if (reply instanceof WsAccept) {
       if (ex.canUpgrade && !this.#closing) {
-        if (ex.obs?.span !== undefined) this.#upgradeSpans.set(reply, ex.obs.span.context);
+        if (f.obs?.span !== undefined) this.#upgradeSpans.set(reply, f.obs.span.context);
         ex.upgrade(reply);
-        this.#done(ex);
-        this.#complete(ex, 101, false);
+        this.#done(f);
+        this.#complete(f, 101, false);
         return;
       }
       reply = this.#closing ? this.#drainingReply(ex.path) : fixedProblem(400, 'Not a WebSocket upgrade request');
@@ -515,22 +512,23 @@ export class Server {
     // A body left unread closes the connection, unless the reactor drops a small rest (see discardBody).
     const p = ex.respond(reply, this.#closing || (ex.bodyUnread && !ex.discardBody()));
     if (p === undefined) {
-      this.#done(ex);
-      this.#complete(ex, ex.status, false);
+      this.#done(f);
+      this.#complete(f, ex.status, false);
     } else {
       void p.then(() => {
-        this.#done(ex);
-        this.#complete(ex, ex.status, ex.aborted);
+        this.#done(f);
+        this.#complete(f, ex.status, ex.aborted);
       });
     }
   }
 
   /** The request is over (answered, abandoned, or timed out): count it, log it, end its span. Once. */
-  #complete(ex: Exchange, status: number, aborted: boolean): void {
-    const obs = ex.obs;
+  #complete(f: Flight, status: number, aborted: boolean): void {
+    const obs = f.obs;
     if (obs === undefined || obs.completed || obs.t0 === 0) return;
     obs.completed = true;
-    const route = obs.ctx.routeTemplate();
+    const ex = f.ex;
+    const route = f.ctx.routeTemplate();
     const seconds = (performance.now() - obs.t0) / 1000;
     this.#metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.#logRequests) {
@@ -545,7 +543,7 @@ export class Server {
       if (aborted) this.#logAbort(line, ex.dropped);
       else this.#logger?.info(line, 'request');
     }
-    const error = obs.ctx.error;
+    const error = f.ctx.error;
     if (obs.message !== undefined) {
       obs.message.route = route;
       obs.message.status = status;
@@ -584,8 +582,9 @@ export class Server {
   /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
   #sweep(): void {
     const now = performance.now();
-    for (const ex of this.#inflight) {
-      if (ex.deadline > now || ex.status !== 0 || ex.aborted) continue;
+    for (const f of this.#inflight) {
+      const ex = f.ex;
+      if (f.deadline > now || ex.status !== 0 || ex.aborted) continue;
       ex.abort(new TimeoutError(this.#handlerTimeoutMs));
       const reply = fixedProblem(503, `The handler did not answer within ${this.#handlerTimeoutMs} ms`);
       this.#logger?.warn(
@@ -593,14 +592,14 @@ export class Server {
         'handler timed out',
       );
       ex.cork(() => void ex.respond(reply, true));
-      this.#done(ex);
-      this.#complete(ex, 503, false);
+      this.#done(f);
+      this.#complete(f, 503, false);
     }
   }
 
-  #done(ex: Exchange): void {
-    if (!ex.tracked) return; // answered synchronously: never entered the in-flight set
-    if (!this.#inflight.delete(ex)) return;
+  #done(f: Flight): void {
+    if (!f.tracked) return; // answered synchronously: never entered the in-flight set
+    if (!this.#inflight.delete(f)) return;
     if (this.#closing && this.#inflight.size === 0) {
       const w = this.#drainedWaiter;
       this.#drainedWaiter = undefined;
