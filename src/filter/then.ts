@@ -4,11 +4,15 @@ import { afterRun, type Filter, FilterImpl, isThenable, type Out, type Step } fr
 /** A `Rejection` that got past the types (`any`, JavaScript) rejects rather than being served. */
 const wrap = (value: unknown): Out => (value instanceof Rejection ? value : [value]);
 
-/** `a.then(fn)`: an async transform that cannot reject (a throw is a 500; see map.ts on rejections). */
-export function thenFilter<T extends unknown[], R>(
+/**
+ * @internal `then` and `andThen` run alike (a returned `Rejection` rejects);
+ * only their types differ: `andThen`'s callback may return one on purpose.
+ */
+export function thenLike<T extends unknown[], V extends unknown[]>(
+  kind: string,
   a: FilterImpl<T>,
-  fn: (...values: T) => R | Promise<R>,
-): Filter<[Awaited<R>]> {
+  fn: (...values: T) => unknown,
+): FilterImpl<V> {
   const apply = (v: Out): Step => {
     if (!Array.isArray(v)) return v;
     const r = fn(...(v as T));
@@ -16,9 +20,13 @@ export function thenFilter<T extends unknown[], R>(
     return wrap(r);
   };
   const run = afterRun(a as FilterImpl<unknown[]>, apply);
-  return new FilterImpl<[Awaited<R>]>('then', run, {
-    leading: a.leading,
-    needs: a.needs,
-    inner: a as FilterImpl<unknown[]>,
-  });
+  return new FilterImpl<V>(kind, run, { leading: a.leading, needs: a.needs, inner: a as FilterImpl<unknown[]> });
+}
+
+/** `a.then(fn)`: an async transform that cannot reject (a throw is a 500; see map.ts on rejections). */
+export function thenFilter<T extends unknown[], R>(
+  a: FilterImpl<T>,
+  fn: (...values: T) => R | Promise<R>,
+): Filter<[Awaited<R>]> {
+  return thenLike<T, [Awaited<R>]>('then', a, fn);
 }
