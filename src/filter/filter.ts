@@ -19,11 +19,13 @@ import { orFilter } from './or.js';
 import { orElseFilter } from './or-else.js';
 import { recoverFilter } from './recover.js';
 import { mergeNeeds, type Needs, NO_NEEDS } from './request-source.js';
+import type { Branch, Joined } from './shape.js';
 import { thenFilter } from './then.js';
 import { untupleFilter } from './untuple.js';
 import { withFilter } from './with.js';
 
 declare const sealed: unique symbol;
+declare const shaped: unique symbol;
 declare const wrapperBrand: unique symbol;
 
 /** What running a filter produces. */
@@ -48,6 +50,12 @@ export type NoRejection<R> = [Extract<Awaited<R>, Rejection>] extends [never]
   ? R
   : 'map and then cannot reject: return the Rejection from andThen instead';
 
+/** The route shape of a filter type (`this` in the combinators, so `S` stays covariant). */
+export type ShapeOf<F> = F extends { readonly [shaped]: infer S } ? S : unknown;
+
+/** What a reply filter's value is served as: a `Reply`'s body type, or the value itself (text, bytes, JSON). */
+export type BodyOf<X> = X extends Reply<infer B> ? B : X;
+
 /**
  * A filter that extracts the tuple `T` from a request, or rejects.
  *
@@ -55,18 +63,28 @@ export type NoRejection<R> = [Extract<Awaited<R>, Rejection>] extends [never]
  * ```ts
  * path('users', int).and(query(Paging)).map((id, paging) => reply.json(...))
  * ```
+ *
+ * `S` is the filter's route shape (see `weft/client`): the method, path,
+ * query, headers and body it reads, which the typed client turns into calls.
+ * Writing `Filter<[User]>` leaves it `unknown`: such a filter matches like
+ * any other but tells the client nothing.
  */
-export interface Filter<T extends unknown[]> {
+export interface Filter<T extends unknown[], S = unknown> {
   /** @internal phantom brand; makes the type sealed and carries `T`. */
   readonly [sealed]: T;
+  /** @internal phantom: the route shape. */
+  readonly [shaped]: S;
 
   /** Both must match; the tuples concatenate (`[a] + [] + [b]` is `[a, b]`). */
-  and<U extends unknown[]>(other: Filter<U>): Filter<[...T, ...U]>;
+  and<U extends unknown[], S2, Self = this>(this: Self, other: Filter<U, S2>): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>>;
   /**
    * Try this filter; if it rejects, try `other` from the same path position.
    * The rejections of both are merged by priority when both reject.
    */
-  or<U extends unknown[]>(other: Filter<U>): Filter<T | U>;
+  or<U extends unknown[], S2, Self = this>(
+    this: Self,
+    other: Filter<U, S2>,
+  ): Filter<T | U, Branch<ShapeOf<Self>, T> | Branch<S2, U>>;
   /**
    * Transform the values with a synchronous function. It cannot reject: a
    * callback that may return a `Rejection` is a compile error (use
@@ -75,25 +93,31 @@ export interface Filter<T extends unknown[]> {
    * that check extracts, so the one error is reported at the callback and
    * not again, at length, wherever the routes are used.)
    */
-  map<R = never>(fn: (...values: T) => NoRejection<R>): Filter<[R]>;
+  map<R = never, Self = this>(this: Self, fn: (...values: T) => NoRejection<R>): Filter<[R], ShapeOf<Self>>;
   /**
    * Transform the values with an async function that cannot reject (a thrown
    * error is a 500; a `Rejection` is a compile error, as for `map`). Note: a
    * filter is not a promise; do not `await` one.
    */
-  then<R = never>(fn: (...values: T) => NoRejection<R>): Filter<[Awaited<R>]>;
+  then<R = never, Self = this>(this: Self, fn: (...values: T) => NoRejection<R>): Filter<[Awaited<R>], ShapeOf<Self>>;
   /** Like `then`, but `fn` may return a `Rejection` (or a promise of one). */
-  andThen<R>(fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>]>;
+  andThen<R, Self = this>(this: Self, fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>], ShapeOf<Self>>;
   /** On rejection, `fn` may produce the values (a tuple) instead, or reject again. */
-  orElse(fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>): Filter<T>;
+  orElse<Self = this>(
+    this: Self,
+    fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>,
+  ): Filter<T, ShapeOf<Self>>;
   /** Turn a rejection into a reply, or return a `Rejection` to keep rejecting. */
-  recover<R>(fn: (rejection: Rejection) => R | Promise<R>): Filter<[T[0] | Accepted<R>]>;
+  recover<R, Self = this>(
+    this: Self,
+    fn: (rejection: Rejection) => R | Promise<R>,
+  ): Filter<[T[0] | Accepted<R>], ShapeOf<Self>>;
   /** For `a.or(b)` where both extract the same type (a no-op in TypeScript, kept for warp parity). */
-  unify(): Filter<T>;
+  unify<Self = this>(this: Self): Filter<T, ShapeOf<Self>>;
   /** `Filter<[[a, b]]>` becomes `Filter<[a, b]>`. */
-  untuple(): Filter<T extends [infer U extends unknown[]] ? U : never>;
-  /** Wrap a reply filter with `log(...)`, `cors(...)`, `reply.with.header(...)` ... */
-  with(this: Filter<[Replyable]>, wrapper: Wrapper): Filter<[Reply]>;
+  untuple<Self = this>(this: Self): Filter<T extends [infer U extends unknown[]] ? U : never, ShapeOf<Self>>;
+  /** Wrap a reply filter with `log(...)`, `cors(...)`, `reply.with.header(...)` ... (the body type is kept). */
+  with<Self extends Filter<[Replyable]>>(this: Self, wrapper: Wrapper): Filter<[Reply<BodyOf<T[0]>>], ShapeOf<Self>>;
 }
 
 /** Something `filter.with(...)` accepts. Build one with `cors`, `log`, `reply.with.*`. */
@@ -140,8 +164,9 @@ export interface FilterMeta {
 const NO_CHECKS: readonly Check[] = [];
 
 /** @internal the single concrete filter class. */
-export class FilterImpl<T extends unknown[]> implements Filter<T> {
+export class FilterImpl<T extends unknown[], S = unknown> implements Filter<T, S> {
   declare readonly [sealed]: T;
+  declare readonly [shaped]: S;
   readonly leading: readonly Check[];
   readonly pure: boolean;
   readonly needs: Needs;
@@ -166,44 +191,62 @@ export class FilterImpl<T extends unknown[]> implements Filter<T> {
     this.methods = meta.methods;
   }
 
-  and<U extends unknown[]>(other: Filter<U>): Filter<[...T, ...U]> {
-    return andFilter(this, impl(other));
+  and<U extends unknown[], S2, Self = this>(this: Self, other: Filter<U, S2>): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>> {
+    return andFilter(own<T>(this), impl(other)) as Filter<[...T, ...U], never>;
   }
-  or<U extends unknown[]>(other: Filter<U>): Filter<T | U> {
-    return orFilter<T, U>(this, impl(other));
+  or<U extends unknown[], S2, Self = this>(
+    this: Self,
+    other: Filter<U, S2>,
+  ): Filter<T | U, Branch<ShapeOf<Self>, T> | Branch<S2, U>> {
+    return orFilter<T, U>(own(this), impl(other)) as Filter<T | U, never>;
   }
-  map<R>(fn: (...values: T) => NoRejection<R>): Filter<[R]> {
-    return mapFilter<T, R>(this, fn as (...values: T) => R);
+  map<R, Self = this>(this: Self, fn: (...values: T) => NoRejection<R>): Filter<[R], ShapeOf<Self>> {
+    return mapFilter<T, R>(own(this), fn as (...values: T) => R) as Filter<[R], never>;
   }
-  then<R>(fn: (...values: T) => NoRejection<R>, onRejected?: unknown): Filter<[Awaited<R>]> {
+  then<R, Self = this>(
+    this: Self,
+    fn: (...values: T) => NoRejection<R>,
+    onRejected?: unknown,
+  ): Filter<[Awaited<R>], ShapeOf<Self>> {
     if (typeof onRejected === 'function') {
       // Called by the promise machinery: someone awaited a filter.
       throw new TypeError('A weft Filter is not a promise: do not await it or return it from an async function');
     }
-    return thenFilter<T, R>(this, fn as (...values: T) => R);
+    return thenFilter<T, R>(own(this), fn as (...values: T) => R) as Filter<[Awaited<R>], never>;
   }
-  andThen<R>(fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>]> {
-    return andThenFilter(this, fn);
+  andThen<R, Self = this>(this: Self, fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>], ShapeOf<Self>> {
+    return andThenFilter(own<T>(this), fn) as Filter<[Accepted<R>], never>;
   }
-  orElse(fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>): Filter<T> {
-    return orElseFilter(this, fn);
+  orElse<Self = this>(
+    this: Self,
+    fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>,
+  ): Filter<T, ShapeOf<Self>> {
+    return orElseFilter(own<T>(this), fn) as Filter<T, never>;
   }
-  recover<R>(fn: (rejection: Rejection) => R | Promise<R>): Filter<[T[0] | Accepted<R>]> {
-    return recoverFilter(this, fn);
+  recover<R, Self = this>(
+    this: Self,
+    fn: (rejection: Rejection) => R | Promise<R>,
+  ): Filter<[T[0] | Accepted<R>], ShapeOf<Self>> {
+    return recoverFilter(own<T>(this), fn) as Filter<[T[0] | Accepted<R>], never>;
   }
-  unify(): Filter<T> {
-    return this;
+  unify<Self = this>(this: Self): Filter<T, ShapeOf<Self>> {
+    return this as Filter<T, never>;
   }
-  untuple(): Filter<T extends [infer U extends unknown[]] ? U : never> {
-    return untupleFilter(this);
+  untuple<Self = this>(this: Self): Filter<T extends [infer U extends unknown[]] ? U : never, ShapeOf<Self>> {
+    return untupleFilter(own<T>(this)) as Filter<T extends [infer U extends unknown[]] ? U : never, never>;
   }
-  with(this: Filter<[Replyable]>, wrapper: Wrapper): Filter<[Reply]> {
-    return withFilter(impl(this), wrapper as WrapperImpl);
+  with<Self extends Filter<[Replyable]>>(this: Self, wrapper: Wrapper): Filter<[Reply<BodyOf<T[0]>>], ShapeOf<Self>> {
+    return withFilter(impl(this as Filter<[Replyable]>), wrapper as WrapperImpl) as Filter<[Reply<BodyOf<T[0]>>], never>;
   }
 }
 
+/** The `this` of a combinator (typed `Self` so the shape stays covariant) as the class it is. */
+function own<T extends unknown[]>(self: unknown): FilterImpl<T> {
+  return self as FilterImpl<T>;
+}
+
 /** @internal the implementation behind a public `Filter`. */
-export function impl<T extends unknown[]>(f: Filter<T>): FilterImpl<T> {
+export function impl<T extends unknown[]>(f: Filter<T, unknown>): FilterImpl<T> {
   if (!(f instanceof FilterImpl)) throw new TypeError('not a weft Filter');
   return f as FilterImpl<T>;
 }

@@ -22,7 +22,8 @@ interface RouteSpec {
 function build(spec: RouteSpec, i: number): Filter<[number]> {
   const parts = spec.parts.map((p) => (p === 'int' ? int : p));
   const p = spec.prefix ? path.prefix(...parts) : path(...parts);
-  const m = spec.method === 'GET' ? get() : spec.method === 'POST' ? post() : spec.method === 'DELETE' ? del() : null;
+  const m: Filter<[]> | null =
+    spec.method === 'GET' ? get() : spec.method === 'POST' ? post() : spec.method === 'DELETE' ? del() : null;
   let f: Filter<unknown[]> = p;
   if (m) f = spec.methodFirst ? m.and(p) : p.and(m);
   if (spec.guard) f = f.and(header('x-guard'));

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { Ctx } from '../filter/context.js';
 import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
 import { type Needs, NO_NEEDS } from '../filter/request-source.js';
+import type { BodyMark, StreamInput } from '../filter/shape.js';
 import {
   BodyConsumed,
   InvalidBody,
@@ -69,13 +70,13 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
  * Shared skeleton: take the body once, check the media type and declared
  * length, collect up to the limit, then hand the bytes to `parse`.
  */
-function bodyFilter<T>(
+function bodyFilter<T, M>(
   kind: string,
   limit: number,
   accepts: ((media: string | undefined) => boolean) | undefined,
   parse: (bytes: Uint8Array) => T | Rejection,
   doc: DocLeaf,
-): Filter<[T]> {
+): Filter<[T], [M]> {
   const tooLarge = rejectWith(new PayloadTooLarge(limit));
   const run = (ctx: Ctx): Step => {
     if (ctx.bodyTaken) return rejectWith(new BodyConsumed());
@@ -96,7 +97,7 @@ function bodyFilter<T>(
     const v = parse(bytes);
     return v instanceof Rejection ? v : [v];
   };
-  return new FilterImpl<[T]>(kind, run, { needs: { ...BODY_NEEDS, bodyLimit: limit }, doc });
+  return new FilterImpl<[T], [M]>(kind, run, { needs: { ...BODY_NEEDS, bodyLimit: limit }, doc });
 }
 
 const invalid = (detail: string, issues?: ReturnType<typeof issuesOf>): Rejection =>
@@ -114,8 +115,8 @@ const isForm = (m: string | undefined) => m === undefined || m === 'application/
  * @example
  * body.json(z.object({ text: z.string().min(1) }), { limit: 16 * 1024 })
  */
-function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>]> {
-  return bodyFilter<z.output<S>>(
+function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>], [BodyMark<'json', S>]> {
+  return bodyFilter<z.output<S>, BodyMark<'json', S>>(
     'body.json',
     limitOf(opts),
     isJson,
@@ -136,8 +137,8 @@ function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
 }
 
 /** The body as UTF-8 text (400 if it is not valid UTF-8). Any Content-Type. */
-function text(opts?: BodyOptions): Filter<[string]> {
-  return bodyFilter<string>(
+function text(opts?: BodyOptions): Filter<[string], [BodyMark<'text', string>]> {
+  return bodyFilter<string, BodyMark<'text', string>>(
     'body.text',
     limitOf(opts),
     undefined,
@@ -150,16 +151,16 @@ function text(opts?: BodyOptions): Filter<[string]> {
 }
 
 /** The body as bytes. Any Content-Type. */
-function bytes(opts?: BodyOptions): Filter<[Uint8Array]> {
-  return bodyFilter<Uint8Array>('body.bytes', limitOf(opts), undefined, (b) => b, BYTES_DOC);
+function bytes(opts?: BodyOptions): Filter<[Uint8Array], [BodyMark<'bytes', Uint8Array>]> {
+  return bodyFilter<Uint8Array, BodyMark<'bytes', Uint8Array>>('body.bytes', limitOf(opts), undefined, (b) => b, BYTES_DOC);
 }
 
 /**
  * A `application/x-www-form-urlencoded` body, parsed like a query string and
  * validated by `schema` (415 for another Content-Type, 400 when invalid).
  */
-function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>]> {
-  return bodyFilter<z.output<S>>(
+function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>], [BodyMark<'form', S>]> {
+  return bodyFilter<z.output<S>, BodyMark<'form', S>>(
     'body.form',
     limitOf(opts),
     isForm,
@@ -177,10 +178,10 @@ function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
  * The body as a stream of chunks, read as the handler iterates. Past the
  * limit the iteration throws `BodyTooLargeError`, which is served as a 413.
  */
-function stream(opts?: BodyOptions): Filter<[AsyncIterable<Uint8Array>]> {
+function stream(opts?: BodyOptions): Filter<[AsyncIterable<Uint8Array>], [BodyMark<'stream', StreamInput>]> {
   const limit = limitOf(opts);
   const tooLarge = rejectWith(new PayloadTooLarge(limit));
-  return new FilterImpl<[AsyncIterable<Uint8Array>]>(
+  return new FilterImpl<[AsyncIterable<Uint8Array>], [BodyMark<'stream', StreamInput>]>(
     'body.stream',
     (ctx) => {
       if (ctx.bodyTaken) return rejectWith(new BodyConsumed());

@@ -2,10 +2,14 @@
 import type { z } from 'zod';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import { NO_NEEDS, needsHeaders } from '../filter/request-source.js';
+import type { HeaderMark } from '../filter/shape.js';
 import { InvalidHeader, issuesOf, MissingHeader, rejectWith } from '../reply/rejection.js';
 
-function headerFn(name: string): Filter<[string]>;
-function headerFn<S extends z.ZodType>(name: string, schema: S): Filter<[z.output<S>]>;
+function headerFn<const N extends string>(name: N): Filter<[string], [HeaderMark<N, string, true>]>;
+function headerFn<const N extends string, S extends z.ZodType>(
+  name: N,
+  schema: S,
+): Filter<[z.output<S>], [HeaderMark<N, S, true>]>;
 /**
  * A required header, as a string or validated by a zod schema. Missing is a
  * 400 `MissingHeader`; failing the schema a 400 `InvalidHeader`.
@@ -30,18 +34,18 @@ function headerFn(name: string, schema?: z.ZodType): Filter<[unknown]> {
 }
 
 /** A header that may be absent (`undefined`); never rejects. */
-function optional(name: string): Filter<[string | undefined]> {
+function optional<const N extends string>(name: N): Filter<[string | undefined], [HeaderMark<N, string, false>]> {
   const lower = name.toLowerCase();
-  return new FilterImpl<[string | undefined]>('header.optional', (ctx) => [ctx.req.header(lower)], {
+  return new FilterImpl<[string | undefined], [HeaderMark<N, string, false>]>('header.optional', (ctx) => [ctx.req.header(lower)], {
     needs: needsHeaders(lower),
     doc: { kind: 'header', name: lower, required: false },
   });
 }
 
 /** Require `name` to equal `value` exactly; extracts nothing. */
-function exact(name: string, value: string): Filter<[]> {
+function exact<const N extends string, const V extends string>(name: N, value: V): Filter<[], [HeaderMark<N, V, true>]> {
   const lower = name.toLowerCase();
-  return new FilterImpl<[]>(
+  return new FilterImpl<[], [HeaderMark<N, V, true>]>(
     'header.exact',
     (ctx) => {
       const v = ctx.req.header(lower);
@@ -60,8 +64,8 @@ export function headers(): Filter<[Readonly<Record<string, string>>]> {
 }
 
 export interface HeaderFilters {
-  (name: string): Filter<[string]>;
-  <S extends z.ZodType>(name: string, schema: S): Filter<[z.output<S>]>;
+  <const N extends string>(name: N): Filter<[string], [HeaderMark<N, string, true>]>;
+  <const N extends string, S extends z.ZodType>(name: N, schema: S): Filter<[z.output<S>], [HeaderMark<N, S, true>]>;
   optional: typeof optional;
   exact: typeof exact;
 }

@@ -14,6 +14,7 @@ import { BodyTooLargeError, InvalidBodyError } from '../filter/body-errors.js';
 import type { Ctx } from '../filter/context.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
 import { type Needs, NO_NEEDS } from '../filter/request-source.js';
+import type { BodyMark } from '../filter/shape.js';
 import {
   BodyConsumed,
   InvalidBody,
@@ -187,9 +188,9 @@ function take(ctx: Ctx, l: Limits): AsyncGenerator<Part> | Rejection {
  *   return reply.empty(204);
  * })
  */
-export function multipart(options: MultipartOptions = {}): Filter<[AsyncIterable<Part>]> {
+export function multipart(options: MultipartOptions = {}): Filter<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]> {
   const l = limits(options, 10 * 1024 * 1024);
-  return new FilterImpl<[AsyncIterable<Part>]>(
+  return new FilterImpl<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]>(
     'body.multipart',
     (ctx) => {
       const parts = take(ctx, l);
@@ -208,7 +209,10 @@ export function multipart(options: MultipartOptions = {}): Filter<[AsyncIterable
  * const Profile = z.object({ name: z.string().min(1), avatar: z.custom<UploadedFile>() });
  * post().and(path('profile')).and(body.multipart.buffered(Profile)).map((p) => ...)
  */
-function buffered<S extends z.ZodType>(schema: S, options: MultipartOptions = {}): Filter<[z.output<S>]> {
+function buffered<S extends z.ZodType>(
+  schema: S,
+  options: MultipartOptions = {},
+): Filter<[z.output<S>], [BodyMark<'multipart', FormData>]> {
   const l = limits(options, 1024 * 1024);
   const run = (ctx: Ctx): Step => {
     const parts = take(ctx, l);
@@ -243,7 +247,7 @@ function buffered<S extends z.ZodType>(schema: S, options: MultipartOptions = {}
         : rejectWith(new InvalidBody('Form failed validation', issuesOf(r.error)));
     })();
   };
-  return new FilterImpl<[z.output<S>]>('body.multipart.buffered', run, {
+  return new FilterImpl<[z.output<S>], [BodyMark<'multipart', FormData>]>('body.multipart.buffered', run, {
     needs: NEEDS,
     doc: { kind: 'body', media: 'multipart/form-data', schema },
   });

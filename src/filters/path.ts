@@ -9,6 +9,7 @@
 
 import type { Ctx } from '../filter/context.js';
 import { type Check, type DocSegment, type Filter, FilterImpl, type Out } from '../filter/filter.js';
+import type { PathMark } from '../filter/shape.js';
 import { Fragment, REST_FRAGMENT, type TemplatePart } from '../filter/template.js';
 import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rejection.js';
 import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
@@ -106,13 +107,13 @@ function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPa
   return new FilterImpl<T>(kind, run, { leading, pure: pure && (end || !open), doc: { kind: 'path', segments: doc } });
 }
 
-function pathFn<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>> {
-  return segmentFilter<PathValues<P>>('path', parts, true);
+function pathFn<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, [PathMark<P>]> {
+  return segmentFilter<PathValues<P>>('path', parts, true) as Filter<PathValues<P>, never>;
 }
 
 /** Match these leading segments and let later filters see the rest. */
-function prefix<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>> {
-  return segmentFilter<PathValues<P>>('path.prefix', parts, false);
+function prefix<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, [PathMark<P>]> {
+  return segmentFilter<PathValues<P>>('path.prefix', parts, false) as Filter<PathValues<P>, never>;
 }
 
 const endFilter = (): Filter<[]> =>
@@ -127,8 +128,8 @@ function end(): Filter<[]> {
 }
 
 /** Extracts the unmatched rest of the path (`"foo/bar"`) and consumes it. */
-function tail(): Filter<[string]> {
-  return new FilterImpl<[string]>(
+function tail(): Filter<[string], [PathMark<[Rest]>]> {
+  return new FilterImpl<[string], [PathMark<[Rest]>]>(
     'path.tail',
     (ctx) => {
       const t = ctx.remaining();
@@ -158,7 +159,7 @@ export interface PathFilters {
    * @example
    * path('users', int, 'posts', str).map((id, slug) => ...)  // [number, string]
    */
-  <const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>>;
+  <const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, [PathMark<P>]>;
   prefix: typeof prefix;
   end: typeof end;
   tail: typeof tail;

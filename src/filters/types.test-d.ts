@@ -29,30 +29,33 @@ import { type Metrics, metrics } from '../metrics/index.js';
 import type { Rejection } from '../reply/rejection.js';
 import type { Reply } from '../reply/reply.js';
 
+/** What a filter extracts (its shape aside). */
+const values = <T extends unknown[]>(_f: Filter<T>): T => undefined as never;
+
 describe('filter types', () => {
   it('path() extracts one typed value per param, in order', () => {
-    expectTypeOf(path('users', int, 'posts', str)).toEqualTypeOf<Filter<[number, string]>>();
-    expectTypeOf(path('static', rest)).toEqualTypeOf<Filter<[]>>();
-    expectTypeOf(path(uuid)).toEqualTypeOf<Filter<[string]>>();
-    expectTypeOf(path('n', param(z.coerce.number().int()))).toEqualTypeOf<Filter<[number]>>();
+    expectTypeOf(values(path('users', int, 'posts', str))).toEqualTypeOf<[number, string]>();
+    expectTypeOf(values(path('static', rest))).toEqualTypeOf<[]>();
+    expectTypeOf(values(path(uuid))).toEqualTypeOf<[string]>();
+    expectTypeOf(values(path('n', param(z.coerce.number().int())))).toEqualTypeOf<[number]>();
     // Naming a param for route templates keeps its type.
-    expectTypeOf(path('todos', int.as('id'))).toEqualTypeOf<Filter<[number]>>();
-    expectTypeOf(path(uuid.as('user'), 'posts', str.as('slug'))).toEqualTypeOf<Filter<[string, string]>>();
+    expectTypeOf(values(path('todos', int.as('id')))).toEqualTypeOf<[number]>();
+    expectTypeOf(values(path(uuid.as('user'), 'posts', str.as('slug')))).toEqualTypeOf<[string, string]>();
   });
 
   it('observability filters: requestId(), logger(), health(), and the metrics exposition', () => {
-    expectTypeOf(requestId()).toEqualTypeOf<Filter<[string]>>();
-    expectTypeOf(logger()).toEqualTypeOf<Filter<[Logger]>>();
-    expectTypeOf(health()).toEqualTypeOf<Filter<[Reply]>>();
+    expectTypeOf(values(requestId())).toEqualTypeOf<[string]>();
+    expectTypeOf(values(logger())).toEqualTypeOf<[Logger]>();
+    expectTypeOf(values(health())).toEqualTypeOf<[Reply]>();
     const m: Metrics = metrics();
-    expectTypeOf(m.route()).toEqualTypeOf<Filter<[Reply]>>();
-    expectTypeOf(path('metrics').and(header('authorization')).and(m.route())).toEqualTypeOf<Filter<[string, Reply]>>();
-    expectTypeOf(
+    expectTypeOf(values(m.route())).toEqualTypeOf<[Reply]>();
+    expectTypeOf(values(path('metrics').and(header('authorization')).and(m.route()))).toEqualTypeOf<[string, Reply]>();
+    expectTypeOf(values(
       path('x')
         .and(requestId())
         .and(logger())
         .map((id, log) => (log.info(id), id)),
-    ).toEqualTypeOf<Filter<[string]>>();
+    )).toEqualTypeOf<[string]>();
     // serve() takes the collector.
     expectTypeOf<Metrics>().toMatchTypeOf<NonNullable<ServeOptions['metrics']>>();
   });
@@ -62,7 +65,7 @@ describe('filter types', () => {
       .and(path('users', int))
       .and(query(z.object({ q: z.string() })))
       .and(any());
-    expectTypeOf(f).toEqualTypeOf<Filter<[number, { q: string }]>>();
+    expectTypeOf(values(f)).toEqualTypeOf<[number, { q: string }]>();
   });
 
   it('handlers receive values as separate typed arguments', () => {
@@ -93,43 +96,41 @@ describe('filter types', () => {
     // @ts-expect-error: then() cannot reject either, even asynchronously
     path('notes', int).then(async (id) => notes.get(id) ?? reject.notFound());
     // andThen takes the same callback, and its type drops the Rejection case.
-    expectTypeOf(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound())).toEqualTypeOf<
-      Filter<[{ text: string }]>
-    >();
-    expectTypeOf(path('notes', int).map((id) => notes.get(id))).toEqualTypeOf<Filter<[{ text: string } | undefined]>>();
+    expectTypeOf(values(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound()))).toEqualTypeOf<[{ text: string }]>();
+    expectTypeOf(values(path('notes', int).map((id) => notes.get(id)))).toEqualTypeOf<[{ text: string } | undefined]>();
   });
 
   it('or() extracts the union of both branches', () => {
     const f = path(int).or(path(str));
-    expectTypeOf(f).toEqualTypeOf<Filter<[number] | [string]>>();
+    expectTypeOf(values(f)).toEqualTypeOf<[number] | [string]>();
     f.map((v) => expectTypeOf(v).toEqualTypeOf<number | string>());
   });
 
   it('then() awaits; andThen() drops the Rejection case', () => {
-    expectTypeOf(any().then(async () => 1)).toEqualTypeOf<Filter<[number]>>();
+    expectTypeOf(values(any().then(async () => 1))).toEqualTypeOf<[number]>();
     const checked = header('authorization').andThen(async (h) => (h === 'ok' ? h.length : reject()));
-    expectTypeOf(checked).toEqualTypeOf<Filter<[number]>>();
+    expectTypeOf(values(checked)).toEqualTypeOf<[number]>();
   });
 
   it('recover() unions the reply with the recovered value', () => {
     const f = path('x')
       .map(() => reply.text('x'))
       .recover((r: Rejection) => (r.isNotFound() ? 'fallback' : r));
-    expectTypeOf(f).toEqualTypeOf<Filter<[Reply | 'fallback']>>();
+    expectTypeOf(values(f)).toEqualTypeOf<[Reply<string> | 'fallback']>();
   });
 
   it('untuple() flattens a single tuple value', () => {
     const f = any()
       .map(() => [1, 'a'] as [number, string])
       .untuple();
-    expectTypeOf(f).toEqualTypeOf<Filter<[number, string]>>();
+    expectTypeOf(values(f)).toEqualTypeOf<[number, string]>();
   });
 
   it('the extract types of request filters say what can be missing', () => {
-    expectTypeOf(header.optional('x')).toEqualTypeOf<Filter<[string | undefined]>>();
-    expectTypeOf(cookie('sid')).toEqualTypeOf<Filter<[string]>>();
-    expectTypeOf(body.json(z.object({ a: z.number() }))).toEqualTypeOf<Filter<[{ a: number }]>>();
-    expectTypeOf(header('x-n', z.coerce.number())).toEqualTypeOf<Filter<[number]>>();
+    expectTypeOf(values(header.optional('x'))).toEqualTypeOf<[string | undefined]>();
+    expectTypeOf(values(cookie('sid'))).toEqualTypeOf<[string]>();
+    expectTypeOf(values(body.json(z.object({ a: z.number() })))).toEqualTypeOf<[{ a: number }]>();
+    expectTypeOf(values(header('x-n', z.coerce.number()))).toEqualTypeOf<[number]>();
   });
 
   it('Filter is sealed: an object literal is not a Filter', () => {

@@ -50,7 +50,16 @@ export type Replyable = Reply | string | Uint8Array | number | boolean | null | 
 
 type HeaderList = readonly (readonly [string, string])[];
 
-export class Reply {
+declare const bodyType: unique symbol;
+
+/**
+ * A response. `B` is the type of its body as a client reads it (`reply.json(v)`
+ * is a `Reply<typeof v>`, `reply.text(s)` a `Reply<string>`); it exists only
+ * for the typed client and is kept through `status`, `header` and the rest.
+ */
+export class Reply<B = unknown> {
+  /** @internal phantom: the body's type. */
+  declare readonly [bodyType]: B;
   /** @internal use the `reply` builder */
   constructor(
     /** The response status. */
@@ -64,21 +73,21 @@ export class Reply {
   ) {}
 
   /** A copy with another status (an integer from 200 to 599). */
-  status(code: number): Reply {
-    return new Reply(checkStatus(code), this.headers, this.body, this.pendingCookies);
+  status(code: number): Reply<B> {
+    return new Reply<B>(checkStatus(code), this.headers, this.body, this.pendingCookies);
   }
 
   /** A copy with `name` set to `value`, replacing any value it had. */
-  header(name: string, value: string): Reply {
+  header(name: string, value: string): Reply<B> {
     const lower = checkHeader(name, value);
     const rest = this.headers.filter(([n]) => n !== lower);
-    return new Reply(this.statusCode, [...rest, [lower, value]], this.body, this.pendingCookies);
+    return new Reply<B>(this.statusCode, [...rest, [lower, value]], this.body, this.pendingCookies);
   }
 
   /** A copy with one more `name: value` line (for `set-cookie` and the like). */
-  appendHeader(name: string, value: string): Reply {
+  appendHeader(name: string, value: string): Reply<B> {
     const lower = checkHeader(name, value);
-    return new Reply(this.statusCode, [...this.headers, [lower, value]], this.body, this.pendingCookies);
+    return new Reply<B>(this.statusCode, [...this.headers, [lower, value]], this.body, this.pendingCookies);
   }
 
   /**
@@ -90,19 +99,19 @@ export class Reply {
    * @example
    * reply.json(user).cookie('session', id, { signed: true, httpOnly: true, sameSite: 'lax', maxAge: 3600 })
    */
-  cookie(name: string, value: string, options: CookieOptions = {}): Reply {
+  cookie(name: string, value: string, options: CookieOptions = {}): Reply<B> {
     const line = setCookie(name, value, options); // checks the name, value and attributes now
     if (!options.signed) return this.appendHeader('set-cookie', line);
     if (this.constructor !== Reply)
       throw new TypeError('reply.cookie: a signed cookie cannot be set on a WebSocket upgrade');
-    return new Reply(this.statusCode, this.headers, this.body, [
+    return new Reply<B>(this.statusCode, this.headers, this.body, [
       ...(this.pendingCookies ?? []),
       { name, value, options },
     ]);
   }
 
   /** A copy that deletes cookie `name` (empty, expired); give the `path` and `domain` it was set with. */
-  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain'> = {}): Reply {
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain'> = {}): Reply<B> {
     return this.appendHeader('set-cookie', setCookie(name, '', { ...options, expires: new Date(0), maxAge: 0 }));
   }
 
@@ -201,28 +210,31 @@ async function* sseStream(events: AsyncIterable<SseEvent>, options: SseOptions):
 
 export interface ReplyBuilder {
   /** An empty `200 OK` (warp's `warp::reply()`). */
-  (): Reply;
+  (): Reply<undefined>;
   /** `text/plain; charset=utf-8`. */
-  text(body: string): Reply;
+  text(body: string): Reply<string>;
   /** `text/html; charset=utf-8`. */
-  html(body: string): Reply;
-  /** `application/json`; the value is serialized now, so a BigInt or a cycle throws here. */
-  json(value: unknown): Reply;
+  html(body: string): Reply<string>;
+  /**
+   * `application/json`; the value is serialized now, so a BigInt or a cycle
+   * throws here. The reply's type is the value's: the typed client reads it.
+   */
+  json<const V>(value: V): Reply<V>;
   /** `application/octet-stream`. */
-  bytes(body: Uint8Array): Reply;
+  bytes(body: Uint8Array): Reply<Uint8Array>;
   /** A chunked body written as the iterable yields, with backpressure. */
-  stream(body: AsyncIterable<Chunk>, contentType?: string): Reply;
+  stream(body: AsyncIterable<Chunk>, contentType?: string): Reply<unknown>;
   /**
    * Server-Sent Events (`text/event-stream`): each event encoded as it comes,
    * a `: keep-alive` comment after `keepAliveMs` (15 s) without one, and an
    * optional `retry:` hint first. Read the client's `Last-Event-ID` with
    * `lastEventId()` to resume a stream.
    */
-  sse(events: AsyncIterable<SseEvent>, options?: SseOptions): Reply;
+  sse(events: AsyncIterable<SseEvent>, options?: SseOptions): Reply<string>;
   /** A redirect; `status` defaults to 301 as in warp (use 302, 303, 307 or 308 as needed). */
-  redirect(location: string, status?: 301 | 302 | 303 | 307 | 308): Reply;
+  redirect(location: string, status?: 301 | 302 | 303 | 307 | 308): Reply<undefined>;
   /** No body, just a status (e.g. `reply.empty(204)`). */
-  empty(status: number): Reply;
+  empty(status: number): Reply<undefined>;
 }
 
 /**
@@ -231,24 +243,24 @@ export interface ReplyBuilder {
  * @example
  * get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`))
  */
-export const reply: ReplyBuilder = Object.assign(() => new Reply(200, [], null), {
-  text: (body: string) => new Reply(200, TEXT, String(body)),
-  html: (body: string) => new Reply(200, HTML, String(body)),
-  json: (value: unknown) => new Reply(200, JSON_TYPE, encodeJson(value)),
-  bytes: (body: Uint8Array) => new Reply(200, OCTETS, body),
+export const reply: ReplyBuilder = Object.assign(() => new Reply<undefined>(200, [], null), {
+  text: (body: string) => new Reply<string>(200, TEXT, String(body)),
+  html: (body: string) => new Reply<string>(200, HTML, String(body)),
+  json: <V>(value: V) => new Reply<V>(200, JSON_TYPE, encodeJson(value)),
+  bytes: (body: Uint8Array) => new Reply<Uint8Array>(200, OCTETS, body),
   stream: (body: AsyncIterable<Chunk>, contentType?: string) => {
     const r = new Reply(200, OCTETS, body);
     return contentType === undefined ? r : r.header('content-type', contentType);
   },
   sse: (events: AsyncIterable<SseEvent>, options: SseOptions = {}) => {
     if (!((options.keepAliveMs ?? 0) >= 0)) throw new RangeError('reply.sse: keepAliveMs must be >= 0');
-    return new Reply(200, SSE, sseStream(events, options));
+    return new Reply<string>(200, SSE, sseStream(events, options));
   },
   redirect: (location: string, status: 301 | 302 | 303 | 307 | 308 = 301) => {
     if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${status}`);
-    return new Reply(status, [], null).header('location', location);
+    return new Reply<undefined>(status, [], null).header('location', location);
   },
-  empty: (status: number) => new Reply(checkStatus(status), [], null),
+  empty: (status: number) => new Reply<undefined>(checkStatus(status), [], null),
 });
 
 /** Convert what a filter extracted into a `Reply`. */

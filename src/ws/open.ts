@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WsCounters } from '../runtime/counters.js';
 import type { JoinHandle, Outcome } from '../task/spawn.js';
 import { type Transport, WsSocket } from './socket.js';
-import type { WsAccept } from './upgrade.js';
+import type { WsAccept, WsHandler } from './upgrade.js';
 
 /** Handed to handlers that declare no `signal` parameter (they cannot read it). */
 const NEVER: AbortSignal = new AbortController().signal;
@@ -25,8 +25,10 @@ export function openConnection(
   logger: Logger | undefined,
   counters: WsCounters,
 ): WsSocket {
-  const { options, handler } = accept;
-  const socket = new WsSocket(transport, remote, accept.protocol, options.maxQueued, options.maxPayload, counters);
+  const { options } = accept;
+  // The handler was typed by the route's schemas; the socket is what they describe.
+  const handler = accept.handler as unknown as WsHandler;
+  const socket = new WsSocket(transport, remote, accept.protocol, options, counters);
   // A handler that does not take `signal` does not pay for one.
   const task = spawnTask(handler.length >= 2 ? (signal) => handler(socket, signal) : () => handler(socket, NEVER));
   socket.task = task;

@@ -1,4 +1,5 @@
 /** WebSocket options, checked before they reach uWS (which terminates the process on some bad values). */
+import type { z } from 'zod';
 
 export interface WsOptions {
   /**
@@ -47,11 +48,23 @@ export interface WsOptions {
    * @default 1024
    */
   maxQueued?: number | undefined;
+  /**
+   * Schema of the messages clients send (JSON). `socket.messages()` then
+   * validates with it, and the typed client (`weft/client`) sends its input type.
+   */
+  receive?: z.ZodType | undefined;
+  /**
+   * Schema of the messages the server sends. `socket.send(value)` then takes
+   * its input type and sends it as JSON, and the typed client iterates its output type.
+   */
+  send?: z.ZodType | undefined;
 }
 
+type Passed = 'origins' | 'protocols' | 'receive' | 'send';
+
 export type ResolvedWsOptions = {
-  readonly [K in Exclude<keyof WsOptions, 'origins' | 'protocols'>]-?: Exclude<WsOptions[K], undefined>;
-} & Pick<WsOptions, 'origins' | 'protocols'>;
+  readonly [K in Exclude<keyof WsOptions, Passed>]-?: Exclude<WsOptions[K], undefined>;
+} & Pick<WsOptions, Passed>;
 
 function intIn(name: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -75,5 +88,7 @@ export function resolveWsOptions(o: WsOptions = {}): ResolvedWsOptions {
     maxQueued: intIn('maxQueued', o.maxQueued ?? 1024, 1, 1_000_000),
     origins: o.origins,
     protocols: o.protocols,
+    receive: o.receive,
+    send: o.send,
   };
 }

@@ -11,6 +11,7 @@ import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../reply/rejection.js';
 import type { WsCounters } from '../runtime/counters.js';
 import type { Message } from './message.js';
+import type { ResolvedWsOptions } from './options.js';
 import type { SendResult, Transport } from './transport.js';
 
 export type { SendResult, Transport } from './transport.js';
@@ -42,7 +43,12 @@ export function checkCloseCode(code: number): void {
   if (!Number.isInteger(code) || !ok) throw new RangeError(`Invalid WebSocket close code ${code}`);
 }
 
-export class WsSocket implements AsyncIterableIterator<Message> {
+/**
+ * A connection's socket. `In` is what `socket.messages()` yields and `Out`
+ * what `send` takes: with `ws({ receive, send })` schemas, their types (and
+ * `send` encodes JSON); without, raw messages and `string | Uint8Array`.
+ */
+export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncIterableIterator<Message> {
   // Idle sockets are the common case: keep them small (arrays are created on demand).
   private queue: Message[] | undefined;
   // Waiting readers get iterator results, so a `for await` waits with its promise's own
@@ -64,8 +70,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
     readonly remote: string,
     /** The subprotocol agreed in the handshake ('' for none). */
     readonly protocol: string,
-    private readonly maxQueued: number,
-    private readonly maxPayload: number,
+    private readonly options: ResolvedWsOptions,
     private readonly counters: WsCounters,
   ) {}
 
@@ -83,8 +88,15 @@ export class WsSocket implements AsyncIterableIterator<Message> {
    * Send a text (string) or binary (bytes) message. Returns `'sent'`, `'queued'`
    * (accepted, waiting behind backpressure: `await socket.drained()` before
    * sending much more) or `'dropped'` (over `maxBackpressure`, or closed).
+   * On a route with a `send` schema, the value is sent as JSON.
    */
-  send(data: string | Uint8Array): SendResult {
+  send(data: Out): SendResult {
+    if (this.options.send !== undefined) return this.sendRaw(JSON.stringify(data));
+    return this.sendRaw(data as string | Uint8Array);
+  }
+
+  /** Send text or bytes as they are, whatever the route's `send` schema. */
+  sendRaw(data: string | Uint8Array): SendResult {
     if (this.closeInfo) {
       this.dropped++;
       this.counters.dropped++;
@@ -100,7 +112,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
 
   /** `send(JSON.stringify(value))`. */
   sendJson(value: unknown): SendResult {
-    return this.send(JSON.stringify(value));
+    return this.sendRaw(JSON.stringify(value));
   }
 
   /** Resolves when the send buffer is empty (or the socket closed). */
@@ -185,8 +197,9 @@ export class WsSocket implements AsyncIterableIterator<Message> {
   }
 
   /**
-   * Incoming messages parsed as JSON and validated by `schema`, in zod's
-   * safeParse shape; a bad message does not end the iteration.
+   * Incoming messages parsed as JSON and validated by `schema` (by default
+   * the route's `ws({ receive })` schema), in zod's safeParse shape; a bad
+   * message does not end the iteration.
    *
    * @example
    * for await (const m of socket.messages(ClientFrame)) {
@@ -194,7 +207,15 @@ export class WsSocket implements AsyncIterableIterator<Message> {
    *   handle(m.data);
    * }
    */
-  async *messages<S extends z.ZodType>(schema: S): AsyncGenerator<Parsed<z.output<S>>> {
+  messages(): AsyncGenerator<Parsed<In>>;
+  messages<S extends z.ZodType>(schema: S): AsyncGenerator<Parsed<z.output<S>>>;
+  messages(schema?: z.ZodType): AsyncGenerator<Parsed<unknown>> {
+    const s = schema ?? this.options.receive;
+    if (s === undefined) throw new TypeError('socket.messages() needs a schema: pass one, or give ws({ receive })');
+    return this.parsed(s);
+  }
+
+  private async *parsed(schema: z.ZodType): AsyncGenerator<Parsed<unknown>> {
     for await (const message of this) {
       let value: unknown;
       try {
@@ -204,7 +225,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
         continue;
       }
       const r = schema.safeParse(value);
-      if (r.success) yield { success: true, data: r.data as z.output<S>, message };
+      if (r.success) yield { success: true, data: r.data, message };
       else
         yield { success: false, error: { message: 'message failed validation', issues: issuesOf(r.error) }, message };
     }
@@ -214,7 +235,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
   receive(m: Message): void {
     if (this.closeInfo) return;
     this.counters.in++;
-    if (m.byteLength > this.maxPayload) {
+    if (m.byteLength > this.options.maxPayload) {
       this.transport.end(1009, 'message too big');
       return;
     }
@@ -224,7 +245,7 @@ export class WsSocket implements AsyncIterableIterator<Message> {
       return;
     }
     const q = (this.queue ??= []);
-    if (q.length >= this.maxQueued) {
+    if (q.length >= this.options.maxQueued) {
       this.dropped++;
       this.counters.dropped++;
       this.transport.end(1008, 'too many unread messages');

@@ -12,8 +12,10 @@
  * chain accepted (async steps included), and never on an aborted request.
  */
 
+import type { z } from 'zod';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import { NO_NEEDS } from '../filter/request-source.js';
+import type { WsMark } from '../filter/shape.js';
 import {
   ForbiddenOrigin,
   InvalidUpgrade,
@@ -24,16 +26,25 @@ import {
 } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
 import { type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
+import type { Message } from './message.js';
 import type { WsSocket } from './socket.js';
 
 /** A per-connection handler: runs as a spawned task; `signal` fires on close or shutdown. */
-export type WsHandler = (socket: WsSocket, signal: AbortSignal) => void | Promise<void>;
+export type WsHandler<In = Message, Out = string | Uint8Array> = (
+  socket: WsSocket<In, Out>,
+  signal: AbortSignal,
+) => void | Promise<void>;
+
+/** What `socket.messages()` yields on a route with `receive` schema `R`. */
+export type Received<R> = R extends z.ZodType ? z.output<R> : Message;
+/** What `socket.send` takes on a route with `send` schema `S`. */
+export type Sent<S> = S extends z.ZodType ? z.input<S> : string | Uint8Array;
 
 /** The reply that tells the server to complete the upgrade (status 101). */
 export class WsAccept extends Reply {
   /** @internal */
   constructor(
-    readonly handler: WsHandler,
+    readonly handler: WsHandler<never, never>,
     readonly options: ResolvedWsOptions,
     /** The subprotocol chosen ('' for none). */
     readonly protocol: string,
@@ -59,8 +70,8 @@ export class WsAccept extends Reply {
   }
 }
 
-/** What `ws()` extracts: a handshake that passed, waiting for a handler. */
-export class WsUpgrade {
+/** What `ws()` extracts: a handshake that passed, waiting for a handler (typed by the route's schemas). */
+export class WsUpgrade<In = Message, Out = string | Uint8Array> {
   /** @internal */
   constructor(
     private readonly options: ResolvedWsOptions,
@@ -69,8 +80,8 @@ export class WsUpgrade {
   ) {}
 
   /** Accept the connection and run `handler` as its task. */
-  onUpgrade(handler: WsHandler): WsAccept {
-    return new WsAccept(handler, this.options, this.protocol);
+  onUpgrade(handler: WsHandler<In, Out>): WsAccept {
+    return new WsAccept(handler as WsHandler<never, never>, this.options, this.protocol);
   }
 }
 
@@ -99,13 +110,15 @@ const UPGRADE_HEADERS = [
  * The WebSocket handshake filter. Rejects with 405 (not GET), 426 (not an
  * upgrade, or a version other than 13), 400 (bad key), 403 (origin not allowed).
  */
-export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
+export function ws<R extends z.ZodType | undefined = undefined, S extends z.ZodType | undefined = undefined>(
+  options?: WsOptions & { receive?: R; send?: S },
+): Filter<[WsUpgrade<Received<R>, Sent<S>>], [WsMark<R, S>]> {
   const opts = resolveWsOptions(options);
   const origins = opts.origins ? new Set(opts.origins) : undefined;
   let notUpgrade: Rejection | undefined;
   let badVersion: Rejection | undefined;
   let badKey: Rejection | undefined;
-  return new FilterImpl<[WsUpgrade]>(
+  return new FilterImpl<[WsUpgrade<Received<R>, Sent<S>>], [WsMark<R, S>]>(
     'ws',
     (ctx) => {
       const h = (n: string) => ctx.req.header(n);
@@ -131,7 +144,7 @@ export function ws(options?: WsOptions): Filter<[WsUpgrade]> {
         const asked = offered.split(',').map((p) => p.trim());
         protocol = opts.protocols.find((p) => asked.includes(p)) ?? '';
       }
-      const upgrade = new WsUpgrade(opts, protocol);
+      const upgrade = new WsUpgrade<Received<R>, Sent<S>>(opts, protocol);
       ctx.upgrade = upgrade; // the pipeline checks that a handshake that got this far is answered by onUpgrade
       return [upgrade];
     },
