@@ -17,6 +17,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['server'],
   ['reactor'],
   ['test'],
+  ['client'],
   ['ws', 'redis', 'metrics', 'openapi', 'files'],
   ['broadcast'],
   ['filters'],

@@ -219,7 +219,7 @@ export interface ReplyBuilder {
    * `application/json`; the value is serialized now, so a BigInt or a cycle
    * throws here. The reply's type is the value's: the typed client reads it.
    */
-  json<const V>(value: V): Reply<V>;
+  json<V>(value: V): Reply<V>;
   /** `application/octet-stream`. */
   bytes(body: Uint8Array): Reply<Uint8Array>;
   /** A chunked body written as the iterable yields, with backpressure. */
