@@ -63,7 +63,6 @@ function segment(v: unknown): string {
   return encodeURIComponent(scalar(v));
 }
 
-
 interface Call {
   readonly base: string;
   readonly options: ClientOptions;
@@ -103,8 +102,7 @@ async function readBody(res: Response, method: string): Promise<unknown> {
 }
 
 function problemOf(res: Response, body: unknown): Problem {
-  if (body !== null && typeof body === 'object' && typeof (body as Problem).status === 'number')
-    return body as Problem;
+  if (body !== null && typeof body === 'object' && typeof (body as Problem).status === 'number') return body as Problem;
   const detail = typeof body === 'string' ? body : '';
   return { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail };
 }

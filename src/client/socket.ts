@@ -119,7 +119,9 @@ function parse<Out>(data: unknown, schema: Schema | undefined): Item<Out> {
   }
   if (schema === undefined) return { value: value as Out };
   const r = schema.safeParse(value);
-  return r.success ? { value: r.data as Out } : { error: new ClientMessageError('message failed validation', data, r.error) };
+  return r.success
+    ? { value: r.data as Out }
+    : { error: new ClientMessageError('message failed validation', data, r.error) };
 }
 
 /** Open `url` and resolve once it is open (reject if it closes first). */
@@ -133,7 +135,11 @@ export function openSocket<In, Out>(
     protocols === undefined ? new Ctor(url) : new Ctor(url, typeof protocols === 'string' ? protocols : [...protocols]);
   const socket = new ClientSocket<In, Out>(ws, schema);
   return new Promise((resolve, reject) => {
+    // After `open` these settle nothing; before it, a refused handshake fires `error` (and, in browsers, `close`).
     ws.addEventListener('open', () => resolve(socket));
+    ws.addEventListener('error', (ev: { message?: string }) =>
+      reject(new Error(`WebSocket to ${url} failed before it opened${ev.message ? `: ${ev.message}` : ''}`)),
+    );
     ws.addEventListener('close', (ev: { code: number }) =>
       reject(new Error(`WebSocket to ${url} closed before it opened (${ev.code})`)),
     );

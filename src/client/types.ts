@@ -73,7 +73,8 @@ type Resolve<S, T> = [S] extends [readonly unknown[]] ? Route<S, T> : unknown ex
 type Fill<S, T> = S extends Route<infer M, infer O> ? ([] extends O ? Route<M, T> : S) : never;
 
 /** A route's path: its path marks' parts, in order. */
-type PathOf<M> = M extends readonly [infer H, ...infer R]
+/** @internal a route's path parts (the harness matches them too). */
+export type PathOf<M> = M extends readonly [infer H, ...infer R]
   ? H extends PathMark<infer P>
     ? [...P, ...PathOf<R>]
     : PathOf<R>
@@ -117,15 +118,17 @@ type ParamNext<E> =
 type Here<E> = E extends Entry<readonly [] | readonly [Rest], infer R> ? R : never;
 
 type MarksOf<R> = R extends Route<infer M, unknown> ? M[number] : never;
-type MethodsOf<R> = R extends Route<infer M, unknown>
-  ? Extract<M[number], WsMark<unknown, unknown>> extends never
-    ? Extract<M[number], MethodMark<string>> extends MethodMark<infer N>
-      ? [N] extends [never]
-        ? AllMethods
-        : Extract<N, AllMethods>
-      : AllMethods
-    : 'ws'
-  : never;
+/** @internal the client method names a route answers. */
+export type MethodsOf<R> =
+  R extends Route<infer M, unknown>
+    ? Extract<M[number], WsMark<unknown, unknown>> extends never
+      ? Extract<M[number], MethodMark<string>> extends MethodMark<infer N>
+        ? [N] extends [never]
+          ? AllMethods
+          : Extract<N, AllMethods>
+        : AllMethods
+      : 'ws'
+    : never;
 type RoutesFor<R, K> = R extends unknown ? (K extends MethodsOf<R> ? R : never) : never;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -150,20 +153,25 @@ type BodyInput<K extends BodyKind, S> = K extends 'json' ? InputOf<S> : K extend
 type BodyOfRoute<R> =
   Extract<MarksOf<R>, BodyMark<BodyKind, unknown>> extends BodyMark<infer K, infer S> ? BodyInput<K, S> : undefined;
 
+/** An object type with no required key: `Optional extends X` holds when every key of `X` may be left out. */
+type Optional = Record<never, never>;
+
 /** `{ query?, headers? }`, each required when the route requires something in it. */
-type Options<Q, H> = ({} extends Q ? { readonly query?: Q | undefined } : { readonly query: Q }) &
-  ({} extends H ? { readonly headers?: H | undefined } : { readonly headers: H }) & {
+type Options<Q, H> = (Optional extends Q ? { readonly query?: Q | undefined } : { readonly query: Q }) &
+  (Optional extends H ? { readonly headers?: H | undefined } : { readonly headers: H }) & {
     readonly signal?: AbortSignal | undefined;
   };
 type OptionArgs<R> =
-  {} extends QueryOf<R>
-    ? {} extends HeadersOf<R>
+  Optional extends QueryOf<R>
+    ? Optional extends HeadersOf<R>
       ? [options?: Options<QueryOf<R>, HeadersOf<R>>]
       : [options: Options<QueryOf<R>, HeadersOf<R>>]
     : [options: Options<QueryOf<R>, HeadersOf<R>>];
 
 /** What a route's reply is read as on 2xx. */
-type DataOf<R> = R extends Route<readonly unknown[], infer O> ? (O extends readonly [infer X] ? BodyOf<X> : unknown) : never;
+/** @internal */
+export type DataOf<R> =
+  R extends Route<readonly unknown[], infer O> ? (O extends readonly [infer X] ? BodyOf<X> : unknown) : never;
 
 type WsIn<R> = Extract<MarksOf<R>, WsMark<unknown, unknown>> extends WsMark<infer I, unknown> ? InputOf<I> : never;
 type WsOut<R> = Extract<MarksOf<R>, WsMark<unknown, unknown>> extends WsMark<unknown, infer O> ? OutputOf<O> : never;
@@ -181,7 +189,7 @@ export interface SocketCallOptions<Q> {
 }
 
 type SocketArgs<R> =
-  {} extends QueryOf<R> ? [options?: SocketCallOptions<QueryOf<R>>] : [options: SocketCallOptions<QueryOf<R>>];
+  Optional extends QueryOf<R> ? [options?: SocketCallOptions<QueryOf<R>>] : [options: SocketCallOptions<QueryOf<R>>];
 
 type Call<R, K> = K extends 'ws'
   ? (...args: SocketArgs<R>) => Promise<ClientSocket<WsIn<R>, WsOut<R>>>

@@ -76,7 +76,10 @@ export interface Filter<T extends unknown[], S = unknown> {
   readonly [shaped]: S;
 
   /** Both must match; the tuples concatenate (`[a] + [] + [b]` is `[a, b]`). */
-  and<U extends unknown[], S2, Self = this>(this: Self, other: Filter<U, S2>): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>>;
+  and<U extends unknown[], S2, Self = this>(
+    this: Self,
+    other: Filter<U, S2>,
+  ): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>>;
   /**
    * Try this filter; if it rejects, try `other` from the same path position.
    * The rejections of both are merged by priority when both reject.
@@ -191,7 +194,10 @@ export class FilterImpl<T extends unknown[], S = unknown> implements Filter<T, S
     this.methods = meta.methods;
   }
 
-  and<U extends unknown[], S2, Self = this>(this: Self, other: Filter<U, S2>): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>> {
+  and<U extends unknown[], S2, Self = this>(
+    this: Self,
+    other: Filter<U, S2>,
+  ): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>> {
     return andFilter(own<T>(this), impl(other)) as Filter<[...T, ...U], never>;
   }
   or<U extends unknown[], S2, Self = this>(
@@ -236,7 +242,10 @@ export class FilterImpl<T extends unknown[], S = unknown> implements Filter<T, S
     return untupleFilter(own<T>(this)) as Filter<T extends [infer U extends unknown[]] ? U : never, never>;
   }
   with<Self extends Filter<[Replyable]>>(this: Self, wrapper: Wrapper): Filter<[Reply<BodyOf<T[0]>>], ShapeOf<Self>> {
-    return withFilter(impl(this as Filter<[Replyable]>), wrapper as WrapperImpl) as Filter<[Reply<BodyOf<T[0]>>], never>;
+    return withFilter(impl(this as Filter<[Replyable]>), wrapper as WrapperImpl) as Filter<
+      [Reply<BodyOf<T[0]>>],
+      never
+    >;
   }
 }
 

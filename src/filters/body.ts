@@ -152,7 +152,13 @@ function text(opts?: BodyOptions): Filter<[string], [BodyMark<'text', string>]> 
 
 /** The body as bytes. Any Content-Type. */
 function bytes(opts?: BodyOptions): Filter<[Uint8Array], [BodyMark<'bytes', Uint8Array>]> {
-  return bodyFilter<Uint8Array, BodyMark<'bytes', Uint8Array>>('body.bytes', limitOf(opts), undefined, (b) => b, BYTES_DOC);
+  return bodyFilter<Uint8Array, BodyMark<'bytes', Uint8Array>>(
+    'body.bytes',
+    limitOf(opts),
+    undefined,
+    (b) => b,
+    BYTES_DOC,
+  );
 }
 
 /**

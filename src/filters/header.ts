@@ -36,14 +36,21 @@ function headerFn(name: string, schema?: z.ZodType): Filter<[unknown]> {
 /** A header that may be absent (`undefined`); never rejects. */
 function optional<const N extends string>(name: N): Filter<[string | undefined], [HeaderMark<N, string, false>]> {
   const lower = name.toLowerCase();
-  return new FilterImpl<[string | undefined], [HeaderMark<N, string, false>]>('header.optional', (ctx) => [ctx.req.header(lower)], {
-    needs: needsHeaders(lower),
-    doc: { kind: 'header', name: lower, required: false },
-  });
+  return new FilterImpl<[string | undefined], [HeaderMark<N, string, false>]>(
+    'header.optional',
+    (ctx) => [ctx.req.header(lower)],
+    {
+      needs: needsHeaders(lower),
+      doc: { kind: 'header', name: lower, required: false },
+    },
+  );
 }
 
 /** Require `name` to equal `value` exactly; extracts nothing. */
-function exact<const N extends string, const V extends string>(name: N, value: V): Filter<[], [HeaderMark<N, V, true>]> {
+function exact<const N extends string, const V extends string>(
+  name: N,
+  value: V,
+): Filter<[], [HeaderMark<N, V, true>]> {
   const lower = name.toLowerCase();
   return new FilterImpl<[], [HeaderMark<N, V, true>]>(
     'header.exact',

@@ -188,7 +188,9 @@ function take(ctx: Ctx, l: Limits): AsyncGenerator<Part> | Rejection {
  *   return reply.empty(204);
  * })
  */
-export function multipart(options: MultipartOptions = {}): Filter<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]> {
+export function multipart(
+  options: MultipartOptions = {},
+): Filter<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]> {
   const l = limits(options, 10 * 1024 * 1024);
   return new FilterImpl<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]>(
     'body.multipart',

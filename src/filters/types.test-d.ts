@@ -50,12 +50,14 @@ describe('filter types', () => {
     const m: Metrics = metrics();
     expectTypeOf(values(m.route())).toEqualTypeOf<[Reply]>();
     expectTypeOf(values(path('metrics').and(header('authorization')).and(m.route()))).toEqualTypeOf<[string, Reply]>();
-    expectTypeOf(values(
-      path('x')
-        .and(requestId())
-        .and(logger())
-        .map((id, log) => (log.info(id), id)),
-    )).toEqualTypeOf<[string]>();
+    expectTypeOf(
+      values(
+        path('x')
+          .and(requestId())
+          .and(logger())
+          .map((id, log) => (log.info(id), id)),
+      ),
+    ).toEqualTypeOf<[string]>();
     // serve() takes the collector.
     expectTypeOf<Metrics>().toMatchTypeOf<NonNullable<ServeOptions['metrics']>>();
   });
@@ -96,7 +98,9 @@ describe('filter types', () => {
     // @ts-expect-error: then() cannot reject either, even asynchronously
     path('notes', int).then(async (id) => notes.get(id) ?? reject.notFound());
     // andThen takes the same callback, and its type drops the Rejection case.
-    expectTypeOf(values(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound()))).toEqualTypeOf<[{ text: string }]>();
+    expectTypeOf(values(path('notes', int).andThen((id) => notes.get(id) ?? reject.notFound()))).toEqualTypeOf<
+      [{ text: string }]
+    >();
     expectTypeOf(values(path('notes', int).map((id) => notes.get(id)))).toEqualTypeOf<[{ text: string } | undefined]>();
   });
 

@@ -24,6 +24,7 @@ import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { bodiless } from '../reply/status.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../runtime/request-id-header.js';
+import type { ReplyAt } from './typed.js';
 
 class BufferBody implements BodySource {
   constructor(
@@ -73,7 +74,7 @@ class TestSource implements RequestSource {
 export type QueryValue = string | number | boolean;
 
 /** A response produced in process. */
-export interface TestResponse {
+export interface TestResponse<B = unknown> {
   readonly status: number;
   /** Lower-case names; repeated headers joined with `, ` (see `rawHeaders` for each line). */
   readonly headers: Readonly<Record<string, string>>;
@@ -83,11 +84,12 @@ export interface TestResponse {
   readonly route: string;
   text(): string;
   /**
-   * The body parsed as JSON, typed as `T` (default `unknown`). The type is
-   * your claim, not checked: parse with a zod schema where it matters.
-   * Throws a `SyntaxError` when the body is not JSON.
+   * The body parsed as JSON, typed as `T`: by default the reply type of the
+   * route a literal `.method()` and `.path()` match (`unknown` when none, or
+   * when the path is not a literal). A type you pass is your claim, not
+   * checked. Throws a `SyntaxError` when the body is not JSON.
    */
-  json<T = unknown>(): T;
+  json<T = B>(): T;
 }
 
 const encoder = new TextEncoder();
@@ -98,8 +100,11 @@ async function drain(body: AsyncIterable<Chunk>): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
-/** Builder for an in-process request. Every setter returns the builder. */
-export class RequestBuilder {
+/**
+ * Builder for an in-process request. Every setter returns the builder; `M`
+ * and `P` are the literal method and path, which type `reply()`'s `json()`.
+ */
+export class RequestBuilder<M extends string = 'GET', P extends string = '/'> {
   private m = 'GET';
   private p = '/';
   private readonly hs: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -110,14 +115,14 @@ export class RequestBuilder {
   private extraQuery = '';
 
   /** The method (default `GET`). */
-  method(m: string): this {
+  method<const X extends string>(m: X): RequestBuilder<X, P> {
     this.m = m;
-    return this;
+    return this as RequestBuilder<never, never>;
   }
   /** Path and optional query, e.g. `/users/1?x=2`; an absolute URL's path is used. */
-  path(p: string): this {
+  path<const X extends string>(p: X): RequestBuilder<M, X> {
     this.p = p;
-    return this;
+    return this as RequestBuilder<never, never>;
   }
   /**
    * Set a request header. Names are case-insensitive (stored lower-case); a
@@ -225,7 +230,7 @@ export class RequestBuilder {
   }
 
   /** Run a reply filter through the server's pipeline and collect the response. */
-  async reply(filter: Filter<[Replyable]>): Promise<TestResponse> {
+  async reply<F extends Filter<[Replyable]>>(filter: F): Promise<TestResponse<ReplyAt<F, M, P>>> {
     const src = this.source();
     const ctx = this.context(src);
     const r = await settle(impl(filter) as never, ctx);

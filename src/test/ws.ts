@@ -179,6 +179,17 @@ export class WsRequestBuilder extends RequestBuilder {
     return super.log(logger);
   }
 
+  /** The request path (a handshake is a GET). */
+  override path(p: string): this {
+    super.path(p);
+    return this;
+  }
+
+  override method(m: string): this {
+    super.method(m);
+    return this;
+  }
+
   /**
    * Run the handshake through `filter`. Resolves with the client end when the
    * filters accept; throws `HandshakeRejected` (with the HTTP response) otherwise.

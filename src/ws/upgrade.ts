@@ -25,8 +25,8 @@ import {
   UpgradeRequired,
 } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
-import { type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
 import type { Message } from './message.js';
+import { type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
 import type { WsSocket } from './socket.js';
 
 /** A per-connection handler: runs as a spawned task; `signal` fires on close or shutdown. */
