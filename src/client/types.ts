@@ -121,12 +121,10 @@ type MarksOf<R> = R extends Route<infer M, unknown> ? M[number] : never;
 /** @internal the client method names a route answers. */
 export type MethodsOf<R> =
   R extends Route<infer M, unknown>
-    ? Extract<M[number], WsMark<unknown, unknown>> extends never
-      ? Extract<M[number], MethodMark<string>> extends MethodMark<infer N>
-        ? [N] extends [never]
-          ? AllMethods
-          : Extract<N, AllMethods>
-        : AllMethods
+    ? [Extract<M[number], WsMark<unknown, unknown>>] extends [never]
+      ? [Extract<M[number], MethodMark<string>>] extends [never]
+        ? AllMethods
+        : Extract<Extract<M[number], MethodMark<string>>['method'], AllMethods>
       : 'ws'
     : never;
 type RoutesFor<R, K> = R extends unknown ? (K extends MethodsOf<R> ? R : never) : never;
@@ -150,8 +148,12 @@ type HeadersOf<R> = [Extract<MarksOf<R>, HeaderMark<string, unknown, boolean>>] 
       Readonly<Record<string, string>>;
 
 type BodyInput<K extends BodyKind, S> = K extends 'json' ? InputOf<S> : K extends 'form' ? FormBody<InputOf<S>> : S;
-type BodyOfRoute<R> =
-  Extract<MarksOf<R>, BodyMark<BodyKind, unknown>> extends BodyMark<infer K, infer S> ? BodyInput<K, S> : undefined;
+type BodyMarkOf<R> = Extract<MarksOf<R>, BodyMark<BodyKind, unknown>>;
+type BodyOfRoute<R> = [BodyMarkOf<R>] extends [never]
+  ? undefined
+  : BodyMarkOf<R> extends BodyMark<infer K, infer S>
+    ? BodyInput<K, S>
+    : undefined;
 
 /** An object type with no required key: `Optional extends X` holds when every key of `X` may be left out. */
 type Optional = Record<never, never>;
