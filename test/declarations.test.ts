@@ -37,6 +37,9 @@ beforeAll(() => {
     },
   );
   cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  // The app's own package scope: without it, 'weft' resolves to the repository itself (its
+  // package.json is named weft, and a package may import itself by name), i.e. to a stale dist/.
+  writeFileSync(join(WORK, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   cpSync(join(ROOT, 'test', 'fixtures', 'consumer', 'app.ts'), join(WORK, 'app.ts'));
   cpSync(join(ROOT, 'test', 'fixtures', 'consumer', 'tsconfig.json'), join(WORK, 'tsconfig.json'));
 }, 120_000);
@@ -53,12 +56,24 @@ describe('the shipped declarations', () => {
 
     it(`report a wrong call in that app on TypeScript ${version} (the check is not vacuous)`, () => {
       const bad = join(WORK, 'bad.ts');
-      writeFileSync(bad, "import { path, int } from 'weft';\nexport const f = path('a', int).map((n: string) => n);\n");
+      writeFileSync(
+        bad,
+        [
+          "import { get, path, int } from 'weft';",
+          "import { client } from 'weft/client';",
+          "export const f = path('a', int).map((n: string) => n);",
+          "const routes = path('b', int).and(get()).map((n) => ({ n }));",
+          "export const g = client<typeof routes>('http://x').b('seven').get();",
+          '',
+        ].join('\n'),
+      );
       const tsconfig = join(WORK, 'tsconfig.bad.json');
       writeFileSync(tsconfig, JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }));
       const r = spawnSync(process.execPath, [tscOf(pkg), '-p', tsconfig], { encoding: 'utf8' });
       expect(r.status).not.toBe(0);
-      expect(`${r.stdout}`).toContain('bad.ts');
+      expect(`${r.stdout}`).toContain('bad.ts(3,');
+      // The typed client's wrong call is reported too: the routes' shape survives the declarations.
+      expect(`${r.stdout}`).toContain('bad.ts(5,');
     }, 120_000);
   }
 });
