@@ -30,6 +30,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Filters', link: '/guide/filters' },
       { text: 'Replies and rejections', link: '/guide/replies' },
       { text: 'WebSockets', link: '/guide/websockets' },
+      { text: 'The typed client', link: '/guide/typed-client' },
       { text: 'Broadcast and tasks', link: '/guide/broadcast-and-tasks' },
       { text: 'Sync and actors', link: '/guide/sync-and-actors' },
       { text: 'The server', link: '/guide/server' },

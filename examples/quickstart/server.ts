@@ -16,7 +16,9 @@ const getUser = get()
   .and(path('users', int)) // Filter<[number]>
   .map((id) => ({ id })); // objects are served as JSON
 
-const server = await serve(hello.or(create).or(getUser), { signals: true }).listen({
+export const routes = hello.or(create).or(getUser);
+
+const server = await serve(routes, { signals: true }).listen({
   port: Number(process.env.PORT ?? 3000),
 });
 void server;
