@@ -32,7 +32,6 @@ import {
   type Backplane,
   channel,
   cspNonce,
-  type Filter,
   get,
   HttpRejection,
   health,
@@ -40,7 +39,6 @@ import {
   path,
   query,
   type Receiver,
-  type Reply,
   reject,
   reply,
   type Sender,
@@ -51,17 +49,44 @@ import {
 } from '../../src/index.js';
 import type { Metrics } from '../../src/metrics/index.js';
 import type { RedisBackplane } from '../../src/redis/index.js';
-import { page } from './page.js';
+import { PAGE_SCRIPT, page } from './page.js';
 
-export interface MessageEvent {
-  type: 'message';
+/** What a client sends: `{"type":"message","text":"1..2000 chars"}` (the route's `ws({ receive })`). */
+export const ClientFrame = z.object({ type: z.literal('message'), text: z.string().min(1).max(2000) });
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** A chat message, to everyone in the room and in the history. */
+export const MessageEvent = z.object({
+  type: z.literal('message'),
   /** Unique across instances: `<instance>-m<n>`. */
-  id: string;
-  from: string;
-  text: string;
-  ts: number;
-}
-export type RoomEvent = MessageEvent | { type: 'join' | 'leave'; name: string };
+  id: z.string(),
+  from: z.string(),
+  text: z.string(),
+  ts: z.number(),
+});
+export type MessageEvent = z.infer<typeof MessageEvent>;
+
+/** Someone joined or left the room (to the others in it). */
+export const PresenceEvent = z.object({ type: z.enum(['join', 'leave']), name: z.string() });
+/** What a room's channel carries to every socket in the room. */
+export type RoomEvent = MessageEvent | z.infer<typeof PresenceEvent>;
+
+/** The first event on a socket: who you are, who is here, the last messages. */
+export const WelcomeEvent = z.object({
+  type: z.literal('welcome'),
+  id: z.string(),
+  name: z.string(),
+  room: z.string(),
+  users: z.array(z.string()),
+  history: z.array(MessageEvent),
+});
+
+/** A bad client frame; the socket stays open. */
+export const ErrorEvent = z.object({ type: z.literal('error'), message: z.string() });
+
+/** Everything the server sends on a chat socket (the route's `ws({ send })`). */
+export const ServerEvent = z.union([WelcomeEvent, MessageEvent, PresenceEvent, ErrorEvent]);
+export type ServerEvent = z.infer<typeof ServerEvent>;
 
 const ROOM = /^[a-z0-9-]{1,32}$/;
 const NameQuery = z.object({
@@ -70,7 +95,6 @@ const NameQuery = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'name must be 1-32 letters, digits, _ or -')
     .optional(),
 });
-const ClientFrame = z.object({ type: z.literal('message'), text: z.string().min(1).max(2000) });
 
 export const HISTORY = 50;
 export const RATE = { perSecond: 20, burst: 40 };
@@ -302,7 +326,15 @@ export interface ChatOptions {
   metrics?: Metrics | undefined;
   /** Per-address limits. @default DEFAULT_LIMITS */
   limits?: Partial<ChatLimits> | undefined;
+  /**
+   * The page's script (page/main.ts bundled: `bundlePage()` in page.ts), served at
+   * GET /main.js. Without it /main.js is 404 (a chat served only to socket clients).
+   */
+  script?: string | undefined;
 }
+
+/** A chat socket on the server: it reads `ClientFrame`s and sends `ServerEvent`s (as JSON). */
+type ChatSocket = WsSocket<ClientFrame, z.input<typeof ServerEvent>>;
 
 /** The chat state and routes. `connections` counts open chat sockets. */
 export class Chat {
@@ -338,7 +370,7 @@ export class Chat {
   }
 
   /** One connection's task: welcome, join, relay messages, leave. */
-  private async session(socket: WsSocket, roomName: string, name: string, address: string): Promise<void> {
+  private async session(socket: ChatSocket, roomName: string, name: string, address: string): Promise<void> {
     // Checked at the handshake too; counted here, where the socket is known to be open (no leak if it never opens).
     if (!this.addresses.take(address, roomName)) {
       socket.close(1008, this.addresses.refusal(address, roomName) ?? 'too many connections');
@@ -362,18 +394,18 @@ export class Chat {
         }),
         room.tx.ready(), // subscribed: what others send after the welcome reaches this socket
       ]);
-      socket.sendJson({ type: 'welcome', id, name, room: room.name, users, history });
+      socket.send({ type: 'welcome', id, name, room: room.name, users, history });
       room.tx.send({ type: 'join', name }); // before subscribing: the others hear it, not the joiner
       socket.subscribe(room.tx);
       const bucket = new TokenBucket(RATE.perSecond, RATE.burst);
-      for await (const m of socket.messages(ClientFrame)) {
+      for await (const m of socket.messages()) {
         if (!bucket.take()) {
           socket.close(1008, 'rate limit exceeded');
           break;
         }
         if (!m.success) {
           const detail = m.error.issues?.[0];
-          socket.sendJson({
+          socket.send({
             type: 'error',
             message: detail ? `${detail.path.join('.') || 'frame'}: ${detail.message}` : m.error.message,
           });
@@ -404,8 +436,12 @@ export class Chat {
     this.options.logger?.warn({ err }, 'chat: shared state unavailable; serving from what this instance knows');
   }
 
-  /** All routes: the page, health (/health readiness, /health/live), /metrics, and the chat socket. */
-  routes(): Filter<[Reply]> {
+  /**
+   * All routes: the page and its script (GET /, GET /main.js), health (/health readiness,
+   * /health/live), /metrics, and the chat socket. Not annotated: the inferred type is the
+   * route shape the typed client reads (`ChatRoutes`).
+   */
+  routes() {
     const roomName = path('chat')
       .map(() => 'lobby')
       .or(
@@ -415,7 +451,7 @@ export class Chat {
       );
     const socket = roomName
       .and(query(NameQuery))
-      .and(ws({ maxPayload: 64 * 1024, idleTimeout: 120 }))
+      .and(ws({ maxPayload: 64 * 1024, idleTimeout: 120, receive: ClientFrame, send: ServerEvent }))
       .and(addr.remote())
       .andThen((room, q, upgrade, address) => {
         const refused = this.addresses.refusal(address, room);
@@ -427,9 +463,23 @@ export class Chat {
       .and(path())
       .and(cspNonce())
       .map((nonce) => reply.html(page(nonce)));
+    const script = this.options.script;
+    const pageScript = get()
+      .and(path(PAGE_SCRIPT))
+      .andThen(() =>
+        script === undefined
+          ? reject.notFound()
+          : reply
+              .text(script)
+              .header('content-type', 'text/javascript; charset=utf-8')
+              .header('cache-control', 'no-cache'),
+      );
     const probes = health({ info: () => ({ connections: this.connections, worker: this.worker }) });
     const m = this.options.metrics;
-    const routes = home.or(probes).or(socket);
+    const routes = home.or(pageScript).or(probes).or(socket);
     return (m ? path('metrics').and(m.route()).or(routes) : routes).with(secureHeaders());
   }
 }
+
+/** The chat's routes, as the typed client reads them: `client<ChatRoutes>(origin)` (see page/main.ts). */
+export type ChatRoutes = ReturnType<Chat['routes']>;

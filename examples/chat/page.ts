@@ -1,10 +1,39 @@
 /**
- * The chat page: plain HTML and JavaScript, no build step. Its one script and
- * one style carry the request's CSP nonce (`secureHeaders()` sends a CSP that
- * allows nothing inline without it).
+ * The chat page: plain HTML, and one script, `page/main.ts`, bundled by
+ * esbuild when the server starts (`bundlePage()`, in memory) and served at
+ * GET /main.js. The script and the one style carry the request's CSP nonce
+ * (`secureHeaders()` sends a CSP that allows nothing inline without it).
  */
+import { fileURLToPath } from 'node:url';
+
+/** Where the page loads its script from: GET /main.js. */
+export const PAGE_SCRIPT = 'main.js';
+
 export const page = (nonce: string): string =>
-  PAGE.replace('<style>', `<style nonce="${nonce}">`).replace('<script>', `<script nonce="${nonce}">`);
+  PAGE.replace('<style>', `<style nonce="${nonce}">`).replace('<script ', `<script nonce="${nonce}" `);
+
+/**
+ * Bundle `page/main.ts` (and the typed client it imports) for browsers: one
+ * minified ES module, built in memory. The page imports only types from the
+ * server's modules, so no server code ends up in it.
+ */
+export async function bundlePage(): Promise<string> {
+  const { build } = await import('esbuild'); // a dev tool: loaded only by servers that serve the page
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL('./page/main.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const file = out.outputFiles[0];
+  if (file === undefined) throw new Error('bundlePage: esbuild produced no output');
+  return file.text;
+}
 
 const PAGE = /* html */ `<!doctype html>
 <html lang="en">
@@ -54,79 +83,7 @@ const PAGE = /* html */ `<!doctype html>
   <input id="text" maxlength="2000" placeholder="Say something" autocomplete="off" disabled>
   <button id="sendBtn" type="submit" disabled>Send</button>
 </form>
-<script>
-(() => {
-  const $ = (id) => document.getElementById(id);
-  const log = $('log'), usersEl = $('users'), statusEl = $('status');
-  let socket = null;
-  let users = [];
-
-  function line(html, cls) {
-    const li = document.createElement('li');
-    if (cls) li.className = cls;
-    li.append(...html);
-    log.append(li);
-    log.scrollTop = log.scrollHeight;
-  }
-  function span(text, cls) { const s = document.createElement('span'); s.textContent = text; if (cls) s.className = cls; return s; }
-  function showMessage(m) {
-    const time = new Date(m.ts).toLocaleTimeString();
-    line([span(time, 'meta'), span(m.from, 'from'), span(m.text)], 'message');
-  }
-  function renderUsers() {
-    usersEl.replaceChildren(...users.map((u) => { const li = document.createElement('li'); li.textContent = u; return li; }));
-  }
-  function setConnected(on) {
-    $('text').disabled = !on; $('sendBtn').disabled = !on;
-    $('connect').textContent = on ? 'Leave' : 'Join';
-  }
-
-  $('join').addEventListener('submit', (e) => {
-    e.preventDefault();
-    if (socket) { socket.close(1000, 'bye'); return; }
-    const name = $('name').value.trim();
-    const room = $('room').value.trim() || 'lobby';
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const qs = name ? '?name=' + encodeURIComponent(name) : '';
-    socket = new WebSocket(proto + '//' + location.host + '/chat/' + encodeURIComponent(room) + qs);
-    statusEl.textContent = 'connecting...';
-    socket.onmessage = (e) => {
-      const ev = JSON.parse(e.data);
-      if (ev.type === 'welcome') {
-        log.replaceChildren();
-        users = ev.users; renderUsers();
-        statusEl.textContent = 'connected as ' + ev.name + ' in #' + ev.room;
-        document.title = '#' + ev.room + ' - weft chat';
-        ev.history.forEach(showMessage);
-        line([span('you joined #' + ev.room + ' as ' + ev.name)], 'notice');
-        setConnected(true);
-      } else if (ev.type === 'join') {
-        users.push(ev.name); renderUsers();
-        line([span(ev.name + ' joined')], 'notice');
-      } else if (ev.type === 'leave') {
-        const i = users.indexOf(ev.name); if (i >= 0) users.splice(i, 1); renderUsers();
-        line([span(ev.name + ' left')], 'notice');
-      } else if (ev.type === 'message') {
-        showMessage(ev);
-      } else if (ev.type === 'error') {
-        line([span(ev.message)], 'error');
-      }
-    };
-    socket.onclose = (e) => {
-      socket = null; users = []; renderUsers(); setConnected(false);
-      statusEl.textContent = 'disconnected (' + e.code + (e.reason ? ' ' + e.reason : '') + ')';
-    };
-  });
-
-  $('send').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const text = $('text').value;
-    if (!socket || !text) return;
-    socket.send(JSON.stringify({ type: 'message', text }));
-    $('text').value = '';
-  });
-})();
-</script>
+<script type="module" src="/${PAGE_SCRIPT}"></script>
 </body>
 </html>
 `;

@@ -5,12 +5,14 @@
  *   REDIS_URL    join every instance on this Redis into one chat
  *   CHAT_MAX_CONNECTIONS_PER_ADDRESS (64), CHAT_MAX_ROOMS_PER_ADDRESS (16): what one client address may hold
  * GET /metrics is Prometheus' exposition; GET /health readiness, /health/live liveness.
+ * The page's script (page/main.ts, on the typed client) is bundled by esbuild at start, in memory.
  */
 import { pino } from 'pino';
 import { serve, workers } from '../../src/index.js';
 import { metrics } from '../../src/metrics/index.js';
 import { redis } from '../../src/redis/index.js';
 import { Chat, type ChatLimits } from './app.js';
+import { bundlePage } from './page.js';
 
 const logger = pino();
 const port = Number(process.env.PORT ?? 3000);
@@ -25,7 +27,8 @@ async function start(worker: number): Promise<void> {
   // Give Redis a moment at start; if it is down the chat serves locally and joins up when it is back.
   if (backplane && !(await backplane.whenConnected(5000))) log.warn('Redis is not answering yet; starting anyway');
   const m = metrics(); // GET /metrics; with WORKERS=n one scrape sums every worker
-  const chat = new Chat({ backplane, worker, logger: log, metrics: m, limits: limitsFromEnv() });
+  const script = await bundlePage(); // GET /main.js
+  const chat = new Chat({ backplane, worker, logger: log, metrics: m, limits: limitsFromEnv(), script });
   // On shutdown leave Redis cleanly, so the other instances see this one's users go at once.
   const onClose = () => backplane?.close();
   await serve(chat.routes(), { logger: log, signals: count === 0, onClose, metrics: m }).listen({ port, host });
