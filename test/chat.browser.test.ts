@@ -32,11 +32,19 @@ afterAll(async () => {
 async function converse(baseA: string, baseB: string, room: string, screenshot?: string): Promise<void> {
   const alice = await browser.newPage({ viewport: { width: 900, height: 560 } });
   const bob = await browser.newPage({ viewport: { width: 900, height: 560 } });
+  const errors: string[] = [];
   for (const [page, name, base] of [
     [alice, 'alice', baseA],
     [bob, 'bob', baseB],
   ] as const) {
+    page.on('pageerror', (err) => errors.push(`${name}: ${err.message}`));
+    // The page's only script is the bundle of page/main.ts: what chats below is the typed client.
+    const script = page.waitForResponse((r) => new URL(r.url()).pathname === '/main.js');
     await page.goto(base);
+    expect((await script).status()).toBe(200);
+    expect(await page.locator('script').evaluateAll((els) => els.map((e) => e.getAttribute('src')))).toEqual([
+      '/main.js',
+    ]);
     await page.fill('#name', name);
     await page.fill('#room', room);
     await page.click('#connect');
@@ -65,6 +73,9 @@ async function converse(baseA: string, baseB: string, room: string, screenshot?:
   await bob.click('#connect'); // leave
   await alice.waitForSelector('#log li.notice:has-text("bob left")');
   expect(await alice.locator('#users li').allTextContents()).toEqual(['alice']);
+  await bob.waitForSelector('#status:has-text("disconnected (1000 bye)")');
+  expect(await bob.locator('#connect').textContent()).toBe('Join');
+  expect(errors).toEqual([]);
   await alice.close();
   await bob.close();
 }

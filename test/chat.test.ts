@@ -35,9 +35,25 @@ describe(`examples/chat (${REACTOR} reactor)`, () => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await page.text();
     expect(html).toContain('<title>weft chat</title>');
-    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html).toContain(`<script nonce="${nonce}" type="module" src="/main.js"></script>`);
     expect(html).toContain(`<style nonce="${nonce}">`);
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', connections: 0, worker: 0 });
+  });
+
+  it('serves the page script, bundled from page/main.ts with the typed client and no server code', async () => {
+    const res = await fetch(`${base}/main.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const js = await res.text();
+    // The client's socket and the page's own code are in it ...
+    expect(js).toContain('ClientMessageError');
+    expect(js).toContain('connected as ');
+    // ... and nothing of the server: no Node built-ins, no reactor, no zod, no weft server classes.
+    for (const server of ['uWebSockets', 'node:', 'require(', 'zod', 'ZodError', 'WsSocket', 'broadcast', 'pino']) {
+      expect(js, server).not.toContain(server);
+    }
+    expect(js.length).toBeLessThan(16 * 1024);
   });
 
   it('GET /metrics shows sockets, messages, tasks and latency that move as clients come and go; /health/live is 200', async () => {
