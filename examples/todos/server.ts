@@ -3,6 +3,7 @@
  * GET /openapi.json is the API's OpenAPI 3.1 document, derived from the filters;
  * GET /docs/ renders it (swagger-ui-dist, served by files.dir).
  * GET /metrics is Prometheus' exposition; GET /health readiness, /health/live liveness.
+ * client.ts calls this server with the typed client: `node --import tsx examples/todos/client.ts`.
  */
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
