@@ -85,6 +85,16 @@ export class GapTracker {
     this.last.set(origin, seq);
     return prev === undefined ? 0 : seq - prev - 1;
   }
+
+  /** The last sequence number seen from `origin`, if it is remembered. */
+  lastOf(origin: string): number | undefined {
+    return this.last.get(origin);
+  }
+
+  /** Every remembered origin with its last sequence number. */
+  entries(): IterableIterator<[string, number]> {
+    return this.last.entries();
+  }
 }
 
 let counter = 0;

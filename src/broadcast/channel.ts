@@ -78,6 +78,7 @@
 import { parseJson } from '../runtime/json.js';
 import { ClosedError, EmptyError, LaggedError } from '../sync/channel-errors.js';
 import { type Backplane, type BackplaneLink, GapTracker, originId, unwrap, wrap } from './backplane.js';
+import { type Positioned, type Positions, type Replay, replayFrom } from './positions.js';
 
 /** `poll` found nothing new: a sentinel no sent value can be. */
 const EMPTY: unique symbol = Symbol('empty');
@@ -144,6 +145,10 @@ class Shared<T> {
   waiters = new Set<() => void>();
   readonly hubs = new Set<TopicHub>();
   readonly topic = `weft:broadcast:${nextChannelId++}`;
+  /** Sockets that resume (the weft client) take frames with positions from this topic. */
+  readonly positionsTopic = `${this.topic}:p`;
+  /** Listeners that see each value with its position as it is delivered (a socket catching up). */
+  readonly taps = new Set<(v: Positioned<T>) => void>();
   /** Named channels: the backplane link, this instance's origin and next sequence number. */
   named = false;
   link: BackplaneLink | undefined;
@@ -152,8 +157,8 @@ class Shared<T> {
   readonly gaps = new GapTracker();
   /** Values lost on the way to this channel instance, in total. */
   lagged = 0;
-  /** In-memory history (the last `keep` values) when the backplane keeps none. */
-  readonly recent: T[] = [];
+  /** In-memory history (the last `keep` values, with their positions) when the backplane keeps none. */
+  readonly recent: Positioned<T>[] = [];
   keep = 0;
 
   constructor(
@@ -163,9 +168,15 @@ class Shared<T> {
   ) {}
 
   /** Deliver to local receivers and attached sockets; how many will see it. */
-  deliver(value: T | Gap, frame?: string | Uint8Array): number {
+  deliver(value: T | Gap, frame?: string | Uint8Array, epoch?: string, offset?: number): number {
     let sockets = 0;
-    if (!(value instanceof Gap)) for (const hub of this.hubs) sockets += hub.subscribers(this.topic);
+    let resuming = 0;
+    if (!(value instanceof Gap)) {
+      for (const hub of this.hubs) {
+        sockets += hub.subscribers(this.topic);
+        resuming += hub.subscribers(this.positionsTopic);
+      }
+    }
     if (this.receivers > 0) {
       const seq = this.head++;
       const i = seq % this.capacity;
@@ -184,18 +195,33 @@ class Shared<T> {
       const binary = typeof data !== 'string';
       for (const hub of this.hubs) if (hub.subscribers(this.topic) > 0) hub.publish(this.topic, data, binary);
     }
-    if (this.keep > 0 && !(value instanceof Gap)) {
-      this.recent.push(value);
+    if (epoch === undefined || offset === undefined || value instanceof Gap) return this.receivers + sockets;
+    const at: Positioned<T> = { epoch, offset, value };
+    if (resuming > 0) {
+      const data = positionedFrame(this.options.name as string, at);
+      for (const hub of this.hubs) {
+        if (hub.subscribers(this.positionsTopic) > 0) hub.publish(this.positionsTopic, data, false);
+      }
+    }
+    for (const tap of this.taps) tap(at);
+    if (this.keep > 0) {
+      this.recent.push(at);
       if (this.recent.length > this.keep) this.recent.shift();
     }
-    return this.receivers + sockets;
+    return this.receivers + sockets + resuming;
   }
 
-  /** Put a value on the backplane. */
-  publish(value: T): void {
+  /** The last offset this instance knows of `epoch` (its own included). */
+  latest(epoch: string): number | undefined {
+    if (epoch === this.origin) return this.wireSeq > 0 ? this.wireSeq - 1 : undefined;
+    return this.gaps.lastOf(epoch);
+  }
+
+  /** Put a value on the backplane, at offset `seq` of this instance's epoch. */
+  publish(value: T, seq: number): void {
     const o = this.options;
     const data = o.decode ? this.encode(value) : JSON.stringify(value);
-    (this.link as BackplaneLink).publish(wrap(this.origin, this.wireSeq++, data));
+    (this.link as BackplaneLink).publish(wrap(this.origin, seq, data));
   }
 
   /** A message from the backplane. */
@@ -218,7 +244,7 @@ class Shared<T> {
       !this.options.decode && !this.options.encode && typeof value !== 'string' && !(value instanceof Uint8Array)
         ? (env.data as string)
         : undefined;
-    this.deliver(value, frame);
+    this.deliver(value, frame, env.origin, env.seq);
   }
 
   /** A value from its wire form: `decode`, else JSON (prototype poisoning refused). */
@@ -258,6 +284,20 @@ class Shared<T> {
   }
 }
 
+/**
+ * The frame a resuming socket gets: `["v", channel, epoch, offset, value]`,
+ * the value as JSON (bytes as an array of numbers is not worth it: a channel
+ * of bytes resumes as base64 text, `{ "$bytes": "..." }`).
+ */
+function positionedFrame(name: string, at: Positioned<unknown>): string {
+  const v = at.value;
+  const json =
+    v instanceof Uint8Array
+      ? JSON.stringify({ $bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') })
+      : (JSON.stringify(v) ?? 'null');
+  return `["v",${JSON.stringify(name)},${JSON.stringify(at.epoch)},${at.offset},${json}]`;
+}
+
 const defaultEncode = (v: unknown): string | Uint8Array =>
   typeof v === 'string' || v instanceof Uint8Array ? v : JSON.stringify(v);
 
@@ -280,8 +320,10 @@ export class Sender<T> {
   send(value: T): number {
     const sh = this.shared;
     if (!this.open || sh.closed) throw new Error('send on a closed channel');
-    if (sh.named && sh.link) sh.publish(value);
-    return sh.deliver(value);
+    if (!sh.named) return sh.deliver(value);
+    const seq = sh.wireSeq++;
+    if (sh.link) sh.publish(value, seq);
+    return sh.deliver(value, undefined, sh.origin, seq);
   }
 
   /** A new receiver that sees values sent from now on. */
@@ -344,16 +386,21 @@ export class Sender<T> {
    * this instance has seen.
    */
   async history(): Promise<T[]> {
+    return (await this.positioned()).map((p) => p.value);
+  }
+
+  /** The kept values with their positions, oldest first. */
+  private async positioned(): Promise<Positioned<T>[]> {
     const sh = this.shared;
     const n = sh.options.history ?? 0;
     if (n <= 0) return [];
     if (sh.link?.history) {
-      const out: T[] = [];
+      const out: Positioned<T>[] = [];
       for (const m of await sh.link.history(n)) {
         const env = unwrap(m);
         if (!env) continue;
         try {
-          out.push(sh.decode(env.data));
+          out.push({ epoch: env.origin, offset: env.seq, value: sh.decode(env.data) });
         } catch {
           // an entry that does not decode is skipped
         }
@@ -361,6 +408,40 @@ export class Sender<T> {
       return out;
     }
     return [...sh.recent];
+  }
+
+  /**
+   * @internal what a client at `from` missed: kept values after its
+   * positions, and how many are lost (see positions.ts). Redis unreachable:
+   * what this instance keeps in memory, if anything.
+   */
+  async replay(from: Positions): Promise<Replay<T>> {
+    let kept: Positioned<T>[];
+    try {
+      kept = await this.positioned();
+    } catch {
+      kept = [...this.shared.recent];
+    }
+    return replayFrom(from, kept, (e) => this.shared.latest(e));
+  }
+
+  /** @internal the last offset of every epoch this instance knows: where a new subscriber starts. */
+  snapshot(): Record<string, number> {
+    const sh = this.shared;
+    const out: Record<string, number> = Object.fromEntries(sh.gaps.entries());
+    if (sh.wireSeq > 0) out[sh.origin] = sh.wireSeq - 1;
+    return out;
+  }
+
+  /** @internal watch values (with positions) as they are delivered; returns the way to stop. */
+  tap(fn: (v: Positioned<T>) => void): () => void {
+    this.shared.taps.add(fn);
+    return () => this.shared.taps.delete(fn);
+  }
+
+  /** @internal the topic resuming sockets subscribe to */
+  get positionsTopic(): string {
+    return this.shared.positionsTopic;
   }
 
   get isClosed(): boolean {

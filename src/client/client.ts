@@ -151,7 +151,18 @@ function socket(call: Call, segments: readonly string[], args: readonly unknown[
     );
   }
   const url = urlOf(call, segments, opts.query).replace(/^http/, 'ws');
-  return openSocket(Ctor, url, opts.protocols, opts.schema);
+  const own =
+    opts.protocols === undefined ? [] : typeof opts.protocols === 'string' ? [opts.protocols] : opts.protocols;
+  const r = opts.reconnect ?? true;
+  return openSocket({
+    Ctor,
+    url,
+    protocols: ['weft.v1', ...own],
+    schema: opts.schema,
+    reconnect: r === true ? {} : r,
+    onLost: opts.onLost,
+    onReconnect: opts.onReconnect,
+  });
 }
 
 /** A param (not a method's options) when a method name is called with a primitive (`api.get(7)` under `path('get', int)`). */

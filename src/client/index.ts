@@ -4,8 +4,14 @@
  */
 export type { ClientOptions } from './client.js';
 export { client, form } from './client.js';
-export type { ClientCloseInfo, WebSocketConstructor, WebSocketLike } from './socket.js';
-export { ClientMessageError, ClientSocket } from './socket.js';
+export type {
+  ClientCloseInfo,
+  LostInfo,
+  ReconnectOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './socket.js';
+export { AskError, ClientMessageError, ClientSocket } from './socket.js';
 export type {
   CallOptions,
   Client,

@@ -20,7 +20,7 @@ import type {
 } from '../filter/shape.js';
 import type { Param, Rest } from '../filters/params.js';
 import type { Problem } from '../reply/problem.js';
-import type { ClientSocket } from './socket.js';
+import type { ClientSocket, LostInfo, ReconnectOptions } from './socket.js';
 
 /** What a schema accepts (zod's input type), or `unknown` for something else. */
 export type InputOf<S> = S extends { readonly _zod: { readonly input: infer I } } ? I : unknown;
@@ -188,6 +188,16 @@ export interface SocketCallOptions<Q> {
    * a message that fails it ends the iteration with a `ClientMessageError`.
    */
   readonly schema?: { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined;
+  /**
+   * Come back after the connection drops (backoff with jitter), resuming
+   * every channel where it left off; `false` ends the socket instead.
+   * @default true
+   */
+  readonly reconnect?: boolean | ReconnectOptions | undefined;
+  /** Values a reconnect could not replay (history no longer had them): never a silent gap. */
+  readonly onLost?: ((info: LostInfo) => void) | undefined;
+  /** Called each time the connection is made again. */
+  readonly onReconnect?: (() => void) | undefined;
 }
 
 type SocketArgs<R> =

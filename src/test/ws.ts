@@ -76,14 +76,16 @@ class MemoryTransport implements Transport {
   bufferedAmount(): number {
     return 0;
   }
-  subscribe(tx: Sender<unknown>): void {
+  subscribe(tx: Sender<unknown>, topic = tx.topic): void {
     tx.attach(hub);
-    hub.add(tx.topic, this);
-    this.topics.add(tx.topic);
+    hub.add(topic, this);
+    this.topics.add(topic);
   }
   unsubscribe(tx: Sender<unknown>): void {
-    hub.remove(tx.topic, this);
-    this.topics.delete(tx.topic);
+    for (const topic of [tx.topic, tx.positionsTopic]) {
+      hub.remove(topic, this);
+      this.topics.delete(topic);
+    }
   }
 }
 

@@ -9,6 +9,8 @@ export class Message {
   constructor(
     /** A string for a text frame, bytes for a binary frame. */
     readonly data: string | Uint8Array,
+    /** Set when a weft client sent it with `ask`: answer it with `socket.answer(message, value)`. */
+    readonly askId?: number | undefined,
   ) {}
 
   get isText(): boolean {

@@ -28,7 +28,7 @@ export function openConnection(
   const { options } = accept;
   // The handler was typed by the route's schemas; the socket is what they describe.
   const handler = accept.handler as unknown as WsHandler;
-  const socket = new WsSocket(transport, remote, accept.protocol, options, counters);
+  const socket = new WsSocket(transport, remote, accept.protocol, options, counters, accept.resume);
   // A handler that does not take `signal` does not pay for one.
   const task = spawnTask(handler.length >= 2 ? (signal) => handler(socket, signal) : () => handler(socket, NEVER));
   socket.task = task;

@@ -7,10 +7,11 @@
  */
 import type { z } from 'zod';
 import type { Sender } from '../broadcast/channel.js';
+import type { Positioned, Positions } from '../broadcast/positions.js';
 import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../reply/rejection.js';
 import type { WsCounters } from '../runtime/counters.js';
-import type { Message } from './message.js';
+import { Message } from './message.js';
 import type { ResolvedWsOptions } from './options.js';
 import type { SendResult, Transport } from './transport.js';
 
@@ -48,6 +49,21 @@ export function checkCloseCode(code: number): void {
  * what `send` takes: with `ws({ receive, send })` schemas, their types (and
  * `send` encodes JSON); without, raw messages and `string | Uint8Array`.
  */
+/** A weft client's frame, `["m", value]` or `["ask", id, value]`, as the message it carries; anything else as it is. */
+function unframe(frame: Message): Message {
+  if (typeof frame.data !== 'string' || !frame.data.startsWith('[')) return frame;
+  let f: unknown;
+  try {
+    f = JSON.parse(frame.data);
+  } catch {
+    return frame;
+  }
+  if (!Array.isArray(f)) return frame;
+  if (f[0] === 'm' && f.length === 2) return new Message(JSON.stringify(f[1]));
+  if (f[0] === 'ask' && f.length === 3 && Number.isSafeInteger(f[1])) return new Message(JSON.stringify(f[2]), f[1]);
+  return frame;
+}
+
 export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncIterableIterator<Message> {
   // Idle sockets are the common case: keep them small (arrays are created on demand).
   private queue: Message[] | undefined;
@@ -72,7 +88,20 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
     readonly protocol: string,
     private readonly options: ResolvedWsOptions,
     private readonly counters: WsCounters,
-  ) {}
+    /** A returning weft client's last positions, per channel. */
+    private readonly resume: Readonly<Record<string, Positions>> | undefined = undefined,
+  ) {
+    this.weft = protocol === 'weft.v1';
+  }
+
+  /**
+   * The peer is the weft client (`weft/client`), which speaks `weft.v1`:
+   * messages travel as `["m", value]`, asks as `["ask", id, value]` and their
+   * answers as `["re", id, value]`; channel values carry their positions
+   * (`["v", channel, epoch, offset, value]`) so a client that comes back
+   * resumes where it left off.
+   */
+  private readonly weft: boolean;
 
   /** True once the socket is closed (by either side). */
   get isClosed(): boolean {
@@ -91,8 +120,19 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
    * On a route with a `send` schema, the value is sent as JSON.
    */
   send(data: Out): SendResult {
+    if (this.weft && !(data instanceof Uint8Array)) return this.sendRaw(`["m",${JSON.stringify(data) ?? 'null'}]`);
     if (this.options.send !== undefined) return this.sendRaw(JSON.stringify(data));
     return this.sendRaw(data as string | Uint8Array);
+  }
+
+  /**
+   * Answer a message a weft client sent with `sock.ask(...)` (its `askId` is
+   * set); the client's `ask` resolves with `value`. Returns 'dropped' for a
+   * message that was not an ask.
+   */
+  answer(message: Message, value: Out): SendResult {
+    if (message.askId === undefined || !this.weft) return 'dropped';
+    return this.sendRaw(`["re",${message.askId},${JSON.stringify(value) ?? 'null'}]`);
   }
 
   /** Send text or bytes as they are, whatever the route's `send` schema. */
@@ -112,6 +152,7 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
 
   /** `send(JSON.stringify(value))`. */
   sendJson(value: unknown): SendResult {
+    if (this.weft) return this.sendRaw(`["m",${JSON.stringify(value) ?? 'null'}]`);
     return this.sendRaw(JSON.stringify(value));
   }
 
@@ -142,7 +183,48 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
    */
   subscribe<T>(tx: Sender<T>): void {
     if (this.closeInfo) return;
-    this.transport.subscribe(tx as Sender<unknown>);
+    const name = tx.name;
+    if (!this.weft || name === undefined) {
+      this.transport.subscribe(tx as Sender<unknown>);
+      return;
+    }
+    const from = this.resume?.[name];
+    if (from === undefined) {
+      // First time: where the client starts, so a later return knows every sender it has seen.
+      this.sendRaw(`["pos",${JSON.stringify(name)},${JSON.stringify(tx.snapshot())}]`);
+      this.transport.subscribe(tx as Sender<unknown>, tx.positionsTopic);
+      return;
+    }
+    void this.catchUp(tx as Sender<unknown>, name, from);
+  }
+
+  /**
+   * A returning client: replay what it missed (from history), say what is
+   * lost, then go live. Values sent meanwhile are held and sent after the
+   * replay, each once; going live happens in the same turn as the last of
+   * them, so nothing falls between.
+   */
+  private async catchUp(tx: Sender<unknown>, name: string, from: Positions): Promise<void> {
+    const held: Positioned<unknown>[] = [];
+    const untap = tx.tap((v) => held.push(v));
+    try {
+      const { values, lost } = await tx.replay(from);
+      if (this.closeInfo) return;
+      const last: Record<string, number> = { ...from };
+      const ch = JSON.stringify(name);
+      if (lost !== 0) this.sendRaw(`["lost",${ch},${lost === null ? 'null' : lost}]`);
+      const out = (v: Positioned<unknown>) => {
+        if (v.offset <= (last[v.epoch] ?? -1)) return; // already had it
+        last[v.epoch] = v.offset;
+        this.sendRaw(`["v",${ch},${JSON.stringify(v.epoch)},${v.offset},${JSON.stringify(v.value) ?? 'null'}]`);
+      };
+      for (const v of values) out(v);
+      untap();
+      for (const v of held) out(v);
+      this.transport.subscribe(tx, tx.positionsTopic);
+    } finally {
+      untap();
+    }
   }
 
   /** Detach from a broadcast channel. */
@@ -232,13 +314,14 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
   }
 
   /** @internal a frame arrived (already copied). */
-  receive(m: Message): void {
+  receive(frame: Message): void {
     if (this.closeInfo) return;
     this.counters.in++;
-    if (m.byteLength > this.options.maxPayload) {
+    if (frame.byteLength > this.options.maxPayload) {
       this.transport.end(1009, 'message too big');
       return;
     }
+    const m = this.weft ? unframe(frame) : frame;
     const reader = this.nextReader();
     if (reader !== undefined) {
       reader({ done: false, value: m }); // someone is waiting, so the queue is empty

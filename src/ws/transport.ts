@@ -14,7 +14,8 @@ export interface Transport {
   send(data: string | Uint8Array, binary: boolean): SendResult;
   end(code: number, reason: string): void;
   bufferedAmount(): number;
-  /** Attach to a broadcast channel's topic. */
-  subscribe(tx: Sender<unknown>): void;
+  /** Attach to a broadcast channel's topic (`topic`: its topic with positions, for a resuming client). */
+  subscribe(tx: Sender<unknown>, topic?: string): void;
+  /** Detach from both of the channel's topics. */
   unsubscribe(tx: Sender<unknown>): void;
 }

@@ -13,6 +13,7 @@
  */
 
 import type { z } from 'zod';
+import { type Positions, parsePositions } from '../broadcast/positions.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import { NO_NEEDS } from '../filter/request-source.js';
 import type { WsMark } from '../filter/shape.js';
@@ -25,6 +26,7 @@ import {
   UpgradeRequired,
 } from '../reply/rejection.js';
 import { Reply } from '../reply/reply.js';
+import { parseJson } from '../runtime/json.js';
 import type { Message } from './message.js';
 import { type ResolvedWsOptions, resolveWsOptions, type WsOptions } from './options.js';
 import type { WsSocket } from './socket.js';
@@ -40,6 +42,25 @@ export type Received<R> = R extends z.ZodType ? z.output<R> : Message;
 /** What `socket.send` takes on a route with `send` schema `S`. */
 export type Sent<S> = S extends z.ZodType ? z.input<S> : string | Uint8Array;
 
+/**
+ * The subprotocol the weft client offers: frames carry channel positions,
+ * asks and answers (see `socket.ts`). A second offered token,
+ * `weft.resume.<base64url JSON>`, holds the positions it saw last.
+ */
+export const WEFT_PROTOCOL = 'weft.v1';
+const RESUME = 'weft.resume.';
+
+/** Where a returning weft client left each channel, from its offered subprotocols. */
+function resumeOf(asked: readonly string[]): Record<string, Positions> | undefined {
+  const token = asked.find((p) => p.startsWith(RESUME));
+  if (token === undefined) return undefined;
+  try {
+    return parsePositions(parseJson(Buffer.from(token.slice(RESUME.length), 'base64url').toString('utf8')));
+  } catch {
+    return undefined; // a client's bad token: it starts afresh (and hears `lost` for nothing)
+  }
+}
+
 /** The reply that tells the server to complete the upgrade (status 101). */
 export class WsAccept extends Reply {
   /** @internal */
@@ -49,6 +70,8 @@ export class WsAccept extends Reply {
     /** The subprotocol chosen ('' for none). */
     readonly protocol: string,
     headers: readonly (readonly [string, string])[] = [],
+    /** A returning weft client's last positions, per channel. */
+    readonly resume: Readonly<Record<string, Positions>> | undefined = undefined,
   ) {
     super(101, headers, null);
   }
@@ -56,12 +79,12 @@ export class WsAccept extends Reply {
   /** A copy with a header added to the 101 response (wrappers such as `cors` use this). */
   override header(name: string, value: string): WsAccept {
     const r = super.header(name, value);
-    return new WsAccept(this.handler, this.options, this.protocol, r.headers);
+    return new WsAccept(this.handler, this.options, this.protocol, r.headers, this.resume);
   }
 
   override appendHeader(name: string, value: string): WsAccept {
     const r = super.appendHeader(name, value);
-    return new WsAccept(this.handler, this.options, this.protocol, r.headers);
+    return new WsAccept(this.handler, this.options, this.protocol, r.headers, this.resume);
   }
 
   /** The status of an upgrade is always 101. */
@@ -77,11 +100,12 @@ export class WsUpgrade<In = Message, Out = string | Uint8Array> {
     private readonly options: ResolvedWsOptions,
     /** The subprotocol chosen from the client's offer and `options.protocols` ('' for none). */
     readonly protocol: string,
+    private readonly resume: Readonly<Record<string, Positions>> | undefined = undefined,
   ) {}
 
   /** Accept the connection and run `handler` as its task. */
   onUpgrade(handler: WsHandler<In, Out>): WsAccept {
-    return new WsAccept(handler as WsHandler<never, never>, this.options, this.protocol);
+    return new WsAccept(handler as WsHandler<never, never>, this.options, this.protocol, [], this.resume);
   }
 }
 
@@ -139,12 +163,16 @@ export function ws<R extends z.ZodType | undefined = undefined, S extends z.ZodT
         return rejectWith(new ForbiddenOrigin(`Origin ${JSON.stringify(h('origin') ?? '')} is not allowed`));
       }
       let protocol = '';
+      let resume: Record<string, Positions> | undefined;
       const offered = h('sec-websocket-protocol');
-      if (offered && opts.protocols) {
+      if (offered) {
         const asked = offered.split(',').map((p) => p.trim());
-        protocol = opts.protocols.find((p) => asked.includes(p)) ?? '';
+        if (asked.includes(WEFT_PROTOCOL)) {
+          protocol = WEFT_PROTOCOL;
+          resume = resumeOf(asked);
+        } else if (opts.protocols) protocol = opts.protocols.find((p) => asked.includes(p)) ?? '';
       }
-      const upgrade = new WsUpgrade<Received<R>, Sent<S>>(opts, protocol);
+      const upgrade = new WsUpgrade<Received<R>, Sent<S>>(opts, protocol, resume);
       ctx.upgrade = upgrade; // the pipeline checks that a handshake that got this far is answered by onUpgrade
       return [upgrade];
     },

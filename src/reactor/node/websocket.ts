@@ -213,14 +213,15 @@ export class NodeTransport implements Transport {
     return n;
   }
 
-  subscribe(tx: Sender<unknown>): void {
+  subscribe(tx: Sender<unknown>, topic = tx.topic): void {
     if (this.closed) return;
     tx.attach(this.hub);
-    this.hub.add(tx.topic, this);
+    this.hub.add(topic, this);
   }
 
   unsubscribe(tx: Sender<unknown>): void {
     this.hub.remove(tx.topic, this);
+    this.hub.remove(tx.positionsTopic, this);
   }
 
   /** The connection closed: leave every topic. */

@@ -69,14 +69,15 @@ export class UwsTransport implements Transport {
   bufferedAmount(): number {
     return this.closed ? 0 : this.ws.getBufferedAmount();
   }
-  subscribe(tx: Sender<unknown>): void {
+  subscribe(tx: Sender<unknown>, topic = tx.topic): void {
     if (this.closed) return;
     tx.attach(this.hub);
-    this.ws.subscribe(tx.topic);
+    this.ws.subscribe(topic);
   }
   unsubscribe(tx: Sender<unknown>): void {
     if (this.closed) return;
     this.ws.unsubscribe(tx.topic);
+    this.ws.unsubscribe(tx.positionsTopic);
   }
 }
 
