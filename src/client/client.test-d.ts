@@ -288,15 +288,15 @@ describe('replies', () => {
     expectTypeOf(res.headers).toEqualTypeOf<Headers>();
   });
 
-  it('a handler after or() types the routes it closes; recover() adds its replies', () => {
+  it("a handler after or() types the routes it closes; recover()'s replies are the error path, not data", () => {
     const routes = path('a')
       .and(get())
       .or(path('b').and(get()))
       .map(() => reply.json({ shared: true }))
       .recover((r) => (r.isNotFound() ? reply.text('none') : r));
     const api = client<typeof routes>('');
-    expectTypeOf<Data<ReturnType<typeof api.a.get>>>().toEqualTypeOf<{ shared: boolean } | string>();
-    expectTypeOf<Data<ReturnType<typeof api.b.get>>>().toEqualTypeOf<{ shared: boolean } | string>();
+    expectTypeOf<Data<ReturnType<typeof api.a.get>>>().toEqualTypeOf<{ shared: boolean }>();
+    expectTypeOf<Data<ReturnType<typeof api.b.get>>>().toEqualTypeOf<{ shared: boolean }>();
   });
 
   it('a filter annotated as Filter<[T]> matches but tells the client nothing', () => {

@@ -14,6 +14,7 @@ import type {
   HeaderMark,
   MethodMark,
   PathMark,
+  Pending,
   QueryMark,
   Route,
   WsMark,
@@ -66,13 +67,20 @@ export interface CallOptions {
 type AllMethods = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
 type WithBody = 'post' | 'put' | 'patch';
 
-/** The routes of a filter type, each a `Route<marks, out>`. */
+/**
+ * The routes of a filter type, each a `Route<marks, out>`: a route whose
+ * handler ran before the last `or` keeps its reply, one still `Pending` takes
+ * the filter's final values; a route with no known marks (`AnyRoute`, from a
+ * filter annotated as `Filter<[T]>` alone) is left out.
+ */
 export type RoutesOf<F> = F extends Filter<infer T, infer S> ? Resolve<S, T> : never;
-type Resolve<S, T> = [S] extends [readonly unknown[]] ? Route<S, T> : unknown extends S ? never : Fill<S, T>;
-/** A branch closed before its handler ran takes the filter's final values. */
-type Fill<S, T> = S extends Route<infer M, infer O> ? ([] extends O ? Route<M, T> : S) : never;
+type Resolve<S, T> =
+  S extends Route<infer M, infer O>
+    ? number extends M['length']
+      ? never
+      : Route<M, O extends Pending ? T : O>
+    : never;
 
-/** A route's path: its path marks' parts, in order. */
 /** @internal a route's path parts (the harness matches them too). */
 export type PathOf<M> = M extends readonly [infer H, ...infer R]
   ? H extends PathMark<infer P>

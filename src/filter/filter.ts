@@ -19,7 +19,7 @@ import { orFilter } from './or.js';
 import { orElseFilter } from './or-else.js';
 import { recoverFilter } from './recover.js';
 import { mergeNeeds, type Needs, NO_NEEDS } from './request-source.js';
-import type { Branch, Joined } from './shape.js';
+import type { AnyRoute, Handled, Joined } from './shape.js';
 import { thenFilter } from './then.js';
 import { untupleFilter } from './untuple.js';
 import { withFilter } from './with.js';
@@ -50,8 +50,15 @@ export type NoRejection<R> = [Extract<Awaited<R>, Rejection>] extends [never]
   ? R
   : 'map and then cannot reject: return the Rejection from andThen instead';
 
-/** The route shape of a filter type (`this` in the combinators, so `S` stays covariant). */
-export type ShapeOf<F> = F extends { readonly [shaped]: infer S } ? S : unknown;
+/**
+ * What the combinators' `this` is typed as (`Self`): the route shape is read
+ * from it (`Self[typeof shaped]`) rather than named as `S` in their
+ * signatures, so `S` stays covariant and an `or` chain does constant type
+ * work per step (see shape.ts).
+ */
+interface Shaped {
+  readonly [shaped]: unknown;
+}
 
 /** What a reply filter's value is served as: a `Reply`'s body type, or the value itself (text, bytes, JSON). */
 export type BodyOf<X> = X extends Reply<infer B> ? B : X;
@@ -69,25 +76,25 @@ export type BodyOf<X> = X extends Reply<infer B> ? B : X;
  * Writing `Filter<[User]>` leaves it `unknown`: such a filter matches like
  * any other but tells the client nothing.
  */
-export interface Filter<T extends unknown[], S = unknown> {
+export interface Filter<T extends unknown[], S = AnyRoute> {
   /** @internal phantom brand; makes the type sealed and carries `T`. */
   readonly [sealed]: T;
   /** @internal phantom: the route shape. */
   readonly [shaped]: S;
 
   /** Both must match; the tuples concatenate (`[a] + [] + [b]` is `[a, b]`). */
-  and<U extends unknown[], S2, Self = this>(
+  and<U extends unknown[], S2, Self extends Shaped = this>(
     this: Self,
     other: Filter<U, S2>,
-  ): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>>;
+  ): Filter<[...T, ...U], Joined<Self[typeof shaped], S2>>;
   /**
    * Try this filter; if it rejects, try `other` from the same path position.
    * The rejections of both are merged by priority when both reject.
    */
-  or<U extends unknown[], S2, Self = this>(
+  or<U extends unknown[], S2, Self extends Shaped = this>(
     this: Self,
     other: Filter<U, S2>,
-  ): Filter<T | U, Branch<ShapeOf<Self>, T> | Branch<S2, U>>;
+  ): Filter<T | U, Self[typeof shaped] | S2>;
   /**
    * Transform the values with a synchronous function. It cannot reject: a
    * callback that may return a `Rejection` is a compile error (use
@@ -96,31 +103,49 @@ export interface Filter<T extends unknown[], S = unknown> {
    * that check extracts, so the one error is reported at the callback and
    * not again, at length, wherever the routes are used.)
    */
-  map<R = never, Self = this>(this: Self, fn: (...values: T) => NoRejection<R>): Filter<[R], ShapeOf<Self>>;
+  map<R = never, Self extends Shaped = this>(
+    this: Self,
+    fn: (...values: T) => NoRejection<R>,
+  ): Filter<[R], Handled<Self[typeof shaped], [R]>>;
   /**
    * Transform the values with an async function that cannot reject (a thrown
    * error is a 500; a `Rejection` is a compile error, as for `map`). Note: a
    * filter is not a promise; do not `await` one.
    */
-  then<R = never, Self = this>(this: Self, fn: (...values: T) => NoRejection<R>): Filter<[Awaited<R>], ShapeOf<Self>>;
+  then<R = never, Self extends Shaped = this>(
+    this: Self,
+    fn: (...values: T) => NoRejection<R>,
+  ): Filter<[Awaited<R>], Handled<Self[typeof shaped], [Awaited<R>]>>;
   /** Like `then`, but `fn` may return a `Rejection` (or a promise of one). */
-  andThen<R, Self = this>(this: Self, fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>], ShapeOf<Self>>;
+  andThen<R, Self extends Shaped = this>(
+    this: Self,
+    fn: (...values: T) => R | Promise<R>,
+  ): Filter<[Accepted<R>], Handled<Self[typeof shaped], [Accepted<R>]>>;
   /** On rejection, `fn` may produce the values (a tuple) instead, or reject again. */
-  orElse<Self = this>(
+  orElse<Self extends Shaped = this>(
     this: Self,
     fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>,
-  ): Filter<T, ShapeOf<Self>>;
-  /** Turn a rejection into a reply, or return a `Rejection` to keep rejecting. */
-  recover<R, Self = this>(
+  ): Filter<T, Self[typeof shaped]>;
+  /**
+   * Turn a rejection into a reply, or return a `Rejection` to keep rejecting.
+   * (The typed client types `data` by the handlers' replies: what `recover`
+   * answers is the error path, read as `error`.)
+   */
+  recover<R, Self extends Shaped = this>(
     this: Self,
     fn: (rejection: Rejection) => R | Promise<R>,
-  ): Filter<[T[0] | Accepted<R>], ShapeOf<Self>>;
+  ): Filter<[T[0] | Accepted<R>], Self[typeof shaped]>;
   /** For `a.or(b)` where both extract the same type (a no-op in TypeScript, kept for warp parity). */
-  unify<Self = this>(this: Self): Filter<T, ShapeOf<Self>>;
+  unify<Self extends Shaped = this>(this: Self): Filter<T, Self[typeof shaped]>;
   /** `Filter<[[a, b]]>` becomes `Filter<[a, b]>`. */
-  untuple<Self = this>(this: Self): Filter<T extends [infer U extends unknown[]] ? U : never, ShapeOf<Self>>;
+  untuple<Self extends Shaped = this>(
+    this: Self,
+  ): Filter<T extends [infer U extends unknown[]] ? U : never, Self[typeof shaped]>;
   /** Wrap a reply filter with `log(...)`, `cors(...)`, `reply.with.header(...)` ... (the body type is kept). */
-  with<Self extends Filter<[Replyable]>>(this: Self, wrapper: Wrapper): Filter<[Reply<BodyOf<T[0]>>], ShapeOf<Self>>;
+  with<Self extends Filter<[Replyable]>>(
+    this: Self,
+    wrapper: Wrapper,
+  ): Filter<[Reply<BodyOf<T[0]>>], Self[typeof shaped]>;
 }
 
 /** Something `filter.with(...)` accepts. Build one with `cors`, `log`, `reply.with.*`. */
@@ -167,7 +192,7 @@ export interface FilterMeta {
 const NO_CHECKS: readonly Check[] = [];
 
 /** @internal the single concrete filter class. */
-export class FilterImpl<T extends unknown[], S = unknown> implements Filter<T, S> {
+export class FilterImpl<T extends unknown[], S = AnyRoute> implements Filter<T, S> {
   declare readonly [sealed]: T;
   declare readonly [shaped]: S;
   readonly leading: readonly Check[];
@@ -194,54 +219,65 @@ export class FilterImpl<T extends unknown[], S = unknown> implements Filter<T, S
     this.methods = meta.methods;
   }
 
-  and<U extends unknown[], S2, Self = this>(
+  and<U extends unknown[], S2, Self extends Shaped = this>(
     this: Self,
     other: Filter<U, S2>,
-  ): Filter<[...T, ...U], Joined<ShapeOf<Self>, S2>> {
+  ): Filter<[...T, ...U], Joined<Self[typeof shaped], S2>> {
     return andFilter(own<T>(this), impl(other)) as Filter<[...T, ...U], never>;
   }
-  or<U extends unknown[], S2, Self = this>(
+  or<U extends unknown[], S2, Self extends Shaped = this>(
     this: Self,
     other: Filter<U, S2>,
-  ): Filter<T | U, Branch<ShapeOf<Self>, T> | Branch<S2, U>> {
+  ): Filter<T | U, Self[typeof shaped] | S2> {
     return orFilter<T, U>(own(this), impl(other)) as Filter<T | U, never>;
   }
-  map<R, Self = this>(this: Self, fn: (...values: T) => NoRejection<R>): Filter<[R], ShapeOf<Self>> {
+  map<R, Self extends Shaped = this>(
+    this: Self,
+    fn: (...values: T) => NoRejection<R>,
+  ): Filter<[R], Handled<Self[typeof shaped], [R]>> {
     return mapFilter<T, R>(own(this), fn as (...values: T) => R) as Filter<[R], never>;
   }
-  then<R, Self = this>(
+  then<R, Self extends Shaped = this>(
     this: Self,
     fn: (...values: T) => NoRejection<R>,
     onRejected?: unknown,
-  ): Filter<[Awaited<R>], ShapeOf<Self>> {
+  ): Filter<[Awaited<R>], Handled<Self[typeof shaped], [Awaited<R>]>> {
     if (typeof onRejected === 'function') {
       // Called by the promise machinery: someone awaited a filter.
       throw new TypeError('A weft Filter is not a promise: do not await it or return it from an async function');
     }
     return thenFilter<T, R>(own(this), fn as (...values: T) => R) as Filter<[Awaited<R>], never>;
   }
-  andThen<R, Self = this>(this: Self, fn: (...values: T) => R | Promise<R>): Filter<[Accepted<R>], ShapeOf<Self>> {
+  andThen<R, Self extends Shaped = this>(
+    this: Self,
+    fn: (...values: T) => R | Promise<R>,
+  ): Filter<[Accepted<R>], Handled<Self[typeof shaped], [Accepted<R>]>> {
     return andThenFilter(own<T>(this), fn) as Filter<[Accepted<R>], never>;
   }
-  orElse<Self = this>(
+  orElse<Self extends Shaped = this>(
     this: Self,
     fn: (rejection: Rejection) => T | Rejection | Promise<T | Rejection>,
-  ): Filter<T, ShapeOf<Self>> {
+  ): Filter<T, Self[typeof shaped]> {
     return orElseFilter(own<T>(this), fn) as Filter<T, never>;
   }
-  recover<R, Self = this>(
+  recover<R, Self extends Shaped = this>(
     this: Self,
     fn: (rejection: Rejection) => R | Promise<R>,
-  ): Filter<[T[0] | Accepted<R>], ShapeOf<Self>> {
+  ): Filter<[T[0] | Accepted<R>], Self[typeof shaped]> {
     return recoverFilter(own<T>(this), fn) as Filter<[T[0] | Accepted<R>], never>;
   }
-  unify<Self = this>(this: Self): Filter<T, ShapeOf<Self>> {
-    return this as Filter<T, never>;
+  unify<Self extends Shaped = this>(this: Self): Filter<T, Self[typeof shaped]> {
+    return this as unknown as Filter<T, never>;
   }
-  untuple<Self = this>(this: Self): Filter<T extends [infer U extends unknown[]] ? U : never, ShapeOf<Self>> {
+  untuple<Self extends Shaped = this>(
+    this: Self,
+  ): Filter<T extends [infer U extends unknown[]] ? U : never, Self[typeof shaped]> {
     return untupleFilter(own<T>(this)) as Filter<T extends [infer U extends unknown[]] ? U : never, never>;
   }
-  with<Self extends Filter<[Replyable]>>(this: Self, wrapper: Wrapper): Filter<[Reply<BodyOf<T[0]>>], ShapeOf<Self>> {
+  with<Self extends Filter<[Replyable]>>(
+    this: Self,
+    wrapper: Wrapper,
+  ): Filter<[Reply<BodyOf<T[0]>>], Self[typeof shaped]> {
     return withFilter(impl(this as Filter<[Replyable]>), wrapper as WrapperImpl) as Filter<
       [Reply<BodyOf<T[0]>>],
       never

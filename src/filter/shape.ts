@@ -2,14 +2,17 @@
  * Route shapes at the type level: what the typed client (`weft/client`)
  * reads out of `typeof routes`. Nothing here exists at run time.
  *
- * A filter's second type parameter is its *shape*:
- * - an **open** shape is a tuple of marks, one per leaf filter that says
- *   something about the request (`path(...)` a `PathMark`, `get()` a
- *   `MethodMark`, `query(S)` a `QueryMark` ...); `and` concatenates them;
- * - a **closed** shape is a union of `Route`s: `or` closes each side, pairing
- *   its marks with what that side extracts (its reply);
- * - `unknown` is a shape nobody knows (a filter annotated as `Filter<[T]>`):
- *   it adds nothing to the routes it joins.
+ * A filter's second type parameter is its *shape*: a union of `Route`s, each
+ * the marks its leaf filters left (`path(...)` a `PathMark`, `get()` a
+ * `MethodMark`, `query(S)` a `QueryMark` ...) and what it extracts once a
+ * handler ran (`Pending` before). `and` concatenates marks, `or` is the union
+ * of both sides, `map`/`then`/`andThen` set the reply. `AnyRoute`, the shape
+ * of a filter annotated as `Filter<[T]>`, adds nothing to the routes it joins.
+ *
+ * The shapes are built so that a chain of `or` does a constant amount of
+ * type work per step: no conditional type ever looks at the whole union
+ * (TypeScript instantiates a conditional's check type permissively, which
+ * would visit every route at every step).
  *
  * The marks carry the schemas, not their input types, so the work of reading
  * them is done only for the routes a client call touches.
@@ -20,7 +23,7 @@ export interface PathMark<P extends readonly unknown[]> {
   readonly path: P;
 }
 
-/** A method filter: the client's method name (`get`, `post`, ... `ws`). */
+/** A method filter: the client's method name (`get`, `post`, ... ). */
 export interface MethodMark<M extends string> {
   readonly method: M;
 }
@@ -49,42 +52,46 @@ export interface BodyMark<K extends BodyKind, S> {
   readonly kind: K;
 }
 
-/** `ws({ receive, send })`: what the client sends and what it receives (schemas, or `unknown`). */
+/** `ws({ receive, send })`: what the client sends and what it receives (schemas, or `undefined`). */
 export interface WsMark<In, Out> {
   readonly receive: In;
   readonly send: Out;
 }
 
-/** One route of a closed shape: its marks and the values it extracts (`Out`, its reply once a handler ran). */
+/** A route whose handler has not run yet: its reply is the filter's values when it is served. */
+export interface Pending {
+  readonly pending: true;
+}
+
+/** One route: its marks and the values it extracts once a handler ran (`Pending` before). */
 export interface Route<M extends readonly unknown[], Out> {
   readonly marks: M;
   readonly out: Out;
 }
 
-/** Close a shape: an open one becomes one `Route`, a closed one stays as it is. */
-export type Branch<S, T> = [S] extends [readonly unknown[]] ? Route<S, T> : unknown extends S ? never : S;
+/** The shape nothing is known of (a filter annotated as `Filter<[T]>`); every shape is one. */
+export type AnyRoute = Route<readonly unknown[], unknown>;
 
-/** Prefix every route of a closed shape with marks `A`. */
-type Prefixed<A extends readonly unknown[], B> = B extends Route<infer M, infer O> ? Route<[...A, ...M], O> : never;
+/** The shape of a leaf filter that leaves one mark. */
+export type Leaf<Mark> = Route<[Mark], Pending>;
 
-/** Suffix every route of a closed shape with marks `B`. */
-type Suffixed<A, B extends readonly unknown[]> = A extends Route<infer M, infer O> ? Route<[...M, ...B], O> : never;
+/** The shape of a leaf filter that says nothing to the client (`any()`, `cookie(...)` ...). */
+export type Blank = Route<[], Pending>;
 
-/** Every pairing of two closed shapes. */
-type Crossed<A, B> =
-  A extends Route<infer M, unknown> ? (B extends Route<infer N, infer O> ? Route<[...M, ...N], O> : never) : never;
+/**
+ * `a.and(b)`: every pairing of their routes, marks concatenated, with `b`'s reply
+ * (`path.prefix('api').and(routes)` keeps each route's); `AnyRoute` on either side adds nothing.
+ */
+export type Joined<A, B> =
+  A extends Route<infer M, unknown>
+    ? number extends M['length']
+      ? B
+      : B extends Route<infer N, infer O>
+        ? number extends N['length']
+          ? Route<M, Pending>
+          : Route<[...M, ...N], O>
+        : never
+    : never;
 
-/** The shape of `a.and(b)`. */
-export type Joined<A, B> = [A] extends [readonly unknown[]]
-  ? [B] extends [readonly unknown[]]
-    ? [...A, ...B]
-    : unknown extends B
-      ? A
-      : Prefixed<A, B>
-  : unknown extends A
-    ? B
-    : [B] extends [readonly unknown[]]
-      ? Suffixed<A, B>
-      : unknown extends B
-        ? A
-        : Crossed<A, B>;
+/** `map`, `then`, `andThen`: every route now extracts `O`. */
+export type Handled<S, O> = S extends Route<infer M, unknown> ? Route<M, O> : never;

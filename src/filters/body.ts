@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { Ctx } from '../filter/context.js';
 import { type DocLeaf, type Filter, FilterImpl, type Out, type Step } from '../filter/filter.js';
 import { type Needs, NO_NEEDS } from '../filter/request-source.js';
-import type { BodyMark, StreamInput } from '../filter/shape.js';
+import type { BodyMark, Leaf, StreamInput } from '../filter/shape.js';
 import {
   BodyConsumed,
   InvalidBody,
@@ -76,7 +76,7 @@ function bodyFilter<T, M>(
   accepts: ((media: string | undefined) => boolean) | undefined,
   parse: (bytes: Uint8Array) => T | Rejection,
   doc: DocLeaf,
-): Filter<[T], [M]> {
+): Filter<[T], Leaf<M>> {
   const tooLarge = rejectWith(new PayloadTooLarge(limit));
   const run = (ctx: Ctx): Step => {
     if (ctx.bodyTaken) return rejectWith(new BodyConsumed());
@@ -97,7 +97,7 @@ function bodyFilter<T, M>(
     const v = parse(bytes);
     return v instanceof Rejection ? v : [v];
   };
-  return new FilterImpl<[T], [M]>(kind, run, { needs: { ...BODY_NEEDS, bodyLimit: limit }, doc });
+  return new FilterImpl<[T], Leaf<M>>(kind, run, { needs: { ...BODY_NEEDS, bodyLimit: limit }, doc });
 }
 
 const invalid = (detail: string, issues?: ReturnType<typeof issuesOf>): Rejection =>
@@ -115,7 +115,7 @@ const isForm = (m: string | undefined) => m === undefined || m === 'application/
  * @example
  * body.json(z.object({ text: z.string().min(1) }), { limit: 16 * 1024 })
  */
-function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>], [BodyMark<'json', S>]> {
+function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>], Leaf<BodyMark<'json', S>>> {
   return bodyFilter<z.output<S>, BodyMark<'json', S>>(
     'body.json',
     limitOf(opts),
@@ -137,7 +137,7 @@ function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
 }
 
 /** The body as UTF-8 text (400 if it is not valid UTF-8). Any Content-Type. */
-function text(opts?: BodyOptions): Filter<[string], [BodyMark<'text', string>]> {
+function text(opts?: BodyOptions): Filter<[string], Leaf<BodyMark<'text', string>>> {
   return bodyFilter<string, BodyMark<'text', string>>(
     'body.text',
     limitOf(opts),
@@ -151,7 +151,7 @@ function text(opts?: BodyOptions): Filter<[string], [BodyMark<'text', string>]> 
 }
 
 /** The body as bytes. Any Content-Type. */
-function bytes(opts?: BodyOptions): Filter<[Uint8Array], [BodyMark<'bytes', Uint8Array>]> {
+function bytes(opts?: BodyOptions): Filter<[Uint8Array], Leaf<BodyMark<'bytes', Uint8Array>>> {
   return bodyFilter<Uint8Array, BodyMark<'bytes', Uint8Array>>(
     'body.bytes',
     limitOf(opts),
@@ -165,7 +165,7 @@ function bytes(opts?: BodyOptions): Filter<[Uint8Array], [BodyMark<'bytes', Uint
  * A `application/x-www-form-urlencoded` body, parsed like a query string and
  * validated by `schema` (415 for another Content-Type, 400 when invalid).
  */
-function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>], [BodyMark<'form', S>]> {
+function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.output<S>], Leaf<BodyMark<'form', S>>> {
   return bodyFilter<z.output<S>, BodyMark<'form', S>>(
     'body.form',
     limitOf(opts),
@@ -184,10 +184,10 @@ function form<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
  * The body as a stream of chunks, read as the handler iterates. Past the
  * limit the iteration throws `BodyTooLargeError`, which is served as a 413.
  */
-function stream(opts?: BodyOptions): Filter<[AsyncIterable<Uint8Array>], [BodyMark<'stream', StreamInput>]> {
+function stream(opts?: BodyOptions): Filter<[AsyncIterable<Uint8Array>], Leaf<BodyMark<'stream', StreamInput>>> {
   const limit = limitOf(opts);
   const tooLarge = rejectWith(new PayloadTooLarge(limit));
-  return new FilterImpl<[AsyncIterable<Uint8Array>], [BodyMark<'stream', StreamInput>]>(
+  return new FilterImpl<[AsyncIterable<Uint8Array>], Leaf<BodyMark<'stream', StreamInput>>>(
     'body.stream',
     (ctx) => {
       if (ctx.bodyTaken) return rejectWith(new BodyConsumed());

@@ -2,14 +2,14 @@
 import type { z } from 'zod';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import { NO_NEEDS, needsHeaders } from '../filter/request-source.js';
-import type { HeaderMark } from '../filter/shape.js';
+import type { HeaderMark, Leaf } from '../filter/shape.js';
 import { InvalidHeader, issuesOf, MissingHeader, rejectWith } from '../reply/rejection.js';
 
-function headerFn<const N extends string>(name: N): Filter<[string], [HeaderMark<N, string, true>]>;
+function headerFn<const N extends string>(name: N): Filter<[string], Leaf<HeaderMark<N, string, true>>>;
 function headerFn<const N extends string, S extends z.ZodType>(
   name: N,
   schema: S,
-): Filter<[z.output<S>], [HeaderMark<N, S, true>]>;
+): Filter<[z.output<S>], Leaf<HeaderMark<N, S, true>>>;
 /**
  * A required header, as a string or validated by a zod schema. Missing is a
  * 400 `MissingHeader`; failing the schema a 400 `InvalidHeader`.
@@ -34,9 +34,9 @@ function headerFn(name: string, schema?: z.ZodType): Filter<[unknown]> {
 }
 
 /** A header that may be absent (`undefined`); never rejects. */
-function optional<const N extends string>(name: N): Filter<[string | undefined], [HeaderMark<N, string, false>]> {
+function optional<const N extends string>(name: N): Filter<[string | undefined], Leaf<HeaderMark<N, string, false>>> {
   const lower = name.toLowerCase();
-  return new FilterImpl<[string | undefined], [HeaderMark<N, string, false>]>(
+  return new FilterImpl<[string | undefined], Leaf<HeaderMark<N, string, false>>>(
     'header.optional',
     (ctx) => [ctx.req.header(lower)],
     {
@@ -50,9 +50,9 @@ function optional<const N extends string>(name: N): Filter<[string | undefined],
 function exact<const N extends string, const V extends string>(
   name: N,
   value: V,
-): Filter<[], [HeaderMark<N, V, true>]> {
+): Filter<[], Leaf<HeaderMark<N, V, true>>> {
   const lower = name.toLowerCase();
-  return new FilterImpl<[], [HeaderMark<N, V, true>]>(
+  return new FilterImpl<[], Leaf<HeaderMark<N, V, true>>>(
     'header.exact',
     (ctx) => {
       const v = ctx.req.header(lower);
@@ -71,8 +71,11 @@ export function headers(): Filter<[Readonly<Record<string, string>>]> {
 }
 
 export interface HeaderFilters {
-  <const N extends string>(name: N): Filter<[string], [HeaderMark<N, string, true>]>;
-  <const N extends string, S extends z.ZodType>(name: N, schema: S): Filter<[z.output<S>], [HeaderMark<N, S, true>]>;
+  <const N extends string>(name: N): Filter<[string], Leaf<HeaderMark<N, string, true>>>;
+  <const N extends string, S extends z.ZodType>(
+    name: N,
+    schema: S,
+  ): Filter<[z.output<S>], Leaf<HeaderMark<N, S, true>>>;
   optional: typeof optional;
   exact: typeof exact;
 }

@@ -7,12 +7,12 @@
  */
 
 import { type Filter, FilterImpl } from '../filter/filter.js';
-import type { MethodMark } from '../filter/shape.js';
+import type { Leaf, MethodMark } from '../filter/shape.js';
 import { METHOD_NOT_ALLOWED } from '../reply/rejection.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-function methodsFilter<M extends string>(kind: M, names: readonly string[]): Filter<[], [MethodMark<M>]> {
+function methodsFilter<M extends string>(kind: M, names: readonly string[]): Filter<[], Leaf<MethodMark<M>>> {
   const set = new Set(names);
   const [a, b] = names;
   const run =
@@ -21,23 +21,26 @@ function methodsFilter<M extends string>(kind: M, names: readonly string[]): Fil
       : names.length === 2
         ? (ctx: { req: { method: string } }) => (ctx.req.method === a || ctx.req.method === b ? [] : METHOD_NOT_ALLOWED)
         : (ctx: { req: { method: string } }) => (set.has(ctx.req.method) ? [] : METHOD_NOT_ALLOWED);
-  return new FilterImpl<[], [MethodMark<M>]>(kind, run, { leading: [{ kind: 'method', methods: set }], pure: true });
+  return new FilterImpl<[], Leaf<MethodMark<M>>>(kind, run, {
+    leading: [{ kind: 'method', methods: set }],
+    pure: true,
+  });
 }
 
 /** GET (and HEAD). */
-export const get = (): Filter<[], [MethodMark<'get'>]> => methodsFilter('get', ['GET', 'HEAD']);
+export const get = (): Filter<[], Leaf<MethodMark<'get'>>> => methodsFilter('get', ['GET', 'HEAD']);
 /** POST. */
-export const post = (): Filter<[], [MethodMark<'post'>]> => methodsFilter('post', ['POST']);
+export const post = (): Filter<[], Leaf<MethodMark<'post'>>> => methodsFilter('post', ['POST']);
 /** PUT. */
-export const put = (): Filter<[], [MethodMark<'put'>]> => methodsFilter('put', ['PUT']);
+export const put = (): Filter<[], Leaf<MethodMark<'put'>>> => methodsFilter('put', ['PUT']);
 /** PATCH. */
-export const patch = (): Filter<[], [MethodMark<'patch'>]> => methodsFilter('patch', ['PATCH']);
+export const patch = (): Filter<[], Leaf<MethodMark<'patch'>>> => methodsFilter('patch', ['PATCH']);
 /** DELETE (`delete` is a reserved word). */
-export const del = (): Filter<[], [MethodMark<'delete'>]> => methodsFilter('delete', ['DELETE']);
+export const del = (): Filter<[], Leaf<MethodMark<'delete'>>> => methodsFilter('delete', ['DELETE']);
 /** HEAD only. */
-export const head = (): Filter<[], [MethodMark<'head'>]> => methodsFilter('head', ['HEAD']);
+export const head = (): Filter<[], Leaf<MethodMark<'head'>>> => methodsFilter('head', ['HEAD']);
 /** OPTIONS. */
-export const options = (): Filter<[], [MethodMark<'options'>]> => methodsFilter('options', ['OPTIONS']);
+export const options = (): Filter<[], Leaf<MethodMark<'options'>>> => methodsFilter('options', ['OPTIONS']);
 
 /**
  * Any method by name, matched exactly (methods are case-sensitive).

@@ -14,7 +14,7 @@ import { BodyTooLargeError, InvalidBodyError } from '../filter/body-errors.js';
 import type { Ctx } from '../filter/context.js';
 import { type Filter, FilterImpl, type Step } from '../filter/filter.js';
 import { type Needs, NO_NEEDS } from '../filter/request-source.js';
-import type { BodyMark } from '../filter/shape.js';
+import type { BodyMark, Leaf } from '../filter/shape.js';
 import {
   BodyConsumed,
   InvalidBody,
@@ -190,9 +190,9 @@ function take(ctx: Ctx, l: Limits): AsyncGenerator<Part> | Rejection {
  */
 export function multipart(
   options: MultipartOptions = {},
-): Filter<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]> {
+): Filter<[AsyncIterable<Part>], Leaf<BodyMark<'multipart', FormData>>> {
   const l = limits(options, 10 * 1024 * 1024);
-  return new FilterImpl<[AsyncIterable<Part>], [BodyMark<'multipart', FormData>]>(
+  return new FilterImpl<[AsyncIterable<Part>], Leaf<BodyMark<'multipart', FormData>>>(
     'body.multipart',
     (ctx) => {
       const parts = take(ctx, l);
@@ -214,7 +214,7 @@ export function multipart(
 function buffered<S extends z.ZodType>(
   schema: S,
   options: MultipartOptions = {},
-): Filter<[z.output<S>], [BodyMark<'multipart', FormData>]> {
+): Filter<[z.output<S>], Leaf<BodyMark<'multipart', FormData>>> {
   const l = limits(options, 1024 * 1024);
   const run = (ctx: Ctx): Step => {
     const parts = take(ctx, l);
@@ -249,7 +249,7 @@ function buffered<S extends z.ZodType>(
         : rejectWith(new InvalidBody('Form failed validation', issuesOf(r.error)));
     })();
   };
-  return new FilterImpl<[z.output<S>], [BodyMark<'multipart', FormData>]>('body.multipart.buffered', run, {
+  return new FilterImpl<[z.output<S>], Leaf<BodyMark<'multipart', FormData>>>('body.multipart.buffered', run, {
     needs: NEEDS,
     doc: { kind: 'body', media: 'multipart/form-data', schema },
   });

@@ -9,7 +9,7 @@
 
 import type { Ctx } from '../filter/context.js';
 import { type Check, type DocSegment, type Filter, FilterImpl, type Out } from '../filter/filter.js';
-import type { PathMark } from '../filter/shape.js';
+import type { Leaf, PathMark } from '../filter/shape.js';
 import { Fragment, REST_FRAGMENT, type TemplatePart } from '../filter/template.js';
 import { InvalidPath, NOT_FOUND, type Rejection, rejectWith } from '../reply/rejection.js';
 import { NO_MATCH, type Param, ParamImpl, type Rest, rest } from './params.js';
@@ -107,12 +107,12 @@ function segmentFilter<T extends unknown[]>(kind: string, parts: readonly PathPa
   return new FilterImpl<T>(kind, run, { leading, pure: pure && (end || !open), doc: { kind: 'path', segments: doc } });
 }
 
-function pathFn<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, [PathMark<P>]> {
+function pathFn<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, Leaf<PathMark<P>>> {
   return segmentFilter<PathValues<P>>('path', parts, true) as Filter<PathValues<P>, never>;
 }
 
 /** Match these leading segments and let later filters see the rest. */
-function prefix<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, [PathMark<P>]> {
+function prefix<const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, Leaf<PathMark<P>>> {
   return segmentFilter<PathValues<P>>('path.prefix', parts, false) as Filter<PathValues<P>, never>;
 }
 
@@ -128,8 +128,8 @@ function end(): Filter<[]> {
 }
 
 /** Extracts the unmatched rest of the path (`"foo/bar"`) and consumes it. */
-function tail(): Filter<[string], [PathMark<[Rest]>]> {
-  return new FilterImpl<[string], [PathMark<[Rest]>]>(
+function tail(): Filter<[string], Leaf<PathMark<[Rest]>>> {
+  return new FilterImpl<[string], Leaf<PathMark<[Rest]>>>(
     'path.tail',
     (ctx) => {
       const t = ctx.remaining();
@@ -159,7 +159,7 @@ export interface PathFilters {
    * @example
    * path('users', int, 'posts', str).map((id, slug) => ...)  // [number, string]
    */
-  <const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, [PathMark<P>]>;
+  <const P extends readonly PathPart[]>(...parts: P): Filter<PathValues<P>, Leaf<PathMark<P>>>;
   prefix: typeof prefix;
   end: typeof end;
   tail: typeof tail;

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { type Filter, FilterImpl, type FilterMeta } from '../filter/filter.js';
 import { NO_NEEDS } from '../filter/request-source.js';
-import type { QueryMark } from '../filter/shape.js';
+import type { Leaf, QueryMark } from '../filter/shape.js';
 import { InvalidQuery, type Issue, rejectWith } from '../reply/rejection.js';
 
 const QUERY_NEEDS: FilterMeta = { needs: { ...NO_NEEDS, query: true } };
@@ -18,8 +18,8 @@ import { parseUrlEncoded } from './util.js';
  * @example
  * query(z.object({ offset: z.coerce.number().int().min(0).default(0) }))
  */
-function queryFn<S extends z.ZodType>(schema: S): Filter<[z.output<S>], [QueryMark<S>]> {
-  return new FilterImpl<[z.output<S>], [QueryMark<S>]>(
+function queryFn<S extends z.ZodType>(schema: S): Filter<[z.output<S>], Leaf<QueryMark<S>>> {
+  return new FilterImpl<[z.output<S>], Leaf<QueryMark<S>>>(
     'query',
     (ctx) => {
       const input = parseUrlEncoded(ctx.req.query);
@@ -75,7 +75,7 @@ function raw(): Filter<[string]> {
 }
 
 export interface QueryFilters {
-  <S extends z.ZodType>(schema: S): Filter<[z.output<S>], [QueryMark<S>]>;
+  <S extends z.ZodType>(schema: S): Filter<[z.output<S>], Leaf<QueryMark<S>>>;
   raw: typeof raw;
 }
 

@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import { type Positions, parsePositions } from '../broadcast/positions.js';
 import { type Filter, FilterImpl } from '../filter/filter.js';
 import { NO_NEEDS } from '../filter/request-source.js';
-import type { WsMark } from '../filter/shape.js';
+import type { Leaf, WsMark } from '../filter/shape.js';
 import {
   ForbiddenOrigin,
   InvalidUpgrade,
@@ -136,13 +136,13 @@ const UPGRADE_HEADERS = [
  */
 export function ws<R extends z.ZodType | undefined = undefined, S extends z.ZodType | undefined = undefined>(
   options?: WsOptions & { receive?: R; send?: S },
-): Filter<[WsUpgrade<Received<R>, Sent<S>>], [WsMark<R, S>]> {
+): Filter<[WsUpgrade<Received<R>, Sent<S>>], Leaf<WsMark<R, S>>> {
   const opts = resolveWsOptions(options);
   const origins = opts.origins ? new Set(opts.origins) : undefined;
   let notUpgrade: Rejection | undefined;
   let badVersion: Rejection | undefined;
   let badKey: Rejection | undefined;
-  return new FilterImpl<[WsUpgrade<Received<R>, Sent<S>>], [WsMark<R, S>]>(
+  return new FilterImpl<[WsUpgrade<Received<R>, Sent<S>>], Leaf<WsMark<R, S>>>(
     'ws',
     (ctx) => {
       const h = (n: string) => ctx.req.header(n);
