@@ -346,7 +346,8 @@ export class Sender<T> {
   /** WebSockets attached through `socket.subscribe(tx)`. */
   get socketCount(): number {
     let n = 0;
-    for (const hub of this.shared.hubs) n += hub.subscribers(this.shared.topic);
+    const sh = this.shared;
+    for (const hub of sh.hubs) n += hub.subscribers(sh.topic) + hub.subscribers(sh.positionsTopic);
     return n;
   }
 
