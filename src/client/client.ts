@@ -162,6 +162,7 @@ function socket(call: Call, segments: readonly string[], args: readonly unknown[
     reconnect: r === true ? {} : r,
     onLost: opts.onLost,
     onReconnect: opts.onReconnect,
+    onDrop: opts.onDrop,
   });
 }
 

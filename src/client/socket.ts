@@ -76,6 +76,7 @@ export interface SocketSetup {
   readonly reconnect: ReconnectOptions | false;
   readonly onLost: ((info: LostInfo) => void) | undefined;
   readonly onReconnect: (() => void) | undefined;
+  readonly onDrop: ((info: ClientCloseInfo) => void) | undefined;
 }
 
 type Schema = { safeParse(v: unknown): { success: boolean; data?: unknown; error?: unknown } };
@@ -269,6 +270,7 @@ export class ClientSocket<In, Out> implements AsyncIterable<Out> {
       this.#end(info);
       return;
     }
+    this.#setup.onDrop?.(info);
     const min = r.minDelayMs ?? 250;
     const cap = Math.min(r.maxDelayMs ?? 10_000, min * 2 ** Math.min(this.#attempt, 30));
     this.#attempt++;

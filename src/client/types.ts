@@ -21,7 +21,7 @@ import type {
 } from '../filter/shape.js';
 import type { Param, Rest } from '../filters/params.js';
 import type { Problem } from '../reply/problem.js';
-import type { ClientSocket, LostInfo, ReconnectOptions } from './socket.js';
+import type { ClientCloseInfo, ClientSocket, LostInfo, ReconnectOptions } from './socket.js';
 
 /** What a schema accepts (zod's input type), or `unknown` for something else. */
 export type InputOf<S> = S extends { readonly _zod: { readonly input: infer I } } ? I : unknown;
@@ -206,6 +206,8 @@ export interface SocketCallOptions<Q> {
   readonly onLost?: ((info: LostInfo) => void) | undefined;
   /** Called each time the connection is made again. */
   readonly onReconnect?: (() => void) | undefined;
+  /** Called when the connection drops and a reconnect is on its way (with how it closed). */
+  readonly onDrop?: ((info: ClientCloseInfo) => void) | undefined;
 }
 
 type SocketArgs<R> =

@@ -227,6 +227,16 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
     }
   }
 
+  /**
+   * Whether this connection is a weft client coming back to `tx`: it handed
+   * back its positions there, so `subscribe(tx)` replays what it missed (an
+   * app skips what it would send a newcomer, such as recent history).
+   */
+  resumes<T>(tx: Sender<T>): boolean {
+    const name = tx.name;
+    return this.weft && name !== undefined && this.resume?.[name] !== undefined;
+  }
+
   /** Detach from a broadcast channel. */
   unsubscribe<T>(tx: Sender<T>): void {
     if (this.closeInfo) return;
