@@ -31,6 +31,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Replies and rejections', link: '/guide/replies' },
       { text: 'WebSockets', link: '/guide/websockets' },
       { text: 'The typed client', link: '/guide/typed-client' },
+      { text: 'Realtime that survives', link: '/guide/realtime' },
       { text: 'Broadcast and tasks', link: '/guide/broadcast-and-tasks' },
       { text: 'Sync and actors', link: '/guide/sync-and-actors' },
       { text: 'The server', link: '/guide/server' },
