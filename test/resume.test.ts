@@ -261,16 +261,18 @@ describe(`resume across instances through Redis, on the ${REACTOR} reactor`, () 
     await Promise.all(backplanes.map((b) => b.close()));
     await r?.stop();
   });
-  const bp = () => {
+  /** A backplane that is connected: `tx.ready()` waits for the subscription only once Redis answers. */
+  const bp = async () => {
     const b = redis(r.url, { logger: false });
     backplanes.push(b);
+    if (!(await b.whenConnected(10_000))) throw new Error('Redis did not answer');
     return b;
   };
 
   it('a client on a killed instance comes back on the other and misses nothing sent meanwhile', async () => {
     const name = uniqueName();
-    const [txA] = channel<Tick>(64, { name, backplane: bp(), history: 500 });
-    const [txB] = channel<Tick>(64, { name, backplane: bp(), history: 500 });
+    const [txA] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });
+    const [txB] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });
     await Promise.all([txA.ready(), txB.ready()]);
     const a = await start(txA);
     const b = await start(txB);
@@ -299,8 +301,8 @@ describe(`resume across instances through Redis, on the ${REACTOR} reactor`, () 
 
   it('after a Redis restart (history gone), what it missed is reported lost with the count the instance heard', async () => {
     const name = uniqueName();
-    const [txA] = channel<Tick>(64, { name, backplane: bp(), history: 500 });
-    const [txB] = channel<Tick>(64, { name, backplane: bp(), history: 500 });
+    const [txA] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });
+    const [txB] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });
     await Promise.all([txA.ready(), txB.ready()]);
     const a = await start(txA);
     let open = true;

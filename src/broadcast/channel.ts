@@ -366,6 +366,9 @@ export class Sender<T> {
    * Settles once values sent elsewhere reach this instance (a named channel's
    * subscription is in place); at once for a local channel. Await it before
    * telling a client it has joined, so nothing sent after that is missed.
+   * While the backplane cannot reach Redis (an outage, or a backplane not yet
+   * connected) it settles at once rather than wait: where the first values
+   * matter, await `backplane.whenConnected()` before opening the channel.
    */
   ready(): Promise<void> {
     return this.shared.link?.ready ?? Promise.resolve();
