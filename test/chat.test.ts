@@ -1,5 +1,9 @@
 /** Black-box tests of examples/chat over real WebSockets, against the demo's own process. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { ChatRoutes, ServerEvent } from '../examples/chat/app.js';
+import { type ClientSocket, client, type LostInfo } from '../src/client/index.js';
+import { type Balancer, balancer } from './balancer.js';
 import { until } from './helpers.js';
 import { type Child, startExample } from './process.js';
 import { REACTOR } from './reactor.js';
@@ -24,6 +28,47 @@ async function join(p: string): Promise<Client> {
   await c.next((m) => m.type === 'welcome');
   return c;
 }
+
+/** A chat socket on weft/client (as the page has it): it reconnects, fast here, and resumes the room. */
+interface WeftChatter {
+  readonly sock: ClientSocket<unknown, ServerEvent>;
+  /** Every event, across reconnects. */
+  readonly events: ServerEvent[];
+  readonly lost: LostInfo[];
+  /** Resolves at the next reconnect. */
+  reconnected(): Promise<void>;
+  /** The texts of the messages received, in order. */
+  texts(): string[];
+  /** Drop the connection as a network failure would (no close frame). */
+  drop(): void;
+}
+
+async function weftJoin(port: number, room: string, name: string): Promise<WeftChatter> {
+  const events: ServerEvent[] = [];
+  const lost: LostInfo[] = [];
+  let wake: () => void = () => {};
+  const api = client<ChatRoutes>(`http://127.0.0.1:${port}`, { WebSocket: WebSocket as never });
+  const sock = await api.chat(room).ws({
+    query: { name },
+    reconnect: { minDelayMs: 20, maxDelayMs: 100 },
+    onLost: (l) => lost.push(l),
+    onReconnect: () => wake(),
+  });
+  void (async () => {
+    for await (const ev of sock) events.push(ev);
+  })();
+  return {
+    sock: sock as ClientSocket<unknown, ServerEvent>,
+    events,
+    lost,
+    reconnected: () => new Promise<void>((r) => (wake = r)),
+    texts: () => events.flatMap((e) => (e.type === 'message' ? [e.text] : [])),
+    drop: () => (sock.raw as unknown as WebSocket).terminate(),
+  };
+}
+
+const health = async (): Promise<{ connections: number }> =>
+  (await (await fetch(`${base}/health`)).json()) as { connections: number };
 
 describe(`examples/chat (${REACTOR} reactor)`, () => {
   it('serves the page and health', async () => {
@@ -209,6 +254,87 @@ describe(`examples/chat (${REACTOR} reactor)`, () => {
     expect([...reference].sort((x, y) => (x as number) - (y as number))).toEqual(reference); // ids increase
     for (const c of clients) expect(c.inbox.filter(isMsg).map((m) => m.id)).toEqual(reference);
     for (const c of clients) c.ws.close();
+  });
+});
+
+describe(`examples/chat survives a dropped connection (${REACTOR} reactor, weft/client)`, () => {
+  const balancers: Balancer[] = [];
+  afterAll(() => {
+    for (const b of balancers) b.close();
+  });
+  const front = async (ports: () => readonly number[]) => {
+    const b = await balancer(ports);
+    balancers.push(b);
+    return b;
+  };
+
+  it('a client whose connection drops comes back resumed and gets every message sent meanwhile, once and in order', async () => {
+    let open = true; // the balancer in front holds the client off while the others talk
+    const lb = await front(() => (open ? [app.port] : []));
+    const bob = await join('/chat/resume?name=bob');
+    const alice = await weftJoin(lb.port, 'resume', 'alice');
+    await until(() => alice.events.length > 0);
+    expect(alice.events[0]).toMatchObject({ type: 'welcome', name: 'alice', users: ['bob', 'alice'], history: [] });
+    expect(alice.events[0]).not.toHaveProperty('resumed');
+    const say = (from: number, to: number) => {
+      for (let i = from; i < to; i++) bob.send({ type: 'message', text: `m${i}` });
+    };
+    say(0, 3);
+    await until(() => alice.texts().length === 3);
+
+    open = false;
+    const back = alice.reconnected();
+    alice.drop();
+    await bob.next((m) => m.type === 'leave' && m.name === 'alice');
+    say(3, 13); // while alice is away
+    await bob.next((m) => m.text === 'm12');
+    const welcomes = alice.events.length;
+    open = true;
+    await back;
+    await until(() => bob.inbox.filter((m) => m.type === 'join' && m.name === 'alice').length === 2);
+    say(13, 15); // live again
+    await until(() => alice.texts().length >= 15);
+
+    expect(alice.texts()).toEqual(Array.from({ length: 15 }, (_, i) => `m${i}`));
+    expect(alice.lost).toEqual([]);
+    expect(alice.sock.reconnects).toBe(1);
+    // The resumed welcome lists who is here and brings no history: the replay follows it,
+    // with the leave and join the others heard (so a list kept from before stays right).
+    const after = alice.events.slice(welcomes);
+    expect(after[0]).toMatchObject({ type: 'welcome', name: 'alice', history: [], resumed: true });
+    expect(
+      after.slice(1).map((e) => (e.type === 'message' ? e.text : `${e.type} ${'name' in e ? e.name : ''}`)),
+    ).toEqual(['leave alice', ...Array.from({ length: 10 }, (_, i) => `m${i + 3}`), 'join alice', 'm13', 'm14']);
+    const ids = alice.events.flatMap((e) => (e.type === 'message' ? [e.id] : []));
+    expect(new Set(ids).size).toBe(15);
+    alice.sock.close();
+    bob.ws.close();
+  });
+
+  it('a lone client comes back to its room (kept a while), loses nothing, and what it sent meanwhile goes out once', async () => {
+    let open = true;
+    const lb = await front(() => (open ? [app.port] : []));
+    const alice = await weftJoin(lb.port, 'alone', 'alice');
+    alice.sock.send({ type: 'message', text: 'first' });
+    await until(() => alice.texts().length === 1);
+    const connections = (await health()).connections;
+    open = false;
+    const back = alice.reconnected();
+    alice.drop();
+    await until(async () => (await health()).connections === connections - 1); // the room is empty now
+    alice.sock.send({ type: 'message', text: 'while away' }); // waits for the connection
+    open = true;
+    await back;
+    await until(() => alice.texts().length >= 2);
+    alice.sock.send({ type: 'message', text: 'back' });
+    await until(() => alice.texts().length >= 3);
+    expect(alice.texts()).toEqual(['first', 'while away', 'back']);
+    expect(alice.lost).toEqual([]);
+    expect(alice.events.filter((e) => e.type === 'welcome')).toMatchObject([
+      { users: ['alice'], history: [] },
+      { users: ['alice'], history: [], resumed: true },
+    ]);
+    alice.sock.close();
   });
 });
 

@@ -14,6 +14,10 @@
  *   WS  /chat/ROOM?name=NAME    ROOM = [a-z0-9-]{1,32}; NAME = [A-Za-z0-9_-]{1,32}, missing -> guest-N;
  *                               anything else -> HTTP 400 before any upgrade
  *   server -> client  {"type":"welcome","id","name","room","users":[names],"history":[last 50 messages]}
+ *                       a weft client coming back (weft/client reconnects by itself and hands back where
+ *                       it was) gets {..., "history":[], "resumed":true}: what it missed is replayed after
+ *                       the welcome (the room's messages, joins and leaves, in order and once) or reported
+ *                       lost, by the weft.v1 protocol; it is announced again with a join like any joiner
  *                     {"type":"join","name"} / {"type":"leave","name"}   to the others in the room
  *                     {"type":"message","id","from","text","ts"}         to everyone in the room
  *                     {"type":"error","message"}                          bad client frame; the socket stays open
@@ -78,7 +82,13 @@ export const WelcomeEvent = z.object({
   name: z.string(),
   room: z.string(),
   users: z.array(z.string()),
+  /** The last messages; empty when `resumed` (the replay brings what was missed). */
   history: z.array(MessageEvent),
+  /**
+   * True when a weft client came back after its connection dropped: the
+   * room's events it missed follow, replayed, so it keeps what it shows.
+   */
+  resumed: z.literal(true).optional(),
 });
 
 /** A bad client frame; the socket stays open. */
@@ -97,6 +107,13 @@ const NameQuery = z.object({
 });
 
 export const HISTORY = 50;
+/**
+ * How long a room nobody is in stays open (its channel, and without Redis its
+ * history), so a lone client whose connection dropped comes back to it and
+ * resumes; at most MAX_IDLE_ROOMS such rooms per instance (the oldest go first).
+ */
+export const ROOM_LINGER_MS = 60_000;
+const MAX_IDLE_ROOMS = 256;
 export const RATE = { perSecond: 20, burst: 40 };
 
 /** What one client address may hold at once, per instance: every socket and every room costs memory. */
@@ -298,6 +315,8 @@ class RedisMembers implements Members {
 class Room {
   readonly tx: Sender<RoomEvent>;
   sessions = 0;
+  /** Set while nobody is in the room: closes it when it fires. */
+  idle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly name: string,
@@ -339,6 +358,8 @@ type ChatSocket = WsSocket<ClientFrame, z.input<typeof ServerEvent>>;
 /** The chat state and routes. `connections` counts open chat sockets. */
 export class Chat {
   private readonly rooms = new Map<string, Room>();
+  /** Rooms nobody is in, oldest first (see `linger`). */
+  private readonly idleRooms = new Set<Room>();
   private readonly members: Members;
   private readonly instance = randomBytes(4).toString('hex');
   private readonly worker: number;
@@ -366,7 +387,31 @@ export class Chat {
   private room(name: string): Room {
     let r = this.rooms.get(name);
     if (!r) this.rooms.set(name, (r = new Room(name, this.options.backplane)));
+    else if (r.idle !== undefined) {
+      clearTimeout(r.idle);
+      r.idle = undefined;
+      this.idleRooms.delete(r);
+    }
     return r;
+  }
+
+  /** The last one left `room`: keep it a while for a client coming back, then close it. */
+  private linger(room: Room): void {
+    room.idle = setTimeout(() => this.closeRoom(room), ROOM_LINGER_MS);
+    room.idle.unref?.();
+    this.idleRooms.add(room);
+    if (this.idleRooms.size > MAX_IDLE_ROOMS) {
+      const oldest = this.idleRooms.values().next().value;
+      if (oldest !== undefined) this.closeRoom(oldest);
+    }
+  }
+
+  private closeRoom(room: Room): void {
+    clearTimeout(room.idle);
+    room.idle = undefined;
+    this.idleRooms.delete(room);
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    room.tx.close();
   }
 
   /** One connection's task: welcome, join, relay messages, leave. */
@@ -382,20 +427,24 @@ export class Chat {
     const key = `${this.worker}:${id}`;
     this.connections++;
     try {
+      // A weft client coming back: `subscribe` replays what it missed, so no history in the welcome.
+      const resumed = socket.resumes(room.tx);
       await this.members.add(room.name, key, name).catch((err: unknown) => this.log(err));
       const [users, history] = await Promise.all([
         this.members.names(room.name).catch((err: unknown) => {
           this.log(err);
           return [name];
         }),
-        room.history().catch((err: unknown) => {
-          this.log(err);
-          return [];
-        }),
+        resumed
+          ? []
+          : room.history().catch((err: unknown) => {
+              this.log(err);
+              return [];
+            }),
         room.tx.ready(), // subscribed: what others send after the welcome reaches this socket
       ]);
-      socket.send({ type: 'welcome', id, name, room: room.name, users, history });
-      room.tx.send({ type: 'join', name }); // before subscribing: the others hear it, not the joiner
+      socket.send({ type: 'welcome', id, name, room: room.name, users, history, ...(resumed && { resumed }) });
+      room.tx.send({ type: 'join', name }); // before subscribing: the others hear it (a returning joiner too, in its replay)
       socket.subscribe(room.tx);
       const bucket = new TokenBucket(RATE.perSecond, RATE.burst);
       for await (const m of socket.messages()) {
@@ -425,10 +474,7 @@ export class Chat {
       this.connections--;
       void this.members.remove(room.name, key).catch((err: unknown) => this.log(err));
       room.tx.send({ type: 'leave', name });
-      if (--room.sessions === 0) {
-        this.rooms.delete(room.name);
-        room.tx.close();
-      }
+      if (--room.sessions === 0) this.linger(room);
     }
   }
 
