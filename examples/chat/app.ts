@@ -107,6 +107,8 @@ const NameQuery = z.object({
 });
 
 export const HISTORY = 50;
+/** What a room's channel keeps: the last 50 messages, with room for the joins and leaves between them. */
+const ROOM_HISTORY = HISTORY * 4;
 /**
  * How long a room nobody is in stays open (its channel, and without Redis its
  * history), so a lone client whose connection dropped comes back to it and
@@ -324,7 +326,7 @@ class Room {
   ) {
     // Named: the room spans every worker, and every instance through Redis. Sockets receive
     // natively; history is the last 50 messages (in Redis with a backplane, else in memory).
-    const [tx, rx] = channel<RoomEvent>(256, { name: `chat:room:${name}`, backplane, history: HISTORY * 4 });
+    const [tx, rx] = channel<RoomEvent>(256, { name: `chat:room:${name}`, backplane, history: ROOM_HISTORY });
     rx.close(); // sockets receive natively; a receiver nobody reads would keep 256 events alive
     this.tx = tx;
   }
@@ -378,7 +380,9 @@ export class Chat {
     bp?.onExpired((name, gone) => {
       if (!name.startsWith('chat:')) return;
       const room = name.slice(5);
-      const [tx] = channel<RoomEvent>(1, { name: `chat:room:${room}`, backplane: bp });
+      // With the room's history: a sender without it publishes past the stream, and a client
+      // resuming the room would miss these leaves without a word.
+      const [tx] = channel<RoomEvent>(1, { name: `chat:room:${room}`, backplane: bp, history: ROOM_HISTORY });
       for (const m of gone) tx.send({ type: 'leave', name: m.data });
       tx.close();
     });

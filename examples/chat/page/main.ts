@@ -7,8 +7,16 @@
  *
  * Only types come from the server's modules (`import type`, erased): the
  * bundle is this file and `src/client`, nothing else.
+ *
+ * The socket survives: when the connection drops the client reconnects by
+ * itself and the server replays what this tab missed (DESIGN.md, "Realtime
+ * that survives"). Meanwhile the status says "reconnecting…" and what you
+ * send waits, to go out once back. A resumed welcome keeps the log and the
+ * user list: the replay that follows brings the messages, joins and leaves
+ * missed meanwhile, each once. What could not be replayed is said in the log.
+ * Leave closes for good.
  */
-import { client } from '../../../src/client/index.js';
+import { client, type LostInfo } from '../../../src/client/index.js';
 import type { ChatRoutes, MessageEvent, ServerEvent } from '../app.js';
 
 // The project compiles for Node (no DOM lib, which would make the DOM global for every
@@ -34,8 +42,9 @@ declare const document: {
 declare const location: { readonly origin: string };
 
 const api = client<ChatRoutes>(location.origin);
-/** Open a socket in `room`; guest-N when `name` is empty. */
-const connect = (room: string, name: string) => api.chat(room).ws({ query: name ? { name } : {} });
+/** Open a socket in `room`; guest-N when `name` is empty. It reconnects by itself (every 5 s at most). */
+const connect = (room: string, name: string) =>
+  api.chat(room).ws({ query: name ? { name } : {}, reconnect: { maxDelayMs: 5000 }, onDrop, onLost });
 type ChatSocket = Awaited<ReturnType<typeof connect>>;
 
 function $(id: string): Input {
@@ -49,7 +58,12 @@ const statusEl = $('status');
 let socket: ChatSocket | undefined;
 /** Joining: the socket is not open yet. `leave` is set when Leave was pressed meanwhile. */
 let joining: { leave: boolean } | undefined;
+/** Leave was pressed: the socket is closing for good. */
+let leaving = false;
+/** Who is in the room, as the welcome and the joins and leaves since say (a name twice: two tabs). */
 let users: string[] = [];
+/** The users of the latest welcome: the list to fall back on when the replay had a hole. */
+let welcomed: string[] = [];
 
 function line(children: Elem[], cls: string): void {
   const li = document.createElement('li');
@@ -84,22 +98,44 @@ function setConnected(on: boolean): void {
 }
 function disconnected(code: number, reason: string): void {
   socket = undefined;
+  leaving = false;
   users = [];
   renderUsers();
   setConnected(false);
   statusEl.textContent = `disconnected (${code}${reason ? ` ${reason}` : ''})`;
 }
 
+/** The connection dropped; the client is on its way back (what is sent meanwhile waits). */
+function onDrop(): void {
+  if (!leaving) statusEl.textContent = 'reconnecting…';
+}
+/** Part of what this tab missed could not be replayed: say so, and take the user list from the welcome. */
+function onLost({ count }: LostInfo): void {
+  const what =
+    count === null
+      ? 'some messages may be missing'
+      : `${count} message${count === 1 ? '' : 's'} could not be recovered`;
+  line([span(what)], 'notice lost');
+  users = [...welcomed];
+  renderUsers();
+}
+
 function handle(ev: ServerEvent): void {
   switch (ev.type) {
     case 'welcome':
-      log.replaceChildren();
-      users = ev.users;
-      renderUsers();
+      welcomed = ev.users;
+      if (ev.resumed) {
+        // Back after a drop: the log and the list stay; the replay that follows updates both.
+        line([span('reconnected')], 'notice reconnected');
+      } else {
+        log.replaceChildren();
+        users = [...ev.users];
+        renderUsers();
+        ev.history.forEach(showMessage);
+        line([span(`you joined #${ev.room} as ${ev.name}`)], 'notice');
+      }
       statusEl.textContent = `connected as ${ev.name} in #${ev.room}`;
       document.title = `#${ev.room} - weft chat`;
-      ev.history.forEach(showMessage);
-      line([span(`you joined #${ev.room} as ${ev.name}`)], 'notice');
       setConnected(true);
       break;
     case 'join':
@@ -155,13 +191,19 @@ async function join(): Promise<void> {
     joining = undefined;
   }
   socket = sock;
-  if (attempt.leave) sock.close(1000, 'bye');
+  if (attempt.leave) leave(sock);
   await run(sock);
+}
+
+/** Close for good: no reconnecting. */
+function leave(sock: ChatSocket): void {
+  leaving = true;
+  sock.close(1000, 'bye');
 }
 
 $('join').addEventListener('submit', (e) => {
   e.preventDefault();
-  if (socket) socket.close(1000, 'bye');
+  if (socket) leave(socket);
   else if (joining) joining.leave = true;
   else void join();
 });
@@ -169,8 +211,12 @@ $('join').addEventListener('submit', (e) => {
 $('send').addEventListener('submit', (e) => {
   e.preventDefault();
   const text = $('text').value;
-  if (!socket || !text) return;
-  if (socket.raw.readyState === 1) socket.send({ type: 'message', text }); // closing: dropped, as a WebSocket would
-
+  if (!socket || leaving || !text) return;
+  try {
+    socket.send({ type: 'message', text }); // reconnecting: it waits, and goes out once back
+  } catch (err) {
+    line([span(err instanceof Error ? err.message : String(err))], 'error'); // too many waiting already
+    return;
+  }
   $('text').value = '';
 });
