@@ -218,3 +218,20 @@ describe('ClientSocket resuming', () => {
     await expect(sock.ask({ a: 1 })).rejects.toBeInstanceOf(AskError);
   });
 });
+
+describe('ClientSocket closing while it reconnects', () => {
+  it('ends at once with the code asked for, whether between attempts or while one connects', async () => {
+    const sock = await open();
+    last().drop(1006);
+    sock.close(4000, 'bye');
+    expect(await sock.closed()).toEqual({ code: 4000, reason: 'bye' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(FakeSocket.made).toHaveLength(1);
+
+    const other = await open();
+    last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100); // an attempt is connecting
+    other.close(1000, 'leave');
+    expect(await other.closed()).toEqual({ code: 1000, reason: 'leave' });
+  });
+});

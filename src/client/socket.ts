@@ -160,8 +160,13 @@ export class ClientSocket<In, Out> implements AsyncIterable<Out> {
   close(code = 1000, reason = ''): void {
     this.#userClosed = true;
     clearTimeout(this.#timer);
-    if (this.#ws.readyState === 0 || this.#ws.readyState === 1) this.#ws.close(code, reason);
-    else this.#end({ code, reason });
+    if (this.#ws.readyState === 1) {
+      this.#ws.close(code, reason);
+      return;
+    }
+    // Not open (between attempts, or one still connecting): it ends now, with the code asked for.
+    this.#end({ code, reason });
+    if (this.#ws.readyState === 0) this.#ws.close();
   }
 
   /** Resolves with the close code and reason once the socket closed for good. */
