@@ -76,7 +76,6 @@ export interface BackplaneStats {
 /** Where one link publishes (made once per link, not per message). */
 interface Target {
   channel: string;
-  history: number;
   historyKey: string;
 }
 
@@ -94,6 +93,8 @@ export class RedisBackplane implements Backplane {
   private readonly ttlMs: number;
   private readonly buffer: { target: Target; message: string }[] = [];
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  /** Per channel, the longest history any link of it here asked for: every sender of the name writes to it. */
+  private readonly histories = new Map<string, number>();
   private readonly subscribing = new Map<string, Promise<void>>();
   private up = false;
   private outage = false;
@@ -139,7 +140,8 @@ export class RedisBackplane implements Backplane {
   open(name: string, onMessage: (message: string) => void, options: { history?: number } = {}): BackplaneLink {
     const channel = this.prefix + name;
     const historyKey = `${this.prefix}history:${name}`;
-    const target: Target = { channel, history: options.history ?? 0, historyKey };
+    const target: Target = { channel, historyKey };
+    this.histories.set(channel, Math.max(this.histories.get(channel) ?? 0, options.history ?? 0));
     let hs = this.handlers.get(channel);
     if (!hs) {
       this.handlers.set(channel, (hs = new Set()));
@@ -212,10 +214,11 @@ export class RedisBackplane implements Backplane {
 
   private send(t: Target, message: string): void {
     this.stats.published++;
-    if (t.history > 0) {
+    const history = this.histories.get(t.channel) ?? 0;
+    if (history > 0) {
       this.pub
         .pipeline()
-        .xadd(t.historyKey, 'MAXLEN', '~', t.history, '*', 'm', message)
+        .xadd(t.historyKey, 'MAXLEN', '~', history, '*', 'm', message)
         [this.sharded ? 'spublish' : 'publish'](t.channel, message)
         .exec()
         .catch(this.lost);
