@@ -7,16 +7,16 @@
  * balancer (two instances and Redis), and a Redis restart. `ask` gets its
  * answer or times out.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { AskError, type ClientSocket, client, type LostInfo } from '../src/client/index.js';
 import { channel, path, type Sender, type Server, serve, ws } from '../src/index.js';
 import { type RedisBackplane, redis } from '../src/redis/index.js';
+import { balancer } from './balancer.js';
 import { until } from './helpers.js';
 import { REACTOR } from './reactor.js';
-import { freePort, type RedisServer, startRedis } from './redis.js';
+import { type RedisServer, startRedis } from './redis.js';
 
 const Tick = z.object({ n: z.number() });
 type Tick = z.infer<typeof Tick>;
@@ -216,40 +216,6 @@ describe(`resume on the ${REACTOR} reactor`, () => {
     sock.close();
   });
 });
-
-/** A TCP load balancer: each connection goes to the first backend that accepts it. */
-async function balancer(ports: () => readonly number[]): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((down) => {
-    sockets.add(down);
-    down.on('close', () => sockets.delete(down));
-    down.on('error', () => undefined);
-    const tryAt = (i: number) => {
-      const p = ports()[i];
-      if (p === undefined) return down.destroy();
-      const up = net.connect(p, '127.0.0.1');
-      up.once('error', () => tryAt(i + 1));
-      up.once('connect', () => {
-        up.removeAllListeners('error');
-        up.on('error', () => down.destroy());
-        down.on('error', () => up.destroy());
-        up.on('close', () => down.destroy());
-        down.on('close', () => up.destroy());
-        down.pipe(up).pipe(down);
-      });
-    };
-    tryAt(0);
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return {
-    port,
-    close: () => {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}
 
 describe(`resume across instances through Redis, on the ${REACTOR} reactor`, () => {
   let r: RedisServer;
