@@ -91,20 +91,34 @@ function isRawBody(b: unknown): b is Payload {
   );
 }
 
-async function readBody(res: Response, method: string): Promise<unknown> {
-  if (method === 'HEAD' || res.status === 204 || res.status === 304) return undefined;
-  const type = res.headers.get('content-type') ?? '';
-  const text = type === '' || /^text\/|json/i.test(type);
-  if (!text) return new Uint8Array(await res.arrayBuffer());
-  const s = await res.text();
+const JSON_TYPE = /json/i;
+const TEXT_TYPE = /^text\/|json/i;
+
+/** A text or JSON body (`s`) as `data`: `undefined` when empty by its content-length. */
+function parseText(res: Response, type: string, s: string): unknown {
   if (s === '' && res.headers.get('content-length') === '0') return undefined;
-  return /json/i.test(type) ? JSON.parse(s) : s;
+  return JSON_TYPE.test(type) ? JSON.parse(s) : s;
 }
 
 function problemOf(res: Response, body: unknown): Problem {
   if (body !== null && typeof body === 'object' && typeof (body as Problem).status === 'number') return body as Problem;
   const detail = typeof body === 'string' ? body : '';
   return { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail };
+}
+
+/**
+ * The request's headers, names lowercased (the later wins, as with `Headers`):
+ * a plain record, or none at all for a call without any, so that `fetch` has
+ * no `Headers` object to build and copy.
+ */
+function headersOf(call: Call, own: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  const c = call.options.headers;
+  const common = typeof c === 'function' ? c() : c;
+  if (common === undefined && own === undefined) return undefined;
+  const h: Record<string, string> = Object.create(null);
+  if (common !== undefined) for (const k of Object.keys(common)) h[k.toLowerCase()] = common[k] as string;
+  if (own !== undefined) for (const k of Object.keys(own)) h[k.toLowerCase()] = own[k] as string;
+  return h;
 }
 
 async function request(
@@ -119,24 +133,30 @@ async function request(
   const opts = (hasBody ? args[1] : args[0]) as
     | (CallOptions & { readonly query?: Readonly<Record<string, unknown>> })
     | undefined;
-  const common = call.options.headers;
-  const headers = new Headers(typeof common === 'function' ? common() : common);
-  if (opts?.headers !== undefined) for (const [k, v] of Object.entries(opts.headers)) headers.set(k, v);
+  let headers = headersOf(call, opts?.headers);
   let payload: Payload | undefined;
   if (body !== undefined) {
     if (isRawBody(body)) payload = body;
     else {
       payload = JSON.stringify(body);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      if (headers === undefined) headers = { 'content-type': 'application/json' };
+      else headers['content-type'] ??= 'application/json';
     }
   }
-  const init: RequestInit = { method, headers };
+  const init: RequestInit = { method };
+  if (headers !== undefined) init.headers = headers;
   if (payload !== undefined) init.body = payload;
   if (opts?.signal !== undefined) init.signal = opts.signal;
   if (payload instanceof ReadableStream) (init as { duplex?: string }).duplex = 'half';
   const doFetch = call.options.fetch ?? globalThis.fetch;
   const res = await doFetch(urlOf(call, segments, opts?.query), init);
-  const data = await readBody(res, method);
+  // The body read and parsed by its content type (inline: one async frame less per call).
+  let data: unknown;
+  if (method !== 'HEAD' && res.status !== 204 && res.status !== 304) {
+    const type = res.headers.get('content-type') ?? '';
+    if (type !== '' && !TEXT_TYPE.test(type)) data = new Uint8Array(await res.arrayBuffer());
+    else data = parseText(res, type, await res.text());
+  }
   if (res.ok) return { ok: true, status: res.status, data, error: undefined, headers: res.headers };
   return { ok: false, status: res.status, data: undefined, error: problemOf(res, data), headers: res.headers };
 }
@@ -173,28 +193,60 @@ function isParamArg(name: string, args: readonly unknown[]): boolean {
   return typeof a === 'string' || typeof a === 'number' || typeof a === 'bigint' || typeof a === 'boolean';
 }
 
-function node(call: Call, segments: readonly string[], name: string | undefined): unknown {
+/** A node's state, kept on its Proxy's target so that one handler serves every node. */
+const STATE: unique symbol = Symbol('weft.client.node');
+interface NodeState {
+  readonly call: Call;
+  /** The path's segments before this node's name. */
+  readonly segments: readonly string[];
+  readonly name: string | undefined;
+  /** `segments` and this node's name (encoded), made when first needed. */
+  path: readonly string[] | undefined;
+  /**
+   * The property children (a static segment or a method), made once and kept, on nodes reached
+   * by properties only; a node after a param is made per call, and caching there would only cost.
+   */
+  kids: Map<string, unknown> | undefined | false;
+}
+type Target = (() => undefined) & { [STATE]: NodeState };
+
+function pathOf(st: NodeState): readonly string[] {
+  if (st.path === undefined)
+    st.path = st.name === undefined ? st.segments : [...st.segments, encodeURIComponent(st.name)];
+  return st.path;
+}
+
+const handler: ProxyHandler<Target> = {
+  get(t, key) {
+    if (typeof key !== 'string' || key === 'then') return undefined; // not a promise
+    const st = t[STATE];
+    if (st.kids === false) return node(st.call, pathOf(st), key, false);
+    if (st.kids === undefined) st.kids = new Map();
+    let kid = st.kids.get(key);
+    if (kid === undefined) st.kids.set(key, (kid = node(st.call, pathOf(st), key, true)));
+    return kid;
+  },
+  apply(t, _this, args: unknown[]) {
+    const st = t[STATE];
+    const name = st.name;
+    if (name !== undefined && !isParamArg(name, args)) {
+      if (name === 'ws') return socket(st.call, st.segments, args);
+      if (METHODS[name] !== undefined) return request(st.call, name, st.segments, args);
+    }
+    const v = args[0];
+    if (v === undefined) throw new TypeError('client: a path param is missing');
+    const here = pathOf(st);
+    // `rest` takes the remaining segments as a list; a param's value is one segment ('/' encoded).
+    if (Array.isArray(v)) return node(st.call, [...here, ...v.map(segment)], undefined, false);
+    return node(st.call, [...here, segment(v)], undefined, false);
+  },
+};
+
+function node(call: Call, segments: readonly string[], name: string | undefined, cache: boolean): unknown {
   // A function target so that every node can be called (a param, or a method on its parent).
-  const target = () => undefined;
-  return new Proxy(target, {
-    get(_t, key) {
-      if (typeof key !== 'string' || key === 'then') return undefined; // not a promise
-      const next = name === undefined ? segments : [...segments, encodeURIComponent(name)];
-      return node(call, next, key);
-    },
-    apply(_t, _this, args: unknown[]) {
-      if (name !== undefined && !isParamArg(name, args)) {
-        if (name === 'ws') return socket(call, segments, args);
-        if (METHODS[name] !== undefined) return request(call, name, segments, args);
-      }
-      const here = name === undefined ? segments : [...segments, encodeURIComponent(name)];
-      const v = args[0];
-      if (v === undefined) throw new TypeError('client: a path param is missing');
-      // `rest` takes the remaining segments as a list; a param's value is one segment ('/' encoded).
-      const added = Array.isArray(v) ? v.map(segment) : [segment(v)];
-      return node(call, [...here, ...added], undefined);
-    },
-  });
+  const target = (() => undefined) as Target;
+  target[STATE] = { call, segments, name, path: undefined, kids: cache ? undefined : false };
+  return new Proxy(target, handler);
 }
 
 /**
@@ -206,5 +258,5 @@ function node(call: Call, segments: readonly string[], name: string | undefined)
  */
 export function client<F>(baseUrl: string | URL, options: ClientOptions = {}): Client<F> {
   const base = String(baseUrl).replace(/\/+$/, '');
-  return node({ base, options }, [], undefined) as Client<F>;
+  return node({ base, options }, [], undefined, true) as Client<F>;
 }
