@@ -127,10 +127,11 @@ describe(`examples/todos (${REACTOR} reactor)`, () => {
     expect(ids.every((id) => stored.has(id))).toBe(true);
   });
 
-  it('logs one access line per request', () => {
-    const access = app.lines.filter((l) => l.msg === 'request');
-    expect(access.length).toBeGreaterThan(200);
-    expect(access[0]).toMatchObject({ method: 'GET', path: '/todos', status: 200 });
+  it('logs one access line per request', async () => {
+    // The lines come through the child's stdout pipe: wait for them, not for a moment.
+    const access = () => app.lines.filter((l) => l.msg === 'request');
+    await until(() => access().length > 200);
+    expect(access()[0]).toMatchObject({ method: 'GET', path: '/todos', status: 200 });
   });
 });
 
