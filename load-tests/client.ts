@@ -58,7 +58,7 @@ function makeRoutes() {
 }
 type Routes = ReturnType<typeof makeRoutes>;
 
-const TODO = { title: 'buy oat milk now', done: false, priority: 2, tags: ['home'] };
+const NEW_TODO = { title: 'buy oat milk now', done: false, priority: 2, tags: ['home'] };
 const ROUTES = ['hello', 'todos', 'search'] as const;
 type RouteName = (typeof ROUTES)[number];
 const MODES = ['a', 'b', 'c'] as const;
@@ -145,14 +145,14 @@ function bareAndClient(client: typeof ClientModule.client, base: string): Record
         const res = await fetch(todosUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(TODO),
+          body: JSON.stringify(NEW_TODO),
         });
         const j = await res.json();
         check(res.status === 201, 'bare todos');
         return j;
       },
       b: async () => {
-        const r = await api.todos.post(TODO);
+        const r = await api.todos.post(NEW_TODO);
         check(r.status === 201, 'client todos');
         return r.data;
       },
