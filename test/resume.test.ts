@@ -265,6 +265,27 @@ describe(`resume across instances through Redis, on the ${REACTOR} reactor`, () 
     }
   });
 
+  it('a client that joined after a sender went quiet is not replayed that sender’s old values on its return', async () => {
+    const name = uniqueName();
+    const [txB] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });
+    await txB.ready();
+    send(txB, 0, 5); // kept in history before A ever opens the channel
+    const [txA] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });
+    await txA.ready();
+    const a = await start(txA);
+    const f = await follow(`http://127.0.0.1:${a.port}`);
+    const epochB = Object.keys(txB.snapshot())[0] as string;
+    await until(() => f.sock.positions[name]?.[epochB] === 4); // A told it where B's history ends
+    const back = f.reconnected();
+    drop(f);
+    await back;
+    send(txB, 5, 8);
+    await until(() => f.got.length >= 3);
+    expect(f.got).toEqual([5, 6, 7]);
+    expect(f.lost).toEqual([]);
+    f.sock.close();
+  });
+
   it('after a Redis restart (history gone), what it missed is reported lost with the count the instance heard', async () => {
     const name = uniqueName();
     const [txA] = channel<Tick>(64, { name, backplane: await bp(), history: 500 });

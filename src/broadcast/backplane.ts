@@ -27,6 +27,12 @@ export interface BackplaneLink {
   ready?: Promise<void> | undefined;
   /** The last `n` messages kept by the backplane, oldest first, if it keeps any. */
   history?(n: number): Promise<string[]>;
+  /**
+   * Resolves once every message published before the call (anywhere) has
+   * reached `onMessage`; rejects where it cannot tell. With `history`: what
+   * a history read returned has then also been delivered live.
+   */
+  barrier?(): Promise<void>;
   /** Leave the channel. */
   close(): void;
 }

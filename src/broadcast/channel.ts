@@ -160,6 +160,9 @@ class Shared<T> {
   /** In-memory history (the last `keep` values, with their positions) when the backplane keeps none. */
   readonly recent: Positioned<T>[] = [];
   keep = 0;
+  /** A read of the kept values not started yet (callers until it starts share it), and the last one begun. */
+  nextRead: Promise<Kept<T>> | undefined;
+  reading: Promise<Kept<T>> | undefined;
 
   constructor(
     readonly capacity: number,
@@ -289,7 +292,16 @@ class Shared<T> {
  * the value as JSON (bytes as an array of numbers is not worth it: a channel
  * of bytes resumes as base64 text, `{ "$bytes": "..." }`).
  */
-function positionedFrame(name: string, at: Positioned<unknown>): string {
+export function positionedFrame(name: string, at: Positioned<unknown>): string {
+  let frame = frames.get(at);
+  if (frame === undefined) frames.set(at, (frame = encodePositioned(name, at)));
+  return frame;
+}
+
+/** Frames already made, per value: a replay to a thousand returning clients encodes each value once. A cache only. */
+const frames = new WeakMap<Positioned<unknown>, string>();
+
+function encodePositioned(name: string, at: Positioned<unknown>): string {
   const v = at.value;
   const json =
     v instanceof Uint8Array
@@ -297,6 +309,15 @@ function positionedFrame(name: string, at: Positioned<unknown>): string {
       : (JSON.stringify(v) ?? 'null');
   return `["v",${JSON.stringify(name)},${JSON.stringify(at.epoch)},${at.offset},${json}]`;
 }
+
+/** A read of the kept values; `settled`: each of them has also been delivered here. */
+interface Kept<T> {
+  readonly values: readonly Positioned<T>[];
+  readonly settled: boolean;
+}
+
+const YES = () => true;
+const NO = () => false;
 
 const defaultEncode = (v: unknown): string | Uint8Array =>
   typeof v === 'string' || v instanceof Uint8Array ? v : JSON.stringify(v);
@@ -390,28 +411,51 @@ export class Sender<T> {
    * this instance has seen.
    */
   async history(): Promise<T[]> {
-    return (await this.positioned()).map((p) => p.value);
+    return (await this.kept()).values.map((p) => p.value);
   }
 
-  /** The kept values with their positions, oldest first. */
-  private async positioned(): Promise<Positioned<T>[]> {
+  /**
+   * The kept values with their positions, oldest first. Reads are shared:
+   * every caller until a read starts gets that read, and at most one is in
+   * flight (a thousand clients resuming at once cost a few reads, not a
+   * thousand). A read always starts after the call, so whatever a caller set
+   * up before calling (a tap) covers everything the read may miss.
+   */
+  private kept(): Promise<Kept<T>> {
+    const sh = this.shared;
+    if (sh.nextRead) return sh.nextRead;
+    const start = () => {
+      sh.nextRead = undefined;
+      return this.readKept();
+    };
+    const read = (sh.reading ?? Promise.resolve()).then(start, start);
+    sh.nextRead = read;
+    sh.reading = read;
+    const done = () => {
+      if (sh.reading === read) sh.reading = undefined;
+    };
+    read.then(done, done);
+    return read;
+  }
+
+  private async readKept(): Promise<Kept<T>> {
     const sh = this.shared;
     const n = sh.options.history ?? 0;
-    if (n <= 0) return [];
-    if (sh.link?.history) {
-      const out: Positioned<T>[] = [];
-      for (const m of await sh.link.history(n)) {
-        const env = unwrap(m);
-        if (!env) continue;
-        try {
-          out.push({ epoch: env.origin, offset: env.seq, value: sh.decode(env.data) });
-        } catch {
-          // an entry that does not decode is skipped
-        }
+    const link = sh.link;
+    if (n <= 0) return { values: [], settled: true };
+    if (!link?.history) return { values: [...sh.recent], settled: true };
+    const values: Positioned<T>[] = [];
+    for (const m of await link.history(n)) {
+      const env = unwrap(m);
+      if (!env) continue;
+      try {
+        values.push({ epoch: env.origin, offset: env.seq, value: sh.decode(env.data) });
+      } catch {
+        // an entry that does not decode is skipped
       }
-      return out;
     }
-    return [...sh.recent];
+    const settled = link.barrier ? await link.barrier().then(YES, NO) : false;
+    return { values, settled };
   }
 
   /**
@@ -420,13 +464,41 @@ export class Sender<T> {
    * what this instance keeps in memory, if anything.
    */
   async replay(from: Positions): Promise<Replay<T>> {
-    let kept: Positioned<T>[];
+    let kept: readonly Positioned<T>[];
     try {
-      kept = await this.positioned();
+      kept = (await this.kept()).values;
     } catch {
       kept = [...this.shared.recent];
     }
     return replayFrom(from, kept, (e) => this.shared.latest(e));
+  }
+
+  /**
+   * @internal the senders a new subscriber at `known` (its first snapshot)
+   * never heard of but history holds, with their last kept offset: values
+   * sent before this instance opened the channel. Without them a later
+   * resume would replay those old values as missed. Only where every kept
+   * value has also been delivered here (the backplane's barrier passed), so
+   * no value still on its way is marked as seen; else `undefined`.
+   */
+  async baseline(known: Positions): Promise<Record<string, number> | undefined> {
+    const sh = this.shared;
+    if (!sh.link?.history || (sh.options.history ?? 0) <= 0) return undefined;
+    let kept: Kept<T>;
+    try {
+      kept = await this.kept();
+    } catch {
+      return undefined;
+    }
+    if (!kept.settled) return undefined;
+    const out: Record<string, number> = {};
+    let any = false;
+    for (const v of kept.values) {
+      if (known[v.epoch] !== undefined) continue;
+      out[v.epoch] = v.offset;
+      any = true;
+    }
+    return any ? out : undefined;
   }
 
   /** @internal the last offset of every epoch this instance knows: where a new subscriber starts. */

@@ -155,3 +155,78 @@ describe('envelopes and gap tracking', () => {
     expect(g.see('a', 20)).toBe(0);
   });
 });
+
+/** A backplane that keeps history like Redis does: reads are counted and answered when the test says. */
+class HistoryBackplane implements Backplane {
+  readonly kept: string[] = [];
+  reads = 0;
+  barrierWorks = true;
+  private readonly pending: (() => void)[] = [];
+
+  open(_name: string, onMessage: (m: string) => void): BackplaneLink {
+    return {
+      publish: (m) => {
+        this.kept.push(m);
+        onMessage(m);
+      },
+      history: (n) => {
+        this.reads++;
+        const snapshot = this.kept.slice(-n);
+        return new Promise((resolve) => this.pending.push(() => resolve(snapshot)));
+      },
+      barrier: () => (this.barrierWorks ? Promise.resolve() : Promise.reject(new Error('down'))),
+      close: () => undefined,
+    };
+  }
+
+  /** Answer every read asked so far. */
+  answer(): void {
+    for (const p of this.pending.splice(0)) p();
+  }
+}
+
+describe('history reads', () => {
+  it('are shared: callers until a read starts share it, and one more read serves everyone who came meanwhile', async () => {
+    const bp = new HistoryBackplane();
+    const [tx] = channel<number>(8, { name: 'many', backplane: bp, history: 10 });
+    for (let i = 0; i < 3; i++) tx.send(i);
+    const first = Array.from({ length: 50 }, () => tx.replay({}));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(bp.reads).toBe(1);
+    tx.send(3); // after the first read began: only the second read holds it
+    const second = Array.from({ length: 50 }, () => tx.replay({}));
+    bp.answer();
+    const a = await Promise.all(first);
+    await until(() => bp.reads === 2);
+    bp.answer();
+    const b = await Promise.all(second);
+    expect(bp.reads).toBe(2);
+    expect(new Set(a.map((r) => r.values.map((v) => v.value).join()))).toEqual(new Set(['0,1,2']));
+    expect(new Set(b.map((r) => r.values.map((v) => v.value).join()))).toEqual(new Set(['0,1,2,3']));
+  });
+
+  it('give a new subscriber the senders only history knows, once the barrier says they were delivered', async () => {
+    const bp = new HistoryBackplane();
+    const [old] = channel<number>(8, { name: 'base', backplane: bp, history: 10 });
+    for (let i = 0; i < 4; i++) old.send(i);
+    const [tx] = channel<number>(8, { name: 'base', backplane: bp, history: 10 }); // opened later: never heard `old`
+    const known = tx.snapshot();
+    expect(known).toEqual({});
+    const epoch = Object.keys(old.snapshot())[0] as string;
+    const got = tx.baseline(known);
+    await until(() => bp.reads === 1);
+    bp.answer();
+    expect(await got).toEqual({ [epoch]: 3 });
+    bp.barrierWorks = false; // cannot tell whether a kept value is still on its way: no baseline
+    const unsure = tx.baseline(known);
+    await until(() => bp.reads === 2);
+    bp.answer();
+    expect(await unsure).toBeUndefined();
+  });
+});
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setImmediate(r));
+  expect(ok()).toBe(true);
+}

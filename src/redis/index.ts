@@ -158,6 +158,11 @@ export class RedisBackplane implements Backplane {
         const rows = (await this.pub.xrevrange(historyKey, '+', '-', 'COUNT', n)) as [string, string[]][];
         return rows.reverse().map(([, fields]) => fields[1] ?? '');
       },
+      // Redis answers a subscriber's PING after every message published before it: a barrier.
+      barrier: () =>
+        this.sub.status === 'ready'
+          ? this.sub.ping().then(() => undefined)
+          : Promise.reject(new Error('weft/redis: the subscriber connection is down')),
       close: () => {
         if (set.delete(onMessage) && set.size === 0 && this.handlers.get(channel) === set) {
           this.handlers.delete(channel);
@@ -216,8 +221,9 @@ export class RedisBackplane implements Backplane {
     this.stats.published++;
     const history = this.histories.get(t.channel) ?? 0;
     if (history > 0) {
-      this.pub
-        .pipeline()
+      // One transaction (a pipeline in sharded mode, where the two keys may live on different shards):
+      // a history read then never holds a value whose publish is still to come.
+      this.pub[this.sharded ? 'pipeline' : 'multi']()
         .xadd(t.historyKey, 'MAXLEN', '~', history, '*', 'm', message)
         [this.sharded ? 'spublish' : 'publish'](t.channel, message)
         .exec()

@@ -6,7 +6,7 @@
  * a socket whose queue overflows is closed with 1008.
  */
 import type { z } from 'zod';
-import type { Sender } from '../broadcast/channel.js';
+import { positionedFrame, type Sender } from '../broadcast/channel.js';
 import type { Positioned, Positions } from '../broadcast/positions.js';
 import type { Issue } from '../reply/rejection.js';
 import { issuesOf } from '../reply/rejection.js';
@@ -191,11 +191,23 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
     const from = this.resume?.[name];
     if (from === undefined) {
       // First time: where the client starts, so a later return knows every sender it has seen.
-      this.sendRaw(`["pos",${JSON.stringify(name)},${JSON.stringify(tx.snapshot())}]`);
+      const known = tx.snapshot();
+      this.sendRaw(`["pos",${JSON.stringify(name)},${JSON.stringify(known)}]`);
       this.transport.subscribe(tx as Sender<unknown>, tx.positionsTopic);
+      void this.sendBaseline(tx as Sender<unknown>, name, known);
       return;
     }
     void this.catchUp(tx as Sender<unknown>, name, from);
+  }
+
+  /**
+   * Senders whose values history holds but this instance never heard (they
+   * sent before it opened the channel): the client starts after them too,
+   * so a later resume does not replay them as missed.
+   */
+  private async sendBaseline(tx: Sender<unknown>, name: string, known: Positions): Promise<void> {
+    const more = await tx.baseline(known);
+    if (more !== undefined && !this.closeInfo) this.sendRaw(`["pos",${JSON.stringify(name)},${JSON.stringify(more)}]`);
   }
 
   /**
@@ -216,7 +228,7 @@ export class WsSocket<In = Message, Out = string | Uint8Array> implements AsyncI
       const out = (v: Positioned<unknown>) => {
         if (v.offset <= (last[v.epoch] ?? -1)) return; // already had it
         last[v.epoch] = v.offset;
-        this.sendRaw(`["v",${ch},${JSON.stringify(v.epoch)},${v.offset},${JSON.stringify(v.value) ?? 'null'}]`);
+        this.sendRaw(positionedFrame(name, v));
       };
       for (const v of values) out(v);
       untap();
