@@ -1,0 +1,129 @@
+/**
+ * A weft `Reply` as a fetch `Response`. Complete bodies go as they are (the
+ * runtime frames them with `Content-Length`); a streamed body becomes a
+ * pull-based `ReadableStream`, so the next chunk is produced only when the
+ * runtime has written the last one (its backpressure is the socket's). A
+ * body of known size (`SizedBody`) carries its `Content-Length`.
+ */
+import type { Logger } from 'pino';
+import { type Chunk, type Reply, SizedBody } from '../../reply/reply.js';
+import { bodiless } from '../../reply/status.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
+
+const encoder = new TextEncoder();
+
+/** What a streamed reply needs of its exchange. */
+export interface StreamOwner {
+  readonly aborted: boolean;
+  readonly logger: Logger | undefined;
+  /** The stream failed or the client cancelled it: the request is over. */
+  abort(): void;
+  /** Called once the stream has ended, failed or been cancelled (with the reply's completion). */
+  onStreamEnd(fn: () => void): void;
+}
+
+/** A `Response` for `reply`, and, for a streamed body, a promise that settles once the stream is over. */
+export interface Written {
+  readonly response: Response;
+  readonly done: Promise<void> | undefined;
+}
+
+function headersOf(reply: Reply, requestId: string, close: boolean, length: number | undefined): [string, string][] {
+  const hs = reply.headers;
+  const out = new Array<[string, string]>(hs.length);
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i] as readonly [string, string];
+    out[i] = [h[0], h[1]];
+  }
+  out.push([REQUEST_ID_HEADER, requestId]);
+  if (length !== undefined) out.push(['content-length', String(length)]);
+  if (close) out.push(['connection', 'close']);
+  return out;
+}
+
+/**
+ * Build the `Response` for `reply` to a request made with `method`.
+ * `close`: ask the runtime to close the connection after it (`Connection: close`).
+ */
+export function toResponse(
+  owner: StreamOwner,
+  method: string,
+  requestId: string,
+  reply: Reply,
+  close: boolean,
+): Written {
+  const code = reply.statusCode;
+  const body = reply.body;
+  const noBody = bodiless(code);
+  if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+    // HEAD: the runtime sends the length of the body it is given, and not the body.
+    const init = { status: code, headers: headersOf(reply, requestId, close, undefined) };
+    return { response: new Response(noBody || body === null ? null : body, init), done: undefined };
+  }
+  if (noBody)
+    return {
+      response: new Response(null, { status: code, headers: headersOf(reply, requestId, close, undefined) }),
+      done: undefined,
+    };
+  const sized = body instanceof SizedBody ? body.size : undefined;
+  const headers = headersOf(reply, requestId, close, sized);
+  if (method === 'HEAD') return { response: new Response(null, { status: code, headers }), done: undefined };
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  return { response: new Response(pull(owner, body, finish), { status: code, headers }), done };
+}
+
+/** A `ReadableStream` that asks `body` for its next chunk only when the runtime pulls. */
+function pull(owner: StreamOwner, body: AsyncIterable<Chunk>, finish: () => void): ReadableStream<Uint8Array> {
+  const iterator = body[Symbol.asyncIterator]();
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    finish();
+  };
+  const stop = (): void => {
+    if (ended) return;
+    end();
+    void Promise.resolve(iterator.return?.()).catch(() => {});
+  };
+  // The client left while the iterator waits (an idle SSE stream): end it now.
+  owner.onStreamEnd(stop);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            const next = await iterator.next();
+            if (ended || owner.aborted) {
+              stop();
+              return;
+            }
+            if (next.done) {
+              controller.close();
+              end();
+              return;
+            }
+            const chunk = next.value;
+            const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+            if (bytes.byteLength === 0) continue;
+            controller.enqueue(bytes);
+            return;
+          }
+        } catch (err) {
+          // Headers are on the wire: all the runtime can do is cut the connection.
+          owner.logger?.error({ err }, 'streamed reply failed');
+          owner.abort();
+          stop();
+          controller.error(err);
+        }
+      },
+      cancel() {
+        // The runtime cancels the stream when the client goes away mid-body.
+        owner.abort();
+        stop();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
