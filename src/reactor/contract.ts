@@ -1,6 +1,7 @@
 /**
  * The seam between the reactor-neutral `Server` and a reactor (uWebSockets.js
- * in `./uws/`, node:http + `ws` in `./node/`).
+ * in `./uws/`, node:http + `ws` in `./node/`, Bun.serve in `./bun/`; the
+ * fetch-style request handling Bun and Deno share is in `./fetch/`).
  *
  * A reactor owns sockets: it accepts connections, parses requests, turns each
  * into an `Exchange` and hands it to `ReactorHost.handle`; it writes the reply
@@ -27,13 +28,19 @@ export interface TlsFiles {
   readonly passphrase?: string | undefined;
 }
 
-/** Which reactor to run on. `'auto'`: uws when a native build loads, else node. */
-export type ReactorChoice = 'auto' | 'uws' | 'node';
+/**
+ * Which reactor to run on. `'auto'`: bun under Bun, deno under Deno; on Node
+ * uws when a native build loads, else node.
+ */
+export type ReactorChoice = 'auto' | 'uws' | 'node' | 'bun' | 'deno';
 
 /** Which reactor a server runs on, and which build. */
 export interface ReactorInfo {
-  readonly name: 'uws' | 'node';
-  /** e.g. `uWebSockets.js 20.57.0 (@btc-vision/uwebsockets.js)` or `node:http (node v26.1.0) + ws 8.18.3`. */
+  readonly name: 'uws' | 'node' | 'bun' | 'deno';
+  /**
+   * e.g. `uWebSockets.js 20.57.0 (@btc-vision/uwebsockets.js)`, `node:http (node v26.1.0) + ws 8.18.3`
+   * or `Bun.serve (bun 1.4.4)`.
+   */
   readonly detail: string;
 }
 
@@ -143,7 +150,7 @@ export interface Reactor {
   readonly connections: number;
   /**
    * Bind; resolves with the bound port, rejects with `ListenError` when the port is taken.
-   * `shared`: the workers of a pool share the port (SO_REUSEPORT on uws, the cluster primary on node).
+   * `shared`: the workers of a pool share the port (SO_REUSEPORT on uws and bun, the cluster primary on node).
    * `tls`: serve HTTPS (and `wss:`) with this certificate and key (already checked to load).
    */
   listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number>;

@@ -4,8 +4,8 @@
  * The Server runs the filters for each `Exchange` a reactor hands it and owns
  * what must behave the same on every reactor: in-flight tracking, the drain
  * on close, the handler timeout, signals, the access log, the WebSocket
- * upgrade decision and the connection tasks. Reactors (`./uws/`, `./node/`)
- * own sockets and bytes; see `./reactor.ts` for the seam.
+ * upgrade decision and the connection tasks. Reactors (`src/reactor/uws/`,
+ * `node/`, `bun/`) own sockets and bytes; see `src/reactor/contract.ts` for the seam.
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
@@ -64,8 +64,10 @@ export interface ServeOptions {
   logger?: Logger | false | undefined;
   /**
    * Which reactor runs the server: `'uws'` (a native uWebSockets.js build, or
-   * `NativeBindingError`), `'node'` (node:http + ws) or `'auto'` (uws when it
-   * loads, else node, with one warning line saying why).
+   * `NativeBindingError`), `'node'` (node:http + ws), `'bun'` (Bun.serve, only
+   * under Bun), `'deno'` (Deno.serve, only under Deno) or `'auto'` (bun under
+   * Bun, deno under Deno; on Node uws when it loads, else node, with one
+   * warning line saying why).
    * @default process.env.WEFT_REACTOR, else 'auto'
    */
   reactor?: ReactorChoice | undefined;
@@ -120,7 +122,7 @@ export interface CloseOptions {
   timeoutMs?: number | undefined;
 }
 
-const REACTORS: readonly ReactorChoice[] = ['auto', 'uws', 'node'];
+const REACTORS: readonly ReactorChoice[] = ['auto', 'uws', 'node', 'bun', 'deno'];
 
 /** Load the certificate and key now, so a bad file is a clear error and never a silent plain-text or dead listener. */
 function checkTls(tls: TlsFiles): void {
@@ -136,7 +138,7 @@ function checkTls(tls: TlsFiles): void {
 function reactorChoice(opt: ReactorChoice | undefined): ReactorChoice {
   const choice = opt ?? ((process.env.WEFT_REACTOR || 'auto') as ReactorChoice);
   if (!REACTORS.includes(choice)) {
-    throw new RangeError(`weft: reactor must be 'auto', 'uws' or 'node', got ${JSON.stringify(choice)}`);
+    throw new RangeError(`weft: reactor must be 'auto', 'uws', 'node', 'bun' or 'deno', got ${JSON.stringify(choice)}`);
   }
   return choice;
 }
@@ -285,9 +287,10 @@ export class Server {
     const pool = poolContext();
     try {
       if (options.tls !== undefined) checkTls(options.tls);
-      if (pool && pool.mode === 'threads' && this.reactor.name !== 'uws') {
+      // A thread pool's workers share their port with SO_REUSEPORT: uWS and Bun.serve can, node:http cannot.
+      if (pool && pool.mode === 'threads' && this.reactor.name !== 'uws' && this.reactor.name !== 'bun') {
         throw new Error(
-          "weft: a thread pool's workers share their port through uWS; use workers(n, start, { mode: 'processes' }) on the node reactor",
+          "weft: a thread pool's workers share their port through uWS or Bun.serve; use workers(n, start, { mode: 'processes' }) on the node reactor",
         );
       }
       // In a pool every worker binds the pool's port; the first checks nobody else holds it.
@@ -614,7 +617,7 @@ export class Server {
  *
  * @example
  * const server = await serve(routes, { logger }).listen({ port: 3000 });
- * server.reactor; // { name: 'uws' | 'node', detail: '...' }
+ * server.reactor; // { name: 'uws' | 'node' | 'bun' | 'deno', detail: '...' }
  * await server.close({ timeoutMs: 10_000 });
  */
 export function serve(filter: Filter<[Replyable]>, options?: ServeOptions): Server {
