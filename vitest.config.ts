@@ -3,38 +3,39 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: `unit` runs what never opens a socket, once; `uws` and
+ * Five projects: `unit` runs what never opens a socket, once; `uws` and
  * `node` run every file that talks to a real server, once per reactor
- * (WEFT_REACTOR is the default reactor of every `serve()` and every example).
- * `WEFT_TEST_REACTORS=node` (or `uws`) limits the run to the reactors a
- * machine has; by default both run, and the uws project fails loudly where no
+ * (WEFT_REACTOR is the default reactor of every `serve()` and every example);
+ * `bun` and `deno` run the suites whose servers are fixtures, with the server
+ * in a child process under that runtime (test/remote.ts) and the test on Node.
+ * `WEFT_TEST_REACTORS=node` (or `uws,node` ...) limits the run to the reactors
+ * a machine has; by default all run, and the uws project fails loudly where no
  * native uWS build loads. WEFT_EXPECT_AUTO (CI) names the reactor `auto` must
  * pick on that machine.
  */
 /**
- * The files that run once per reactor: every test file that imports
- * test/reactor.ts (which declares how each reactor differs). Derived, so a
- * new server test needs only that import.
+ * The test files that import `test/<module>.ts`: those importing
+ * test/reactor.ts (which declares how each reactor differs) run once per
+ * reactor. Derived, so a new server test needs only that import.
  */
-function reactorTestFiles(): string[] {
+function filesImporting(module: string): string[] {
+  const re = new RegExp(`from '(?:\\.\\.\\/)*(?:\\.\\/)?(?:test\\/)?${module}\\.js'`);
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
       if (statSync(p).isDirectory()) walk(p);
-      else if (
-        p.endsWith('.test.ts') &&
-        /from '(?:\.\.\/)*(?:\.\/)?(?:test\/)?reactor\.js'/.test(readFileSync(p, 'utf8'))
-      )
-        out.push(p);
+      else if (p.endsWith('.test.ts') && re.test(readFileSync(p, 'utf8'))) out.push(p);
     }
   };
   walk('src');
   walk('test');
   return out.sort();
 }
-const SERVER_FILES = reactorTestFiles();
-const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node').split(',').filter(Boolean);
+const SERVER_FILES = filesImporting('reactor');
+/** Files whose servers come from fixtures (test/remote.ts): they also run with the server under Bun and Deno. */
+const REMOTE_FILES = filesImporting('remote');
+const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node,bun,deno').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.
 const serverFiles =
   process.env.WEFT_BROWSER === '0' ? SERVER_FILES.filter((f) => !f.includes('browser')) : SERVER_FILES;
@@ -71,7 +72,7 @@ export default defineConfig({
         test: {
           ...shared,
           name,
-          include: serverFiles,
+          include: name === 'bun' || name === 'deno' ? REMOTE_FILES : serverFiles,
           env: { WEFT_REACTOR: name },
         },
       })),

@@ -4,84 +4,10 @@
  * headers that matter and body.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  body,
-  cookie,
-  del,
-  get,
-  header,
-  int,
-  path,
-  post,
-  query,
-  reject,
-  reply,
-  type Server,
-  serve,
-  str,
-} from '../src/index.js';
 import { request } from '../src/test/index.js';
+import { routes } from './fixtures/suites/contract.js';
 import { REACTOR } from './reactor.js';
-
-class Unauthorized {}
-
-const routes = get()
-  .and(path('hello', str))
-  .map((name) => reply.text(`Hello, ${name}!`))
-  .or(
-    get()
-      .and(path('n', int))
-      .map((n) => ({ n })),
-  )
-  .or(
-    post()
-      .and(path('echo'))
-      .and(body.json(z.object({ a: z.number() }), { limit: 64 }))
-      .map((v) => reply.json(v).status(201)),
-  )
-  .or(
-    get()
-      .and(path('q'))
-      .and(query(z.object({ n: z.coerce.number().int() })))
-      .map((q) => q),
-  )
-  .or(
-    get()
-      .and(path('redirect'))
-      .map(() => reply.redirect('/hello/there')),
-  )
-  .or(
-    get()
-      .and(path('throws'))
-      .map((): string => {
-        throw new Error('nope');
-      }),
-  )
-  .or(
-    get()
-      .and(path('cookie'))
-      .and(cookie('sid'))
-      .map((sid) => `sid=${sid}`),
-  )
-  .or(
-    get()
-      .and(path('header'))
-      .and(header('x-need'))
-      .map((v) => v),
-  )
-  .or(
-    del()
-      .and(path('secret'))
-      .and(header.optional('authorization'))
-      .andThen((auth) => (auth === 'Bearer ok' ? reply.empty(204) : reject.custom(new Unauthorized()))),
-  )
-  .or(
-    get()
-      .and(path('empty'))
-      .map(() => reply.empty(204)),
-  )
-  .recover((r) => (r.find(Unauthorized) ? reply.text('who are you?').status(401) : r));
+import { type Served, startFixture } from './remote.js';
 
 interface Req {
   method?: string;
@@ -106,7 +32,7 @@ const viaHarness: Send = async (req) => {
   return { status: res.status, headers: { ...res.headers }, body: res.text() };
 };
 
-let server: Server;
+let server: Served;
 const viaServer: Send = async (req) => {
   const res = await fetch(`http://127.0.0.1:${server.port}${req.path}`, {
     method: req.method ?? 'GET',
@@ -253,10 +179,10 @@ const cases: Case[] = [
 ];
 
 beforeAll(async () => {
-  server = await serve(routes, { logger: false }).listen({ port: 0 });
+  server = await startFixture('contract');
 });
 afterAll(async () => {
-  await server.close({ timeoutMs: 100 });
+  await server?.close();
 });
 
 for (const [transport, send] of [

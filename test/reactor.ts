@@ -8,14 +8,18 @@
  */
 import { loadBinding } from '../src/reactor/uws/binding.js';
 
+/** The reactors a test project can run on. bun and deno serve from a child process (test/remote.ts). */
+export type ReactorName = 'uws' | 'node' | 'bun' | 'deno';
+
 /** Which reactor this test project runs on (vitest sets WEFT_REACTOR per project). */
-export const REACTOR: 'uws' | 'node' = process.env.WEFT_REACTOR === 'node' ? 'node' : 'uws';
+export const REACTOR: ReactorName =
+  (['node', 'bun', 'deno'] as const).find((r) => r === process.env.WEFT_REACTOR) ?? 'uws';
 
 /** The reactor and, for uws, the uWS build: what decides the behaviour below. */
-export type Flavor = 'uws-20.30' | 'uws-20.57' | 'node';
+export type Flavor = 'uws-20.30' | 'uws-20.57' | 'node' | 'bun' | 'deno';
 
 function flavor(): Flavor {
-  if (REACTOR === 'node') return 'node';
+  if (REACTOR !== 'uws') return REACTOR;
   const b = loadBinding(16384);
   if (b instanceof Error) throw b;
   // Newer builds (20.6x, the official package) parse as 20.57 does.
@@ -98,6 +102,40 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     workerMode: 'threads',
   },
   node: {
+    native: false,
+    malformedHead: [400, 431, 505],
+    parserRefuses: [400],
+    servesHeaderLines: 100,
+    tooManyHeaders: 431,
+    missingHost: 400,
+    http10: 200,
+    doubledHost: 200,
+    unknownMethod: 'routed',
+    refusesMadeUpMethod: true,
+    cutsSlowClients: true,
+    answersRefusalWithBytesBehind: true,
+    chunkExtras: true,
+    answersBehindPending: true,
+    workerMode: 'processes',
+  },
+  bun: {
+    native: false,
+    malformedHead: [400, 431, 505],
+    parserRefuses: [400],
+    servesHeaderLines: 100,
+    tooManyHeaders: 431,
+    missingHost: 400,
+    http10: 200,
+    doubledHost: 200,
+    unknownMethod: 'routed',
+    refusesMadeUpMethod: true,
+    cutsSlowClients: true,
+    answersRefusalWithBytesBehind: true,
+    chunkExtras: true,
+    answersBehindPending: true,
+    workerMode: 'threads',
+  },
+  deno: {
     native: false,
     malformedHead: [400, 431, 505],
     parserRefuses: [400],

@@ -87,6 +87,7 @@ const EXPECTED: Record<'uws' | 'node', Expectations> = {
     limitsServerWindow: true,
   },
 };
+if (REACTOR !== 'uws' && REACTOR !== 'node') throw new Error(`the frame battery has no expectations for ${REACTOR}`);
 const EXPECT = EXPECTED[REACTOR];
 
 const TEXT = 0x1;

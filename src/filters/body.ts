@@ -127,7 +127,12 @@ function json<S extends z.ZodType>(schema: S, opts?: BodyOptions): Filter<[z.out
       try {
         value = parseJson(text);
       } catch (e) {
-        return invalid(`Request body is not valid JSON: ${(e as Error).message}`);
+        // weft's own words, not the engine's: V8, JavaScriptCore (Bun) and Deno word syntax errors differently.
+        return invalid(
+          /forbidden/.test((e as Error).message)
+            ? 'Request body is not valid JSON: it holds a forbidden key (__proto__ or constructor.prototype)'
+            : 'Request body is not valid JSON',
+        );
       }
       const r = schema.safeParse(value);
       return r.success ? (r.data as z.output<S>) : invalid('Request body failed validation', issuesOf(r.error));
