@@ -79,7 +79,11 @@ export class BunTransport implements Transport {
     if (this.closed) return 'dropped';
     // Bun's limit is the largest route's: each socket keeps its own route's.
     if (this.ws.getBufferedAmount() > this.options.maxBackpressure) {
-      if (this.options.backpressure === 'close') this.ws.terminate();
+      if (this.options.backpressure === 'close') {
+        // Too slow to keep up: cut it (Bun reports the close later; nothing more is sent meanwhile).
+        this.closed = true;
+        this.ws.terminate();
+      }
       return 'dropped';
     }
     const compress = this.options.compression;
