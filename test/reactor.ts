@@ -62,6 +62,14 @@ export interface Traits {
   readonly chunkExtras: boolean;
   /** A request pipelined behind one whose answer is pending is answered in turn. */
   readonly answersBehindPending: boolean;
+  /**
+   * Where the reactor closes a connection that pipelines behind a pending
+   * answer, whom the access log blames: the reactor (444; uWS tells weft) or
+   * the client (499; Bun.serve's close looks like the client leaving).
+   */
+  readonly pipelinedCloseBlames: 'reactor' | 'client';
+  /** After a chunked body with a trailer section, the connection serves the next request. */
+  readonly servesAfterTrailer: boolean;
   /** How `workers()` runs its workers by default. */
   readonly workerMode: 'threads' | 'processes';
 }
@@ -82,6 +90,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     answersRefusalWithBytesBehind: false,
     chunkExtras: false,
     answersBehindPending: false,
+    pipelinedCloseBlames: 'reactor',
+    servesAfterTrailer: false,
     workerMode: 'threads',
   },
   'uws-20.57': {
@@ -99,6 +109,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     answersRefusalWithBytesBehind: false,
     chunkExtras: false,
     answersBehindPending: false,
+    pipelinedCloseBlames: 'reactor',
+    servesAfterTrailer: false,
     workerMode: 'threads',
   },
   node: {
@@ -116,6 +128,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     answersRefusalWithBytesBehind: true,
     chunkExtras: true,
     answersBehindPending: true,
+    pipelinedCloseBlames: 'reactor',
+    servesAfterTrailer: true,
     workerMode: 'processes',
   },
   bun: {
@@ -132,7 +146,9 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     cutsSlowClients: true,
     answersRefusalWithBytesBehind: true,
     chunkExtras: true,
-    answersBehindPending: true,
+    answersBehindPending: false,
+    pipelinedCloseBlames: 'client',
+    servesAfterTrailer: false,
     workerMode: 'threads',
   },
   deno: {
@@ -150,6 +166,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     answersRefusalWithBytesBehind: true,
     chunkExtras: true,
     answersBehindPending: true,
+    pipelinedCloseBlames: 'reactor',
+    servesAfterTrailer: true,
     workerMode: 'processes',
   },
 };
