@@ -13,9 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RawClient, rawOnce, until } from './helpers.js';
 import { type Child, startExample } from './process.js';
+import { type RedisServer, startRedis } from './redis.js';
+import { connectWs } from './wsclient.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
 const APP = resolve(import.meta.dirname, 'fixtures/bun/app.ts');
+const POOL = resolve(import.meta.dirname, 'fixtures/bun/pool.ts');
 const bunRuns = spawnSync(BUN, ['--version']).status === 0;
 
 function startApp(env: Record<string, string> = {}): Promise<Child> {
@@ -290,5 +293,78 @@ describe.skipIf(!bunRuns)('the bun reactor over TLS', () => {
     expect(s.got[0]).toBe('secure');
     s.ws.close();
     await s.closed;
+  });
+});
+
+describe.skipIf(!bunRuns).each(['threads', 'processes'])('workers() under Bun, as %s', (mode) => {
+  let pool: Child;
+  beforeAll(async () => {
+    pool = await startExample(POOL, { POOL_MODE: mode }, { command: [BUN], ready: 'weft workers listening' });
+  });
+  afterAll(() => stop(pool));
+
+  it('serves one port from both workers, each on Bun.serve', async () => {
+    const seen = new Set<number>();
+    await until(async () => {
+      // A fresh connection each time: the kernel picks a worker per connection.
+      const res = await rawOnce(pool.port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      const h = JSON.parse(res.body) as { worker: number; reactor: string };
+      expect(h.reactor).toBe('bun');
+      seen.add(h.worker);
+      return seen.size === 2;
+    }, 15_000);
+  });
+
+  it('relays a named channel between the workers', async () => {
+    // Sockets until one landed on each worker (the kernel spreads connections).
+    const sockets: ReturnType<typeof open>[] = [];
+    const on = (id: number) => sockets.find((s) => s.got[0] === `joined ${id}`);
+    await until(async () => {
+      const s = open(`ws://127.0.0.1:${pool.port}/ws`);
+      sockets.push(s);
+      await s.opened;
+      await until(() => s.got.length > 0);
+      return on(0) !== undefined && on(1) !== undefined;
+    }, 15_000);
+    on(0)?.ws.send('hello from 0');
+    await until(() => on(1)?.got.includes('0: hello from 0') === true);
+    for (const s of sockets) s.ws.close();
+  });
+
+  it('drains every worker on SIGTERM and exits 0', async () => {
+    const s = open(`ws://127.0.0.1:${pool.port}/ws`);
+    await s.opened;
+    pool.proc.kill('SIGTERM');
+    expect((await s.closed).code).toBe(1001);
+    expect(await pool.exited).toBe(0);
+  });
+});
+
+describe.skipIf(!bunRuns)('examples/chat under Bun with a Redis backplane', () => {
+  let redis: RedisServer;
+  const chats: Child[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+    for (let i = 0; i < 2; i++)
+      chats.push(await startExample('examples/chat/server.ts', { REDIS_URL: redis.url }, { command: [BUN] }));
+  });
+  afterAll(async () => {
+    for (const c of chats) await stop(c);
+    await redis?.stop();
+  });
+
+  it('joins two instances into one chat', async () => {
+    const [a, b] = chats as [Child, Child];
+    expect((await a.line((l) => l.msg === 'weft listening')).reactor).toBe('bun');
+    const ann = await connectWs(`ws://127.0.0.1:${a.port}/chat/lobby?name=ann`);
+    await ann.next((m) => m.type === 'welcome');
+    const bob = await connectWs(`ws://127.0.0.1:${b.port}/chat/lobby?name=bob`);
+    await bob.next((m) => m.type === 'welcome');
+    await ann.next((m) => m.type === 'join' && m.name === 'bob', 10_000);
+    bob.send({ type: 'message', text: 'across instances' });
+    const got = await ann.next((m) => m.type === 'message', 10_000);
+    expect(got).toMatchObject({ from: 'bob', text: 'across instances' });
+    ann.ws.close();
+    bob.ws.close();
   });
 });

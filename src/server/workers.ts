@@ -4,9 +4,11 @@
  * The entry script runs again in every worker, as with node:cluster; there
  * `workers()` calls `start({ id, count })` instead of starting workers. On
  * the uws reactor the workers are threads, each with its own uWS App on a
- * shared port (SO_REUSEPORT: the kernel spreads new connections); on the
- * node reactor they are cluster processes (the primary accepts and hands
- * connections round-robin), which works on every Node from 20 to 26.
+ * shared port (SO_REUSEPORT: the kernel spreads new connections), and so
+ * on the bun reactor, each thread with its own Bun.serve (`reusePort`); on
+ * the node reactor they are cluster processes (the primary accepts and hands
+ * connections round-robin), which works on every Node from 20 to 26. Under
+ * Bun, processes work too: each runs Bun.serve with `reusePort` (Linux).
  *
  * Signals reach the primary only: it tells every worker to drain (each
  * server closes as `server.close()` does, WebSockets get 1001), waits for
@@ -25,7 +27,7 @@ import type { ReactorChoice } from '../reactor/contract.js';
 import { ListenError } from '../reactor/listen-error.js';
 import { defaultLogger } from '../runtime/logger.js';
 import { type PoolMode, setPoolContext } from '../runtime/pool.js';
-import { uwsLoads } from './choose-reactor.js';
+import { currentRuntime, uwsLoads } from './choose-reactor.js';
 
 /** @internal servers listening in this thread: a pool drains them on the primary's word */
 export const liveServers = new Set<{
@@ -41,8 +43,8 @@ export interface WorkerInfo {
 
 export interface WorkersOptions {
   /**
-   * Threads (each with its own uWS App on a shared port) or processes
-   * (node:cluster). `'auto'`: threads when the reactor is uws, else processes.
+   * Threads (each with its own uWS App or Bun.serve on a shared port) or
+   * processes (node:cluster). `'auto'`: threads on uws and bun, else processes.
    * @default 'auto'
    */
   mode?: PoolMode | 'auto' | undefined;
@@ -116,6 +118,8 @@ function chooseMode(options: WorkersOptions): PoolMode {
   if (mode !== 'auto') return mode;
   const reactor = options.reactor ?? ((process.env.WEFT_REACTOR || 'auto') as ReactorChoice);
   if (reactor === 'node') return 'processes';
+  // Bun.serve shares a port between threads with SO_REUSEPORT, as uWS does.
+  if (currentRuntime() === 'bun') return 'threads';
   return uwsLoads() ? 'threads' : 'processes';
 }
 
@@ -372,7 +376,8 @@ class Primary implements WorkerPool {
 
 /** The tsx loader to register in a worker thread, when the entry is TypeScript. */
 function tsxFor(entry: string): string | undefined {
-  if (!/\.[cm]?tsx?$/.test(entry)) return undefined;
+  // Bun and Deno run TypeScript themselves.
+  if (currentRuntime() !== 'node' || !/\.[cm]?tsx?$/.test(entry)) return undefined;
   try {
     const pkgFile = createRequire(entry).resolve('tsx/package.json');
     const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
