@@ -23,6 +23,7 @@ import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsSocket } from '../../ws/socket.js';
 import type { SendResult, Transport } from '../../ws/transport.js';
+import { Topics } from '../topics.js';
 
 const OPEN = 1;
 
@@ -235,8 +236,7 @@ export class NodeTransport implements Transport {
 /** Topic fan-out in JavaScript: encode once, frame once, coalesce per tick. */
 export class NodeHub implements TopicHub {
   constructor(readonly counters: WsCounters) {}
-  private readonly topics = new Map<string, Set<NodeTransport>>();
-  private readonly memberships = new Map<NodeTransport, Set<string>>();
+  private readonly topics = new Topics<NodeTransport>();
   private dirtyList: NodeTransport[] = [];
   private scheduled = false;
   private readonly flushAll = () => {
@@ -247,7 +247,7 @@ export class NodeHub implements TopicHub {
   };
 
   publish(topic: string, data: string | Uint8Array, binary: boolean): void {
-    const set = this.topics.get(topic);
+    const set = this.topics.members(topic);
     if (set === undefined || set.size === 0) return;
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
     const framed = frame(payload, binary);
@@ -255,7 +255,7 @@ export class NodeHub implements TopicHub {
   }
 
   subscribers(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
+    return this.topics.count(topic);
   }
 
   dirty(t: NodeTransport): void {
@@ -267,31 +267,15 @@ export class NodeHub implements TopicHub {
   }
 
   add(topic: string, t: NodeTransport): void {
-    let set = this.topics.get(topic);
-    if (set === undefined) this.topics.set(topic, (set = new Set()));
-    set.add(t);
-    let mine = this.memberships.get(t);
-    if (mine === undefined) this.memberships.set(t, (mine = new Set()));
-    mine.add(topic);
+    this.topics.add(topic, t);
   }
 
   remove(topic: string, t: NodeTransport): void {
-    const set = this.topics.get(topic);
-    if (set === undefined) return;
-    set.delete(t);
-    if (set.size === 0) this.topics.delete(topic);
-    this.memberships.get(t)?.delete(topic);
+    this.topics.remove(topic, t);
   }
 
   removeAll(t: NodeTransport): void {
-    const mine = this.memberships.get(t);
-    if (mine === undefined) return;
-    this.memberships.delete(t);
-    for (const topic of mine) {
-      const set = this.topics.get(topic);
-      set?.delete(t);
-      if (set?.size === 0) this.topics.delete(topic);
-    }
+    this.topics.removeAll(t);
   }
 }
 
