@@ -1,7 +1,7 @@
 /**
  * The seam between the reactor-neutral `Server` and a reactor (uWebSockets.js
- * in `./uws/`, node:http + `ws` in `./node/`, Bun.serve in `./bun/`; the
- * fetch-style request handling Bun and Deno share is in `./fetch/`).
+ * in `./uws/`, node:http + `ws` in `./node/`, Bun.serve in `./bun/`, Deno.serve
+ * in `./deno/`; the fetch-style request handling Bun and Deno share is in `./fetch/`).
  *
  * A reactor owns sockets: it accepts connections, parses requests, turns each
  * into an `Exchange` and hands it to `ReactorHost.handle`; it writes the reply
@@ -39,7 +39,7 @@ export interface ReactorInfo {
   readonly name: 'uws' | 'node' | 'bun' | 'deno';
   /**
    * e.g. `uWebSockets.js 20.57.0 (@btc-vision/uwebsockets.js)`, `node:http (node v26.1.0) + ws 8.18.3`
-   * or `Bun.serve (bun 1.4.4)`.
+   * `Bun.serve (bun 1.4.4)` or `Deno.serve (deno 2.9.6)`.
    */
   readonly detail: string;
 }
@@ -150,7 +150,7 @@ export interface Reactor {
   readonly connections: number;
   /**
    * Bind; resolves with the bound port, rejects with `ListenError` when the port is taken.
-   * `shared`: the workers of a pool share the port (SO_REUSEPORT on uws and bun, the cluster primary on node).
+   * `shared`: the workers of a pool share the port (SO_REUSEPORT on uws, bun and deno, the cluster primary on node).
    * `tls`: serve HTTPS (and `wss:`) with this certificate and key (already checked to load).
    */
   listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number>;

@@ -6,6 +6,7 @@
  */
 import { BunReactor } from '../reactor/bun/reactor.js';
 import type { Reactor, ReactorChoice, ReactorHost } from '../reactor/contract.js';
+import { DenoReactor } from '../reactor/deno/reactor.js';
 import { NodeReactor } from '../reactor/node/reactor.js';
 import { loadBinding } from '../reactor/uws/binding.js';
 import { UwsReactor } from '../reactor/uws/reactor.js';
@@ -32,7 +33,11 @@ export function createReactor(choice: ReactorChoice, host: ReactorHost): Reactor
       throw new Error(`weft: reactor 'bun' runs only under Bun (this is ${runtime} ${process.version}); use 'auto'`);
     return new BunReactor(host);
   }
-  if (choice === 'deno') throw new Error("weft: the deno reactor is not built yet; use 'node' under Deno");
+  if (choice === 'deno' || (choice === 'auto' && runtime === 'deno')) {
+    if (runtime !== 'deno')
+      throw new Error(`weft: reactor 'deno' runs only under Deno (this is ${runtime} ${process.version}); use 'auto'`);
+    return new DenoReactor(host);
+  }
   if (choice === 'node') return new NodeReactor(host);
   if (runtime !== 'node') {
     if (choice === 'uws') throw new Error(`weft: uWebSockets.js does not load under ${runtime}; use 'auto'`);

@@ -1,0 +1,183 @@
+/**
+ * The Deno reactor: Deno.serve and `Deno.upgradeWebSocket`, the only place
+ * the `Deno` global is driven. Requests go through the shared fetch handling
+ * (`../fetch/exchange.ts`); this file adds what is Deno's own: the peer's
+ * address (the handler's `info.remoteAddr`), the upgrade (the 101 response
+ * `Deno.upgradeWebSocket` makes, with weft's headers added), fan-out through
+ * a JS hub (`./websocket.ts`), TLS from the PEM files' text, `reusePort` for
+ * a pool, and the drain (`server.shutdown()`, then the abort signal).
+ *
+ * What Deno (hyper) decides before weft sees a request (see the fetch module
+ * for the rest): a malformed head (bad request line, a space before a colon,
+ * obs-fold, a NUL, an HTTP/2.0 request line), a doubled Host,
+ * Content-Length with Transfer-Encoding, a Content-Length that is not a
+ * number, and a head over about 408 KiB are answered 400 with an empty body
+ * and the connection closed. A missing Host is served (the URL names
+ * `localhost`), methods Deno does not know (PURGE, FROB) reach weft, chunk
+ * extensions and trailers are dropped, dot segments in the path are kept,
+ * and a head that never completes is not cut (Deno.serve has no head
+ * timeout). weft's own limits (414 past `maxUrlBytes`, 431 past
+ * `maxHeadBytes` or `maxHeaders`) are measured in JS from the `Request`;
+ * Deno joins repeated header lines into one, so they count once.
+ *
+ * Deno aborts `request.signal` after every successful response unless it
+ * runs with the `no-legacy-abort` unstable feature (weft's `deno.json` sets
+ * it), and prints a warning once when it does; weft ignores an abort that
+ * comes after its answer, so either way works.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fixedProblem } from '../../reply/problem.js';
+import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
+import type { ResolvedWsOptions } from '../../ws/options.js';
+import type { WsAccept } from '../../ws/upgrade.js';
+import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
+import { type FetchExchange, type FetchResult, type FetchRuntime, serveFetch } from '../fetch/exchange.js';
+import { ListenError } from '../listen-error.js';
+import {
+  type DenoGlobal,
+  type DenoHttpServer,
+  type DenoServeHandlerInfo,
+  type DenoServeOptions,
+  deno,
+} from './deno-api.js';
+import { DenoSockets } from './websocket.js';
+
+/**
+ * The largest head Deno lets through (hyper's read buffer, 8 KiB + 100 x 4 KiB);
+ * past it Deno answers 400 itself. weft measures heads against its own smaller limit.
+ */
+const DENO_HEAD_CAP = 8192 + 4096 * 100;
+
+/** Deno's errors for an address that cannot be bound. */
+const BIND_ERRORS = new Set(['AddrInUse', 'AddrNotAvailable', 'PermissionDenied']);
+
+const NO_HUB = {
+  publish() {},
+  subscribers: () => 0,
+};
+
+/** The key as Deno takes it: PEM text, decrypted with the passphrase if there is one. */
+function keyPem(tls: TlsFiles): string {
+  const pem = readFileSync(tls.key, 'utf8');
+  if (tls.passphrase === undefined) return pem;
+  return createPrivateKey({ key: pem, passphrase: tls.passphrase }).export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+export class DenoReactor implements Reactor {
+  readonly info: ReactorInfo;
+  private readonly deno: DenoGlobal;
+  private server: DenoHttpServer | undefined;
+  /** Aborted by `closeAll`: Deno then cuts every HTTP connection. */
+  private readonly stopper = new AbortController();
+  private readonly sockets: DenoSockets | undefined;
+  private readonly runtime: FetchRuntime;
+  /** The request being handed to `serveFetch` (read synchronously, for the peer's address). */
+  private current: DenoServeHandlerInfo | undefined;
+
+  constructor(private readonly host: ReactorHost) {
+    this.deno = deno();
+    this.info = { name: 'deno', detail: `Deno.serve (deno ${this.deno.version.deno})` };
+    this.sockets = host.needs.ws.size > 0 ? new DenoSockets(host.logger, host.wsCounters) : undefined;
+    if (this.sockets !== undefined && [...host.needs.ws].some((o) => (o as ResolvedWsOptions).compression))
+      host.logger?.warn(
+        'ws({ compression }): Deno offers no permessage-deflate on server sockets; sending uncompressed',
+      );
+    this.runtime = {
+      remoteAddress: () => this.current?.remoteAddr.hostname ?? '',
+      upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
+      headCap: DENO_HEAD_CAP,
+    };
+  }
+
+  get hub() {
+    return this.sockets?.hub ?? NO_HUB;
+  }
+
+  get connections(): number {
+    return this.sockets?.size ?? 0;
+  }
+
+  listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number> {
+    const options: DenoServeOptions = {
+      hostname: host,
+      port,
+      // A pool's workers each bind the port (SO_REUSEPORT: the kernel spreads connections).
+      reusePort: shared,
+      signal: this.stopper.signal,
+      onListen: () => {},
+      onError: (err) => {
+        this.host.logger?.error({ err }, 'weft internal error');
+        return new Response(null, { status: 500, headers: { connection: 'close' } });
+      },
+    };
+    if (tls !== undefined) {
+      options.cert = readFileSync(tls.cert, 'utf8');
+      options.key = keyPem(tls);
+    }
+    const handler = (req: Request, info: DenoServeHandlerInfo) => {
+      this.current = info;
+      try {
+        // Deno's handlers always get a response: the upgrade's is the 101 Deno made.
+        return serveFetch(this.host, this.runtime, req) as Response | Promise<Response>;
+      } finally {
+        this.current = undefined;
+      }
+    };
+    try {
+      this.server = this.deno.serve(options, handler);
+    } catch (err) {
+      if (BIND_ERRORS.has((err as Error).name)) return Promise.reject(new ListenError(host, port));
+      return Promise.reject(err);
+    }
+    return Promise.resolve(this.server.addr.port ?? port);
+  }
+
+  stopAccepting(): void {
+    // Deno stops listening and closes idle connections; requests in flight and WebSockets go on.
+    void this.server?.shutdown().catch((err: unknown) => this.host.logger?.debug({ err }, 'deno shutdown'));
+  }
+
+  closeSockets(code: number, reason: string): void {
+    this.sockets?.closeAll(code, reason);
+  }
+
+  closeAll(): void {
+    this.sockets?.stop();
+    this.stopper.abort();
+  }
+
+  /** Let Deno make the 101 (with the chosen subprotocol) and add weft's headers to it. */
+  private upgrade(ex: FetchExchange, accept: WsAccept): FetchResult {
+    const o = accept.options;
+    let upgraded: ReturnType<DenoGlobal['upgradeWebSocket']>;
+    try {
+      upgraded = this.deno.upgradeWebSocket(
+        ex.req,
+        accept.protocol === ''
+          ? { idleTimeout: o.idleTimeout }
+          : { protocol: accept.protocol, idleTimeout: o.idleTimeout },
+      );
+    } catch (err) {
+      // The filters checked the handshake; Deno refusing it is not expected.
+      this.host.logger?.debug({ err }, 'Deno refused a WebSocket upgrade');
+      return refusedUpgrade();
+    }
+    const { socket, response } = upgraded;
+    const headers = response.headers;
+    for (const [n, v] of accept.headers) headers.append(n, v);
+    headers.set(REQUEST_ID_HEADER, ex.requestId);
+    const remote = ex.remoteAddress();
+    (this.sockets as DenoSockets).add(socket, o, (t) => this.host.openSocket(t, accept, remote));
+    return response;
+  }
+}
+
+/** Deno refused a handshake the filters accepted. */
+function refusedUpgrade(): Response {
+  const reply = fixedProblem(400, 'Not a WebSocket upgrade request');
+  return new Response(reply.body as string, {
+    status: 400,
+    headers: [...reply.headers.map(([n, v]) => [n, v] as [string, string]), ['connection', 'close']],
+  });
+}
