@@ -5,35 +5,21 @@
  * says so; README "What uWS decides" lists these.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { any, body, get, header, method, path, post, reject, reply, type Server, serve, str } from '../src/index.js';
 import { delay, RawClient } from './helpers.js';
 import { NONE, REACTOR, TRAITS } from './reactor.js';
+import { type Served, startFixture } from './remote.js';
 
-let server: Server;
-const handled: string[] = [];
+let server: Served;
+/** What reached the catch-all route, once the child (if any) has said so. */
+const handled = async (): Promise<readonly string[]> => {
+  await server.sync();
+  return server.records;
+};
 
 beforeAll(async () => {
-  const routes = get()
-    .and(path('hello', str))
-    .map((n) => reply.text(`Hello, ${n}!`))
-    .or(
-      post()
-        .and(path('echo'))
-        .and(body.text({ limit: 1024 }))
-        .map((t) => reply.text(t)),
-    )
-    .or(
-      any()
-        .and(path.full())
-        .map((p) => {
-          handled.push(p);
-          return reply.text(`any ${p}`);
-        }),
-    );
-  server = await serve(routes, { logger: false }).listen({ port: 0 });
+  server = await startFixture('battery');
 });
-afterAll(() => server.close({ timeoutMs: 100 }));
+afterAll(() => server?.close());
 
 /** Send bytes on a fresh connection; the first status line seen (or '' if none) within `ms`. */
 async function send(
@@ -71,7 +57,7 @@ describe('framing', () => {
   });
 
   it('malformed request lines and headers never reach a handler (uWS stays silent or closes; node answers 400/431/505)', async () => {
-    const before = handled.length;
+    const before = (await handled()).length;
     const cases = [
       'BLAH\r\n\r\n',
       'GET /x\r\n\r\n',
@@ -86,7 +72,7 @@ describe('framing', () => {
       // uWS 20.30 stays silent; uWS 20.57 and node answer 400 / 431 / 505 and close.
       expect(TRAITS.malformedHead).toContain(r.status ?? NONE);
     }
-    expect(handled.length).toBe(before);
+    expect((await handled()).length).toBe(before);
     await stillServes();
   });
 
@@ -113,10 +99,7 @@ describe('framing', () => {
   });
 
   it('a configured limit applies on every reactor', async () => {
-    const s = await serve(
-      path('x').map(() => 'x'),
-      { logger: false, limits: { maxUrlBytes: 64 } },
-    ).listen({ port: 0 });
+    const s = await startFixture('battery', 'shortUrls');
     const c = await RawClient.connect(s.port);
     c.write(`GET /x?${'q'.repeat(100)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect((await c.response()).status).toBe(414);
@@ -125,11 +108,11 @@ describe('framing', () => {
   });
 
   it('a missing Host is never served (uWS 20.30: silence; 20.57 and node: 400); HTTP/1.0 is served only by node; a doubled Host is served (uWS 20.57: 400)', async () => {
-    const before = handled.length;
+    const before = (await handled()).length;
     // uWS 20.30: no answer to either; uWS 20.57: 400 and 505; node: 400, and HTTP/1.0 is served.
     expect((await send('GET /nohost HTTP/1.1\r\n\r\n', 300)).status ?? NONE).toBe(TRAITS.missingHost);
     expect((await send('GET /old HTTP/1.0\r\n\r\n', 300)).status ?? NONE).toBe(TRAITS.http10);
-    expect(handled.length).toBe(before + (TRAITS.http10 === 200 ? 1 : 0));
+    expect((await handled()).length).toBe(before + (TRAITS.http10 === 200 ? 1 : 0));
     expect((await send('GET /hello/two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).status).toBe(TRAITS.doubledHost);
     await stillServes();
   });
@@ -158,31 +141,15 @@ describe('framing', () => {
 });
 
 describe('URLs and methods', () => {
-  let guarded: Server;
-  const reached: string[] = [];
+  let guarded: Served;
   beforeAll(async () => {
-    const admin = path('admin')
-      .and(header.optional('authorization'))
-      .andThen((auth) => (auth === 'Bearer root' ? 'secret' : reject.custom(new Error('denied'))))
-      .recover((r) => (r.find(Error) ? reply.text('denied').status(401) : r));
-    const open = any()
-      .and(path.full())
-      .map((p) => {
-        reached.push(p);
-        return reply.text('open');
-      });
-    guarded = await serve(
-      admin
-        .or(
-          method('TRACE')
-            .and(path('cache'))
-            .map(() => 'traced'),
-        )
-        .or(open),
-      { logger: false },
-    ).listen({ port: 0 });
+    guarded = await startFixture('battery', 'guarded');
   });
-  afterAll(() => guarded.close({ timeoutMs: 100 }));
+  const reached = async (): Promise<readonly string[]> => {
+    await guarded.sync();
+    return guarded.records;
+  };
+  afterAll(() => guarded?.close());
 
   it('encodings and slashes never reach the admin route without its guard', async () => {
     for (const p of ['/admin', '/%61dmin', '/admin/', '/ADMIN', '//admin', '/admin%2F', '/./admin', '/admin;x']) {
@@ -202,13 +169,13 @@ describe('URLs and methods', () => {
     c.destroy();
     // uWS closes the connection on a method it does not know (PURGE, MKCOL...): no handler runs.
     // node's parser knows PURGE and routes it; it refuses a made-up method with 400.
-    const before = reached.length;
+    const before = (await reached()).length;
     const p = await RawClient.connect(guarded.port);
     p.write('PURGE /cache HTTP/1.1\r\nHost: x\r\n\r\n');
     if (TRAITS.unknownMethod === 'closed') {
       await p.closed;
       expect(p.received).toBe('');
-      expect(reached.length).toBe(before);
+      expect((await reached()).length).toBe(before);
     } else {
       expect((await p.response()).body).toBe('open');
       if (TRAITS.refusesMadeUpMethod) {
@@ -217,10 +184,7 @@ describe('URLs and methods', () => {
       }
       p.destroy();
     }
-    const s = await serve(
-      path('nm').map(() => reply.text('must not be sent').status(304)),
-      { logger: false },
-    ).listen({ port: 0 });
+    const s = await startFixture('battery', 'notModified');
     const d = await RawClient.connect(s.port);
     d.write('GET /nm HTTP/1.1\r\nHost: x\r\n\r\n');
     const r = await d.response();
@@ -234,12 +198,7 @@ describe('URLs and methods', () => {
 
 describe('bodies', () => {
   it('a body shorter than declared, then silence: the handler times out with 503', async () => {
-    const s = await serve(
-      post()
-        .and(body.text())
-        .map((t) => t),
-      { logger: false, handlerTimeoutMs: 200 },
-    ).listen({ port: 0 });
+    const s = await startFixture('battery', 'shortTimeout');
     const c = await RawClient.connect(s.port);
     c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a bit');
     const r = await c.response({ timeoutMs: 3000 });
@@ -250,12 +209,7 @@ describe('bodies', () => {
   });
 
   it('Content-Type is decided by its media type, parameters and case aside; unknown types are 415', async () => {
-    const s = await serve(
-      post()
-        .and(body.json(z.object({ a: z.number() })))
-        .map((v) => v),
-      { logger: false },
-    ).listen({ port: 0 });
+    const s = await startFixture('battery', 'json');
     const send = (ct: string) =>
       fetch(`http://127.0.0.1:${s.port}/`, { method: 'POST', headers: { 'content-type': ct }, body: '{"a":1}' }).then(
         (r) => r.status,

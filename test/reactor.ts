@@ -48,7 +48,7 @@ export interface Traits {
   readonly doubledHost: number;
   /** A method outside the standard set (`PURGE`): closed unanswered, or routed by name. */
   readonly unknownMethod: 'closed' | 'routed';
-  /** A made-up method (`FROB`) is refused with 400 (node's parser knows only real methods). */
+  /** A made-up method (`FROB`) is refused with 400 (node's parser knows only real methods; Bun.serve closes unanswered). */
   readonly refusesMadeUpMethod: boolean;
   /** A client sending a byte a second is cut at the reactor's deadline. */
   readonly cutsSlowClients: boolean;
@@ -142,7 +142,7 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     http10: 200,
     doubledHost: 200,
     unknownMethod: 'routed',
-    refusesMadeUpMethod: true,
+    refusesMadeUpMethod: false,
     cutsSlowClients: true,
     answersRefusalWithBytesBehind: true,
     chunkExtras: true,
