@@ -287,10 +287,10 @@ export class Server {
     const pool = poolContext();
     try {
       if (options.tls !== undefined) checkTls(options.tls);
-      // A thread pool's workers share their port with SO_REUSEPORT: uWS and Bun.serve can, node:http cannot.
-      if (pool && pool.mode === 'threads' && this.reactor.name !== 'uws' && this.reactor.name !== 'bun') {
+      // A thread pool's workers share their port with SO_REUSEPORT: uWS, Bun.serve and Deno.serve can, node:http cannot.
+      if (pool && pool.mode === 'threads' && this.reactor.name === 'node') {
         throw new Error(
-          "weft: a thread pool's workers share their port through uWS or Bun.serve; use workers(n, start, { mode: 'processes' }) on the node reactor",
+          "weft: a thread pool's workers share their port through uWS, Bun.serve or Deno.serve; use workers(n, start, { mode: 'processes' }) on the node reactor",
         );
       }
       // In a pool every worker binds the pool's port; the first checks nobody else holds it.

@@ -83,6 +83,8 @@ export interface DenoGlobal {
   serve(options: DenoServeOptions, handler: DenoServeHandler): DenoHttpServer;
   /** The 101 response to return from the handler, and the socket it opens. */
   upgradeWebSocket(req: Request, options: DenoUpgradeOptions): { socket: DenoWebSocket; response: Response };
+  /** Present only when the `net` unstable feature is on (as `reusePort` needs it to be). */
+  readonly listenDatagram?: unknown;
 }
 
 /** The `Deno` global; throws outside Deno. */

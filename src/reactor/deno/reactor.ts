@@ -74,6 +74,8 @@ export class DenoReactor implements Reactor {
   private readonly runtime: FetchRuntime;
   /** The request being handed to `serveFetch` (read synchronously, for the peer's address). */
   private current: DenoServeHandlerInfo | undefined;
+  /** Deno closed the server (its resource is gone: aborting `stopper` then would throw). */
+  private finished = false;
 
   constructor(private readonly host: ReactorHost) {
     this.deno = deno();
@@ -99,6 +101,10 @@ export class DenoReactor implements Reactor {
   }
 
   listen(host: string, port: number, shared: boolean, tls?: TlsFiles): Promise<number> {
+    if (shared) {
+      const why = reusePortMissing(this.deno);
+      if (why !== undefined) return Promise.reject(new Error(why));
+    }
     const options: DenoServeOptions = {
       hostname: host,
       port,
@@ -130,6 +136,9 @@ export class DenoReactor implements Reactor {
       if (BIND_ERRORS.has((err as Error).name)) return Promise.reject(new ListenError(host, port));
       return Promise.reject(err);
     }
+    void this.server.finished.then(() => {
+      this.finished = true;
+    });
     return Promise.resolve(this.server.addr.port ?? port);
   }
 
@@ -144,7 +153,7 @@ export class DenoReactor implements Reactor {
 
   closeAll(): void {
     this.sockets?.stop();
-    this.stopper.abort();
+    if (!this.finished) this.stopper.abort();
   }
 
   /** Let Deno make the 101 (with the chosen subprotocol) and add weft's headers to it. */
@@ -171,6 +180,19 @@ export class DenoReactor implements Reactor {
     (this.sockets as DenoSockets).add(socket, o, (t) => this.host.openSocket(t, accept, remote));
     return response;
   }
+}
+
+/**
+ * Why a pool's workers cannot share a port here, if they cannot: Deno.serve's
+ * `reusePort` works on Linux only, and behind the `net` unstable feature
+ * (without it Deno exits the process at the bind, so this is asked first).
+ */
+function reusePortMissing(d: DenoGlobal): string | undefined {
+  if (process.platform !== 'linux')
+    return `weft: workers() under Deno shares the port with SO_REUSEPORT, which Deno.serve offers only on Linux (this is ${process.platform}); run one process per port behind a balancer, or run workers() on Node`;
+  if (typeof d.listenDatagram !== 'function')
+    return 'weft: workers() under Deno shares the port with Deno.serve\'s reusePort, which needs the net unstable feature: run deno with --unstable-net, or add "net" to "unstable" in deno.json';
+  return undefined;
 }
 
 /** Deno refused a handshake the filters accepted. */
