@@ -17,6 +17,7 @@
 import { fixedProblem } from '../../reply/problem.js';
 import type { Reply } from '../../reply/reply.js';
 import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
+import { deflateOffers } from '../../ws/deflate.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
@@ -137,6 +138,14 @@ export class BunReactor implements Reactor {
     for (const [n, v] of accept.headers) headers.push([n, v]);
     headers.push([REQUEST_ID_HEADER, ex.requestId]);
     if (accept.protocol !== '') headers.push(['sec-websocket-protocol', accept.protocol]);
+    // Bun has one permessage-deflate setting per server and negotiates from the request's offers:
+    // a route without compression gets none (it negotiates nothing), one with it the offers weft accepts.
+    const offers = ex.req.headers.get('sec-websocket-extensions');
+    if (offers !== null) {
+      const kept = accept.options.compression ? deflateOffers(offers, false) : '';
+      if (kept === '') ex.req.headers.delete('sec-websocket-extensions');
+      else ex.req.headers.set('sec-websocket-extensions', kept);
+    }
     const data: ConnData = { accept, remote: ex.remoteAddress() || this.remoteOf(ex.req), transport: undefined };
     if (server?.upgrade(ex.req, { headers, data })) return undefined;
     return refusedUpgrade();
