@@ -72,8 +72,6 @@ export interface DenoWebSocket {
 }
 
 export interface DenoUpgradeOptions {
-  /** The subprotocol chosen (it must be one the client offered). */
-  protocol?: string;
   /** Seconds: a ping after half of it without a message or pong, a close (1001) after the rest. 0 disables. */
   idleTimeout: number;
 }

@@ -5,7 +5,7 @@
  * address (the handler's `info.remoteAddr`), the upgrade (the 101 response
  * `Deno.upgradeWebSocket` makes, with weft's headers added), fan-out through
  * a JS hub (`./websocket.ts`), TLS from the PEM files' text, `reusePort` for
- * a pool, and the drain (`server.shutdown()`, then the abort signal).
+ * a pool, and the drain (`server.shutdown()` when no WebSocket is open, the abort signal at the end).
  *
  * What Deno (hyper) decides before weft sees a request (see the fetch module
  * for the rest): a malformed head (bad request line, a space before a colon,
@@ -143,8 +143,12 @@ export class DenoReactor implements Reactor {
   }
 
   stopAccepting(): void {
-    // Deno stops listening and closes idle connections; requests in flight and WebSockets go on.
-    void this.server?.shutdown().catch((err: unknown) => this.host.logger?.debug({ err }, 'deno shutdown'));
+    // Deno's shutdown() stops listening and closes idle connections, but it also closes every
+    // WebSocket at once (1001 "Server shutting down"), before the requests in flight finish and
+    // without weft's close. With sockets open the listener stays until closeAll: requests that
+    // arrive meanwhile get the draining 503 and their connection closed.
+    if (this.connections > 0 || this.server === undefined) return;
+    this.server.shutdown().catch((err: unknown) => this.host.logger?.debug({ err }, 'Deno.serve shutdown failed'));
   }
 
   closeSockets(code: number, reason: string): void {
@@ -153,20 +157,17 @@ export class DenoReactor implements Reactor {
 
   closeAll(): void {
     this.sockets?.stop();
+    // Cuts what is left at once (a graceful shutdown() begun above included).
     if (!this.finished) this.stopper.abort();
   }
 
-  /** Let Deno make the 101 (with the chosen subprotocol) and add weft's headers to it. */
+  /** Let Deno make the 101 and add weft's headers (the chosen subprotocol among them) to it. */
   private upgrade(ex: FetchExchange, accept: WsAccept): FetchResult {
-    const o = accept.options;
     let upgraded: ReturnType<DenoGlobal['upgradeWebSocket']>;
     try {
-      upgraded = this.deno.upgradeWebSocket(
-        ex.req,
-        accept.protocol === ''
-          ? { idleTimeout: o.idleTimeout }
-          : { protocol: accept.protocol, idleTimeout: o.idleTimeout },
-      );
+      // The subprotocol is not handed to Deno: it splits the offer on ", " only, and refuses a
+      // protocol offered as "a,b". weft chose it from the offer; it goes on the 101 below.
+      upgraded = this.deno.upgradeWebSocket(ex.req, { idleTimeout: accept.options.idleTimeout });
     } catch (err) {
       // The filters checked the handshake; Deno refusing it is not expected.
       this.host.logger?.debug({ err }, 'Deno refused a WebSocket upgrade');
@@ -174,10 +175,11 @@ export class DenoReactor implements Reactor {
     }
     const { socket, response } = upgraded;
     const headers = response.headers;
+    if (accept.protocol !== '') headers.set('sec-websocket-protocol', accept.protocol);
     for (const [n, v] of accept.headers) headers.append(n, v);
     headers.set(REQUEST_ID_HEADER, ex.requestId);
     const remote = ex.remoteAddress();
-    (this.sockets as DenoSockets).add(socket, o, (t) => this.host.openSocket(t, accept, remote));
+    (this.sockets as DenoSockets).add(socket, accept.options, (t) => this.host.openSocket(t, accept, remote));
     return response;
   }
 }
