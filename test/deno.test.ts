@@ -168,6 +168,8 @@ describe.skipIf(!denoRuns)('the deno reactor', () => {
       'GET /hello/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
       'POST /todos HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
       'GET /hello/x HTTP/1.1\r\nHost : x\r\n\r\n',
+      `GET /hello/x HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 128 }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n`,
+      `GET /hello/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(66_000)}\r\n\r\n`,
     ];
     for (const head of refused) {
       const c = await RawClient.connect(app.port);
@@ -193,6 +195,16 @@ describe.skipIf(!denoRuns)('the deno reactor', () => {
     c.write('GET /hello/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/2 HTTP/1.1\r\nHost: x\r\n\r\n');
     expect((await c.response()).body).toBe('hello 1');
     expect((await c.response()).body).toBe('hello 2');
+    c.destroy();
+  });
+
+  it('serves a request pipelined behind a refusal of its own: Deno does not act on Connection: close', async () => {
+    const c = await RawClient.connect(app.port);
+    c.write(`GET /hello/${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/behind HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const refused = await c.response();
+    expect(refused.status).toBe(414);
+    expect(refused.headers.connection).toBe('close');
+    expect((await c.response()).body).toBe('hello behind');
     c.destroy();
   });
 

@@ -5,20 +5,27 @@
  * address (the handler's `info.remoteAddr`), the upgrade (the 101 response
  * `Deno.upgradeWebSocket` makes, with weft's headers added), fan-out through
  * a JS hub (`./websocket.ts`), TLS from the PEM files' text, `reusePort` for
- * a pool, and the drain (`server.shutdown()` when no WebSocket is open, the abort signal at the end).
+ * a pool, and the drain (`server.shutdown()` when no WebSocket is open, the
+ * abort signal at the end).
  *
- * What Deno (hyper) decides before weft sees a request (see the fetch module
- * for the rest): a malformed head (bad request line, a space before a colon,
- * obs-fold, a NUL, an HTTP/2.0 request line), a doubled Host,
- * Content-Length with Transfer-Encoding, a Content-Length that is not a
- * number, and a head over about 408 KiB are answered 400 with an empty body
- * and the connection closed. A missing Host is served (the URL names
- * `localhost`), methods Deno does not know (PURGE, FROB) reach weft, chunk
- * extensions and trailers are dropped, dot segments in the path are kept,
- * and a head that never completes is not cut (Deno.serve has no head
+ * What Deno's own HTTP/1.1 parser decides before weft sees a request (see
+ * the fetch module for the rest): a malformed head (a bad request line, a
+ * space before a colon, obs-fold, a NUL, an HTTP/2.0 request line), a doubled
+ * Host, Content-Length with Transfer-Encoding, a Content-Length that is not a
+ * number, a head over 64 KiB and more than 128 header lines are answered 400
+ * with an empty body and the connection closed. A missing Host is served (the
+ * URL names `localhost`), methods Deno does not know (PURGE, FROB) reach weft,
+ * chunk extensions and trailers are dropped, dot segments in the path are
+ * kept, and a head that never completes is not cut (Deno.serve has no head
  * timeout). weft's own limits (414 past `maxUrlBytes`, 431 past
  * `maxHeadBytes` or `maxHeaders`) are measured in JS from the `Request`;
  * Deno joins repeated header lines into one, so they count once.
+ *
+ * Deno does not close a connection for a response's `Connection: close`
+ * (denoland/deno#9411): weft's closing answers (a refusal, a body left
+ * unread, the drain's 503) carry the header, but a request the client
+ * pipelined behind one is still served; only what Deno refuses itself
+ * closes at once.
  *
  * Deno aborts `request.signal` after every successful response unless it
  * runs with the `no-legacy-abort` unstable feature (weft's `deno.json` sets
@@ -43,11 +50,10 @@ import {
 } from './deno-api.js';
 import { DenoSockets } from './websocket.js';
 
-/**
- * The largest head Deno lets through (hyper's read buffer, 8 KiB + 100 x 4 KiB);
- * past it Deno answers 400 itself. weft measures heads against its own smaller limit.
- */
-const DENO_HEAD_CAP = 8192 + 4096 * 100;
+/** The largest head Deno lets through (it answers 400 past it); weft measures heads against its own smaller limit. */
+const DENO_HEAD_CAP = 64 * 1024;
+/** The most header lines Deno lets through (it answers 400 past them). */
+const DENO_MAX_HEADERS = 128;
 
 /** Deno's errors for an address that cannot be bound. */
 const BIND_ERRORS = new Set(['AddrInUse', 'AddrNotAvailable', 'PermissionDenied']);
@@ -85,6 +91,13 @@ export class DenoReactor implements Reactor {
       host.logger?.warn(
         'ws({ compression }): Deno offers no permessage-deflate on server sockets; sending uncompressed',
       );
+    const { maxHeadBytes, maxHeaders } = host.limits;
+    if (maxHeadBytes > DENO_HEAD_CAP || maxHeaders > DENO_MAX_HEADERS) {
+      host.logger?.warn(
+        { denoHeadCap: DENO_HEAD_CAP, denoMaxHeaders: DENO_MAX_HEADERS, maxHeadBytes, maxHeaders },
+        'Deno refuses heads over 64 KiB or 128 header lines itself (400): limits past those are not reached',
+      );
+    }
     this.runtime = {
       remoteAddress: () => this.current?.remoteAddr.hostname ?? '',
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
@@ -146,7 +159,7 @@ export class DenoReactor implements Reactor {
     // Deno's shutdown() stops listening and closes idle connections, but it also closes every
     // WebSocket at once (1001 "Server shutting down"), before the requests in flight finish and
     // without weft's close. With sockets open the listener stays until closeAll: requests that
-    // arrive meanwhile get the draining 503 and their connection closed.
+    // arrive meanwhile get the draining 503 (with Connection: close, which Deno does not act on).
     if (this.connections > 0 || this.server === undefined) return;
     this.server.shutdown().catch((err: unknown) => this.host.logger?.debug({ err }, 'Deno.serve shutdown failed'));
   }
