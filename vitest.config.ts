@@ -35,6 +35,8 @@ function filesImporting(module: string): string[] {
 const SERVER_FILES = filesImporting('reactor');
 /** Files whose servers come from fixtures (test/remote.ts): they also run with the server under Bun and Deno. */
 const REMOTE_FILES = filesImporting('remote');
+/** The chat in Chromium also runs once with the chat under Bun (the server as a user starts it: `bun examples/chat/server.ts`). */
+const BUN_ONLY = process.env.WEFT_BROWSER === '0' ? [] : ['test/chat.browser.test.ts'];
 const reactors = (process.env.WEFT_TEST_REACTORS ?? 'uws,node,bun,deno').split(',').filter(Boolean);
 // WEFT_BROWSER=0: a machine without Chromium (the Debian 13 root in CI) leaves the browser test to the host.
 const serverFiles =
@@ -72,7 +74,7 @@ export default defineConfig({
         test: {
           ...shared,
           name,
-          include: name === 'bun' || name === 'deno' ? REMOTE_FILES : serverFiles,
+          include: name === 'bun' ? [...REMOTE_FILES, ...BUN_ONLY] : name === 'deno' ? REMOTE_FILES : serverFiles,
           env: { WEFT_REACTOR: name },
         },
       })),

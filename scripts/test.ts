@@ -5,7 +5,8 @@
  *    redis-server for scale-out, iproute2 for network namespaces, openssl for
  *    the TLS certificate): installed with apt when running as root, else a clear
  *    failure that names the one command to run.
- * 2. The reactors: every one that loads on this machine and Node, unless
+ * 2. The reactors: every one that loads on this machine and Node (bun and
+ *    deno where their npm packages' binaries run), unless
  *    WEFT_TEST_REACTORS names them (CI does, so a reactor that must load and
  *    does not fails there). Those left out are said, with the reason.
  * 3. Lint and format (Biome), the type check, the docs' code blocks, then vitest.
@@ -58,17 +59,21 @@ function reactors(): string {
   const binding = loadBinding(16384);
   // loadBinding sets uWS's head cap for this process; the test processes choose their own.
   if (preset === undefined) delete process.env.UWS_HTTP_MAX_HEADERS_SIZE;
-  if (binding instanceof Error) {
-    say(`reactors: node; leaving out uws: ${binding.message}`);
-    return 'node';
+  const out = binding instanceof Error ? ['node'] : ['uws', 'node'];
+  if (binding instanceof Error) say(`leaving out uws: ${binding.message}`);
+  // Bun and Deno come with `npm install` (devDependencies); their suites serve from a child process.
+  for (const rt of ['bun', 'deno']) {
+    const v = spawnSync(bin(rt), ['--version'], { encoding: 'utf8' });
+    if (v.status === 0) out.push(rt);
+    else say(`leaving out ${rt}: node_modules/.bin/${rt} does not run (${v.error?.message ?? v.stderr.trim()})`);
   }
-  say(`reactors: uws (${binding.from} ${binding.version}), node`);
-  return 'uws,node';
+  say(`reactors: ${out.join(', ')}${binding instanceof Error ? '' : ` (uws: ${binding.from} ${binding.version})`}`);
+  return out.join(',');
 }
 
+const bin = (name: string) => `node_modules/.bin/${name}`;
 systemPackages();
 const env = { ...process.env, WEFT_TEST_REACTORS: reactors() };
-const bin = (name: string) => `node_modules/.bin/${name}`;
 run(bin('biome'), ['check', '.']);
 run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run('npm', ['run', '--silent', 'docs:check']);

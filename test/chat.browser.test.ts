@@ -41,6 +41,8 @@ function redisPair(): Promise<[Child, Child]> {
 beforeAll(async () => {
   browser = await launchChromium();
   app = await startExample('examples/chat/server.ts');
+  // The chat runs on the reactor under test (under Bun for bun, as `bun examples/chat/server.ts` starts it).
+  expect(app.lines.find((l) => l.msg === 'weft listening')?.reactor).toBe(REACTOR);
 });
 
 afterAll(async () => {

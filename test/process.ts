@@ -1,6 +1,7 @@
 /** Start an example as a child process on port 0 and read its port from the pino log. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 
 export interface Child {
   proc: ChildProcess;
@@ -21,12 +22,23 @@ export interface StartOptions {
   ready?: string;
 }
 
+/**
+ * How an example runs on the reactor under test: under Bun or Deno for
+ * theirs (the project's WEFT_REACTOR), else on this Node with tsx.
+ */
+function runtimeCommand(): string[] {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  if (process.env.WEFT_REACTOR === 'bun') return [`${root}node_modules/.bin/bun`];
+  if (process.env.WEFT_REACTOR === 'deno') return [`${root}node_modules/.bin/deno`, 'run', '-A'];
+  return [process.execPath, '--import', 'tsx'];
+}
+
 export async function startExample(
   script: string,
   env: Record<string, string> = {},
   options: StartOptions = {},
 ): Promise<Child> {
-  const argv = options.command ?? [process.execPath, '--import', 'tsx'];
+  const argv = options.command ?? runtimeCommand();
   const proc = spawn(argv[0] as string, [...argv.slice(1), script], {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
