@@ -5,11 +5,12 @@
  * Skipped where the Deno binary does not run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RawClient, rawOnce, until } from './helpers.js';
@@ -491,5 +492,32 @@ describe.skipIf(!denoRuns)('examples under Deno', () => {
     } finally {
       await stop(todos);
     }
+  });
+});
+
+describe.skipIf(!denoRuns)('the built package under Deno', () => {
+  const root = resolve(import.meta.dirname, '..');
+  // Inside the repository, so the package's dependencies resolve from its node_modules.
+  const work = join(root, 'test-artifacts', 'deno-consumer');
+
+  beforeAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    const pkg = join(work, 'node_modules', 'weft');
+    mkdirSync(pkg, { recursive: true });
+    const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')]);
+    cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    // The app's own package scope: else 'weft' could resolve to the repository itself.
+    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    cpSync(join(import.meta.dirname, 'fixtures', 'deno', 'consumer.ts'), join(work, 'main.ts'));
+  }, 120_000);
+
+  it("imports { serve } from 'weft' and runs on the deno reactor", () => {
+    const r = spawnSync(DENO, ['run', '-A', 'main.ts'], { cwd: work, encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ name: 'deno' });
+    expect(lines.slice(1)).toEqual(['200 hello pkg', 'ws via hub']);
   });
 });
