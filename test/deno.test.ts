@@ -130,6 +130,15 @@ describe.skipIf(!denoRuns)('the deno reactor', () => {
     expect(await res.text()).toBe('chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n');
   });
 
+  it('ends a streamed reply whose client left while it was idle (logged as aborted)', async () => {
+    const c = await RawClient.connect(app.port);
+    c.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => c.received.includes('first'));
+    c.destroy();
+    const line = await app.line((l) => l.path === '/idle' && l.aborted === true);
+    expect(line.status).toBe(200);
+  });
+
   it('answers HEAD with the length and no body', async () => {
     const res = await rawOnce(app.port, 'HEAD /hello/x HTTP/1.1\r\nHost: x\r\n\r\n', true);
     expect(res.status).toBe(200);
@@ -345,6 +354,23 @@ describe.skipIf(!denoRuns)('the deno reactor on SIGTERM', () => {
       expect(await s.closed).toEqual({ code: 1001, reason: 'server shutting down' });
       expect(await app.exited).toBe(0);
       await app.line((l) => l.msg === 'weft closed');
+    } finally {
+      await stop(app);
+    }
+  });
+});
+
+describe.skipIf(!denoRuns)('the deno reactor on SIGTERM, no WebSocket open', () => {
+  it('stops listening at once (Deno.serve shutdown) and still finishes the request in flight', async () => {
+    const app = await startApp();
+    try {
+      const c = await RawClient.connect(app.port);
+      c.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+      await app.line((l) => l.msg === 'slow started');
+      app.proc.kill('SIGTERM');
+      const res = await c.response({ timeoutMs: 10_000 });
+      expect(res.body).toBe('slow done');
+      expect(await app.exited).toBe(0);
     } finally {
       await stop(app);
     }
