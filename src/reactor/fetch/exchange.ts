@@ -135,6 +135,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
 
   onAbort(fn: () => void): void {
     this.abortFn = fn;
+    // Listened to at once: Bun does not abort a signal that had no listener when the connection closed.
     const signal = this.req.signal;
     if (signal.aborted) queueMicrotask(() => this.gone());
     else signal.addEventListener('abort', () => this.gone(), { once: true });
@@ -260,7 +261,8 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const query = q === -1 || !needs.query ? '' : target.slice(q + 1);
   let body = NO_BODY;
   let ex: FetchExchange | undefined;
-  if (needs.body && req.body !== null) {
+  if (needs.body) {
+    // Read from the framing headers: `req.body` makes a stream, asked for only when the body is read.
     const cl = headers.get('content-length');
     // framingError refused a Content-Length that is not plain digits.
     const contentLength = cl === null ? undefined : Number(cl);

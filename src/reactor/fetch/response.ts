@@ -28,13 +28,31 @@ export interface Written {
   readonly done: Promise<void> | undefined;
 }
 
-function headersOf(reply: Reply, requestId: string, close: boolean, length: number | undefined): [string, string][] {
+/**
+ * The response headers: a plain object (the runtime copies one fastest), or
+ * pairs when a name repeats (`set-cookie`).
+ */
+function headersOf(
+  reply: Reply,
+  requestId: string,
+  close: boolean,
+  length: number | undefined,
+): Record<string, string> | [string, string][] {
   const hs = reply.headers;
-  const out = new Array<[string, string]>(hs.length);
+  const out: Record<string, string> = {};
   for (let i = 0; i < hs.length; i++) {
     const h = hs[i] as readonly [string, string];
-    out[i] = [h[0], h[1]];
+    if (out[h[0]] !== undefined || h[0] === '__proto__') return pairsOf(reply, requestId, close, length);
+    out[h[0]] = h[1];
   }
+  out[REQUEST_ID_HEADER] = requestId;
+  if (length !== undefined) out['content-length'] = String(length);
+  if (close) out.connection = 'close';
+  return out;
+}
+
+function pairsOf(reply: Reply, requestId: string, close: boolean, length: number | undefined): [string, string][] {
+  const out = reply.headers.map(([n, v]) => [n, v] as [string, string]);
   out.push([REQUEST_ID_HEADER, requestId]);
   if (length !== undefined) out.push(['content-length', String(length)]);
   if (close) out.push(['connection', 'close']);
