@@ -368,3 +368,28 @@ describe.skipIf(!bunRuns)('examples/chat under Bun with a Redis backplane', () =
     bob.ws.close();
   });
 });
+
+describe.skipIf(!bunRuns)('listen under Bun', () => {
+  it('rejects with ListenError when the port is taken', async () => {
+    const child = await startExample(
+      resolve(import.meta.dirname, 'fixtures/bun/port-taken.ts'),
+      {},
+      {
+        command: [BUN],
+        ready: 'port-taken',
+      },
+    );
+    expect((await child.line((l) => l.msg === 'port-taken')).outcome).toBe('ListenError');
+    await stop(child);
+  });
+});
+
+describe("reactor: 'bun' outside Bun", () => {
+  it('is a clear error on Node', async () => {
+    const { get, path, serve } = await import('../src/index.js');
+    const routes = get()
+      .and(path('x'))
+      .map(() => 'x');
+    expect(() => serve(routes, { reactor: 'bun', logger: false })).toThrow(/runs only under Bun/);
+  });
+});

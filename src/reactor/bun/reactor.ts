@@ -7,11 +7,21 @@
  * `reusePort` for a pool, and the drain (`server.stop`).
  *
  * What Bun decides before weft sees a request (see the fetch module for the
- * rest): a head over its cap (`--max-http-header-size`, 16 KiB by default) or
- * with too many header lines is answered 431 by Bun; a malformed head, a
- * missing Host on HTTP/1.1, a method Bun does not know, and Content-Length
- * with Transfer-Encoding are answered 400 or closed by Bun; dot segments in
- * the path are resolved before weft reads it.
+ * rest), measured on Bun 1.4:
+ * - a head over Bun's cap (`--max-http-header-size`, 16 KiB by default) or
+ *   with more than 198 header lines: 431 from Bun (weft's own 431 comes first
+ *   at its 100 lines);
+ * - a malformed head, a folded header line, a missing Host on HTTP/1.1,
+ *   Content-Length with Transfer-Encoding, two different Content-Lengths, a
+ *   transfer coding other than chunked: 400 from Bun, closed; HTTP/2.0 in
+ *   the request line (or bare LF line ends): 505;
+ * - a lower-case or made-up method (`get`, `FROB`): closed unanswered;
+ *   known extension methods (`PURGE`) reach the filters;
+ * - a request pipelined behind one whose answer is pending: Bun closes the
+ *   connection unanswered, and weft sees only the request's signal (499);
+ * - dot segments in the path are resolved before weft reads it (`/a/../b` is
+ *   `/b`); an absolute-form target is read for its path;
+ * - a slow head or body is cut at `idleTimeout` (10 s) without an answer.
  */
 
 import { fixedProblem } from '../../reply/problem.js';
