@@ -4,18 +4,19 @@
  *
  *   npm run bench:bun            3 interleaved rounds (about 2 minutes)
  *   npm run bench:bun -- --quick 1 round
+ *   npm run bench:bun -- --rounds 7   more rounds, for a busy machine
  *
  * `GET /hello/:name` for raw Bun.serve, weft (bun reactor) and Elysia;
  * `POST /todos` with a JSON body checked by zod (weft) or by hand (raw
- * Bun.serve). Servers on core 0, autocannon on core 1; CPU from the server's
- * own /proc counters. Prints the table of load-tests/BUN.md.
+ * Bun.serve). Servers on core 0, autocannon on core 1; CPU from the
+ * scheduler's own accounting of every server thread (/proc schedstat). Prints the table of load-tests/BUN.md.
  *
  * The same file is the servers: `bun load-tests/bun.ts --serve raw|weft|elysia`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { cpuMicros, type LoadOptions, load, median } from './lib.js';
+import { cpuMicrosExact, type LoadOptions, load, median } from './lib.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
 const TODO = JSON.stringify({ title: 'buy milk', done: false });
@@ -121,7 +122,8 @@ async function start(kind: string): Promise<Proc> {
 
 async function bench(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const rounds = quick ? 1 : 3;
+  const at = process.argv.indexOf('--rounds');
+  const rounds = at !== -1 ? Number(process.argv[at + 1]) : quick ? 1 : 3;
   const seconds = quick ? 2 : 4;
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const kinds = ['raw', 'weft', 'elysia'];
@@ -138,9 +140,9 @@ async function bench(): Promise<void> {
       const order = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
       for (const c of order) {
         const s = procs.get(c.kind) as Proc;
-        const c0 = cpuMicros(s.pid);
+        const c0 = cpuMicrosExact(s.pid);
         const r = await load({ ...c.opts(s.port), seconds });
-        const us = (cpuMicros(s.pid) - c0) / Math.max(1, r.requests);
+        const us = (cpuMicrosExact(s.pid) - c0) / Math.max(1, r.requests);
         if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
         cpu.set(c.key, [...(cpu.get(c.key) ?? []), us]);
         log(`round ${round + 1} ${c.key.padEnd(12)} ${Math.round(r.rps)} req/s ${us.toFixed(2)} µs/req`);
