@@ -14,8 +14,9 @@
  * ahead: each socket's `send` frames the message again, and a text message
  * is encoded to UTF-8 again on the way into Deno. permessage-deflate is not
  * offered by Deno's server sockets, so `compression` is declined (the client
- * goes on uncompressed), and Deno has no hard close: a socket that ignores
- * the close frame stays until the process exits.
+ * goes on uncompressed), and Deno has no hard close: a peer that never
+ * answers weft's close frame keeps its connection until the process exits
+ * (weft ends the socket on its side after `CLOSE_WAIT_MS`).
  */
 import type { Logger } from 'pino';
 import type { Sender, TopicHub } from '../../broadcast/channel.js';
@@ -37,6 +38,14 @@ const OPEN = 1;
 const HIGH_WATER = 16 * 1024;
 /** The longest wait between two looks at a socket's `bufferedAmount`, in ms. */
 const MAX_POLL_MS = 64;
+/**
+ * How long a close weft started waits for the peer's close frame. Deno keeps
+ * the connection until the peer answers (and has no way to cut it), so past
+ * this weft ends the socket on its side: the handler's task ends, the socket
+ * leaves its topics and the count. The connection itself stays until the peer
+ * goes or the process exits.
+ */
+const CLOSE_WAIT_MS = 10_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -61,7 +70,7 @@ export class DenoTransport implements Transport {
   private room(): boolean {
     if (this.ws.bufferedAmount <= this.options.maxBackpressure) return true;
     // Deno cannot cut a socket: the close frame waits behind what is buffered.
-    if (this.options.backpressure === 'close') this.ws.close(1008, 'too slow to keep up');
+    if (this.options.backpressure === 'close') this.end(1008, 'too slow to keep up');
     return false;
   }
 
@@ -96,6 +105,7 @@ export class DenoTransport implements Transport {
   end(code: number, reason: string): void {
     if (this.closed) return;
     this.ws.close(code, reason);
+    this.sockets.closing(this, code, reason);
   }
 
   bufferedAmount(): number {
@@ -137,6 +147,8 @@ export class DenoHub implements TopicHub {
 export class DenoSockets {
   readonly hub: DenoHub;
   private readonly open = new Set<DenoTransport>();
+  /** Sockets weft closed, until the peer answers (or `CLOSE_WAIT_MS` passed). */
+  private readonly waiting = new Map<DenoTransport, ReturnType<typeof setTimeout>>();
   /** Sockets with bytes waiting, looked at until they are written. */
   private readonly filling = new Set<DenoTransport>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -170,14 +182,30 @@ export class DenoSockets {
       t.socket?.receive(new Message(typeof data === 'string' ? data : new Uint8Array(data)));
     };
     ws.onerror = (err: unknown) => this.logger?.debug({ err }, 'websocket error');
-    ws.onclose = (e: DenoCloseEvent) => {
-      t.closed = true;
-      this.open.delete(t);
-      this.filling.delete(t);
-      this.hub.topics.removeAll(t);
-      // No close frame came (the connection broke): 1006, as the other reactors report it.
-      t.socket?.onClose(e.code === 0 ? 1006 : e.code, e.reason);
-    };
+    // No close frame came (the connection broke): 1006, as the other reactors report it.
+    ws.onclose = (e: DenoCloseEvent) => this.finish(t, e.code === 0 ? 1006 : e.code, e.reason);
+  }
+
+  /** The socket is over for weft (Deno said so, or the peer never answered weft's close). */
+  private finish(t: DenoTransport, code: number, reason: string): void {
+    const timer = this.waiting.get(t);
+    if (timer !== undefined) clearTimeout(timer);
+    this.waiting.delete(t);
+    if (t.closed) return;
+    t.closed = true;
+    this.open.delete(t);
+    this.filling.delete(t);
+    this.hub.topics.removeAll(t);
+    t.socket?.onClose(code, reason);
+  }
+
+  /** weft sent a close frame: give the peer `CLOSE_WAIT_MS` to answer it. */
+  closing(t: DenoTransport, code: number, reason: string): void {
+    if (this.waiting.has(t)) return;
+    this.waiting.set(
+      t,
+      setTimeout(() => this.finish(t, code, reason), CLOSE_WAIT_MS),
+    );
   }
 
   /** `t` has bytes waiting: look again soon, and wake its `drained()` waiters once they are out. */
@@ -210,9 +238,11 @@ export class DenoSockets {
     for (const t of [...this.open]) t.end(code, reason);
   }
 
+  /** The server is closing for good: stop polling and waiting; what is still open is over for weft. */
   stop(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.filling.clear();
+    for (const t of [...this.open]) this.finish(t, 1006, '');
   }
 }
