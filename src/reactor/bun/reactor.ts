@@ -79,6 +79,8 @@ export class BunReactor implements Reactor {
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
       headCap,
       headerCount: (headers) => (headers as BunHeaders).count,
+      // Bun aborts only a signal that had a listener when the connection closed: listen as soon as tracked.
+      abortListener: 'eager',
     };
   }
 

@@ -55,6 +55,19 @@ export interface FetchRuntime {
    * (Bun's `Headers#count`); `undefined` to count them.
    */
   headerCount?(headers: Headers): number;
+  /**
+   * When weft starts listening to `request.signal` (how a client that left is
+   * reported) for a request the Server tracks.
+   *
+   * - `'lazy'` (the default): only once the request is still pending after the
+   *   synchronous part of its handling and any prefetched body: a request whose
+   *   filters settle on its body's arrival never touches the signal (on Deno
+   *   the listener costs more than the rest of a small POST). A body read that
+   *   fails meanwhile reports the client's leaving instead.
+   * - `'eager'`: as soon as the Server tracks the request. For a runtime that
+   *   aborts only a signal that had a listener when the connection closed (Bun).
+   */
+  readonly abortListener?: 'eager' | 'lazy';
 }
 
 /** One fetch request as weft sees it. */
@@ -67,6 +80,10 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   private complete = false;
   private abortFn: (() => void) | undefined;
   private streamEnd: (() => void) | undefined;
+  /** An abort listener is on `req.signal`. */
+  private listening = false;
+  /** The body is being prefetched: its read reports a client that leaves. */
+  private prefetching = false;
 
   constructor(
     readonly req: Request,
@@ -78,8 +95,15 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     requestId: string,
     private readonly remote: string,
     private readonly upgrader: FetchRuntime['upgrade'],
+    private readonly eagerAbort: boolean,
   ) {
     super(method, path, query, body, logger, requestId);
+  }
+
+  /** A filter that reads the signal needs the client's leaving reported. */
+  override get signal(): AbortSignal {
+    this.listen();
+    return super.signal;
   }
 
   get canUpgrade(): boolean {
@@ -135,14 +159,37 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
 
   onAbort(fn: () => void): void {
     this.abortFn = fn;
-    // Listened to at once: Bun does not abort a signal that had no listener when the connection closed.
+    if (this.eagerAbort) this.listen();
+    // Lazy: decided once the Server's synchronous part (answer, or start of a prefetch) is over.
+    else queueMicrotask(() => this.listenIfPending());
+  }
+
+  override prefetchBody(complete: () => void): void {
+    this.prefetching = true;
+    super.prefetchBody(() => {
+      this.prefetching = false;
+      complete();
+      this.listenIfPending();
+    });
+  }
+
+  private listenIfPending(): void {
+    if (!this.complete && !this.aborted && !this.prefetching) this.listen();
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
     const signal = this.req.signal;
     if (signal.aborted) queueMicrotask(() => this.gone());
     else signal.addEventListener('abort', () => this.gone(), { once: true });
   }
 
-  /** The request's signal fired: the client left (ignored once the answer is out). */
-  private gone(): void {
+  /**
+   * The client left: the request's signal fired, or its body could not be read
+   * (ignored once the answer is out).
+   */
+  gone(): void {
     if (this.complete) return;
     const fn = this.abortFn;
     this.abortFn = undefined;
@@ -193,42 +240,62 @@ function targetStart(url: string): number {
   return at === -1 ? url.length : at;
 }
 
-/** The head's size on the wire, as weft counts it: request line and header lines. */
-function headBytes(method: string, targetLength: number, headers: Headers): number {
-  let n = method.length + targetLength + 12; // "GET /x HTTP/1.1\r\n"
-  headers.forEach((v, k) => {
-    n += k.length + v.length + 4;
-  });
-  return n;
+/** What weft reads of a request's head before any filter runs. */
+interface Head {
+  /** Header count (names, as the runtime joins repeated lines). */
+  count: number;
+  /** The head's size on the wire as weft counts it; 0 when the runtime's own cap already bounds it. */
+  bytes: number;
+  contentLength: string | null;
+  transferEncoding: string | null;
+  requestId: string | null;
 }
 
-function countHeaders(headers: Headers): number {
-  let n = 0;
-  headers.forEach(() => {
-    n++;
+/**
+ * Read the head: in one walk of the headers when weft must count them or
+ * measure the head (a walk is dear on Deno, which builds and sorts the list
+ * for it; the values asked for on the way come free), else by name.
+ */
+function readHead(
+  runtime: FetchRuntime,
+  maxHeadBytes: number,
+  method: string,
+  targetLength: number,
+  headers: Headers,
+): Head {
+  const measure = maxHeadBytes < runtime.headCap;
+  if (runtime.headerCount !== undefined && !measure)
+    return {
+      count: runtime.headerCount(headers),
+      bytes: 0,
+      contentLength: headers.get('content-length'),
+      transferEncoding: headers.get('transfer-encoding'),
+      requestId: headers.get(REQUEST_ID_HEADER),
+    };
+  const head: Head = { count: 0, bytes: 0, contentLength: null, transferEncoding: null, requestId: null };
+  let bytes = method.length + targetLength + 12; // "GET /x HTTP/1.1\r\n"
+  let count = 0;
+  headers.forEach((v, k) => {
+    count++;
+    bytes += k.length + v.length + 4;
+    if (k === 'content-length') head.contentLength = v;
+    else if (k === 'transfer-encoding') head.transferEncoding = v;
+    else if (k === REQUEST_ID_HEADER) head.requestId = v;
   });
-  return n;
+  head.count = count;
+  head.bytes = measure ? bytes : 0;
+  return head;
 }
 
 /** Why the request is answered before any filter runs, if it is. */
-function refusal(
-  host: ReactorHost,
-  runtime: FetchRuntime,
-  req: Request,
-  method: string,
-  target: string,
-  path: string,
-): Reply | undefined {
+function refusal(host: ReactorHost, head: Head, target: string, path: string): Reply | undefined {
   if (host.closing) return host.drainingReply(path);
   const limits = host.limits;
   if (target.length > limits.maxUrlBytes) return targetTooLong(limits);
-  const headers = req.headers;
-  const count = runtime.headerCount?.(headers) ?? countHeaders(headers);
-  if (count > limits.maxHeaders) return tooManyHeaders(limits);
-  if (limits.maxHeadBytes < runtime.headCap && headBytes(method, target.length, headers) > limits.maxHeadBytes)
-    return headTooLarge();
-  const cl = headers.get('content-length');
-  const te = headers.get('transfer-encoding');
+  if (head.count > limits.maxHeaders) return tooManyHeaders(limits);
+  if (head.bytes > limits.maxHeadBytes) return headTooLarge();
+  const cl = head.contentLength;
+  const te = head.transferEncoding;
   if (cl === null && te === null) return undefined;
   // The runtime joins repeated lines into one value: a doubled Content-Length reads as "5, 5" (not digits, 400).
   return framingError(cl ?? undefined, te ?? undefined, 1, 1);
@@ -236,7 +303,7 @@ function refusal(
 
 /** Answer before any filter ran, closing the connection. */
 function early(host: ReactorHost, req: Request, method: string, path: string, rid: string, reply: Reply): FetchResult {
-  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, '', undefined);
+  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, '', undefined, false);
   void ex.respond(reply, true);
   host.early(method, path, reply.statusCode, rid);
   return ex.outcome() as FetchResult;
@@ -253,9 +320,9 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const target = at === 0 ? url : url.slice(at);
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
-  const headers = req.headers;
-  const rid = requestIdFrom(headers.get(REQUEST_ID_HEADER) ?? undefined);
-  const refused = refusal(host, runtime, req, method, target, path);
+  const head = readHead(runtime, host.limits.maxHeadBytes, method, target.length, req.headers);
+  const rid = requestIdFrom(head.requestId ?? undefined);
+  const refused = refusal(host, head, target, path);
   if (refused !== undefined) return early(host, req, method, path, rid, refused);
   const needs = host.needs;
   const query = q === -1 || !needs.query ? '' : target.slice(q + 1);
@@ -263,15 +330,16 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   let ex: FetchExchange | undefined;
   if (needs.body) {
     // Read from the framing headers: `req.body` makes a stream, asked for only when the body is read.
-    const cl = headers.get('content-length');
+    const cl = head.contentLength;
     // framingError refused a Content-Length that is not plain digits.
     const contentLength = cl === null ? undefined : Number(cl);
-    const expected = (contentLength ?? 0) > 0 || headers.has('transfer-encoding');
+    const expected = (contentLength ?? 0) > 0 || head.transferEncoding !== null;
     if (expected || contentLength !== undefined)
-      body = new StreamedBody(new RequestChunks(req, () => ex?.abort()), contentLength, expected);
+      body = new StreamedBody(new RequestChunks(req, () => ex?.gone()), contentLength, expected);
   }
   const remote = needs.remote ? runtime.remoteAddress(req) : '';
-  ex = new FetchExchange(req, method, path, query, body, host.logger, rid, remote, runtime.upgrade);
+  const eager = runtime.abortListener === 'eager';
+  ex = new FetchExchange(req, method, path, query, body, host.logger, rid, remote, runtime.upgrade, eager);
   host.handle(ex);
   return ex.outcome();
 }

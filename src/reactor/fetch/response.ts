@@ -34,7 +34,7 @@ export interface Written {
  */
 function headersOf(
   reply: Reply,
-  requestId: string,
+  requestId: string | undefined,
   close: boolean,
   length: number | undefined,
 ): Record<string, string> | [string, string][] {
@@ -45,15 +45,20 @@ function headersOf(
     if (out[h[0]] !== undefined || h[0] === '__proto__') return pairsOf(reply, requestId, close, length);
     out[h[0]] = h[1];
   }
-  out[REQUEST_ID_HEADER] = requestId;
+  if (requestId !== undefined) out[REQUEST_ID_HEADER] = requestId;
   if (length !== undefined) out['content-length'] = String(length);
   if (close) out.connection = 'close';
   return out;
 }
 
-function pairsOf(reply: Reply, requestId: string, close: boolean, length: number | undefined): [string, string][] {
+function pairsOf(
+  reply: Reply,
+  requestId: string | undefined,
+  close: boolean,
+  length: number | undefined,
+): [string, string][] {
   const out = reply.headers.map(([n, v]) => [n, v] as [string, string]);
-  out.push([REQUEST_ID_HEADER, requestId]);
+  if (requestId !== undefined) out.push([REQUEST_ID_HEADER, requestId]);
   if (length !== undefined) out.push(['content-length', String(length)]);
   if (close) out.push(['connection', 'close']);
   return out;
@@ -61,12 +66,13 @@ function pairsOf(reply: Reply, requestId: string, close: boolean, length: number
 
 /**
  * Build the `Response` for `reply` to a request made with `method`.
+ * `requestId`: sent back as `x-request-id`, or `undefined` for none.
  * `close`: ask the runtime to close the connection after it (`Connection: close`).
  */
 export function toResponse(
   owner: StreamOwner,
   method: string,
-  requestId: string,
+  requestId: string | undefined,
   reply: Reply,
   close: boolean,
 ): Written {
