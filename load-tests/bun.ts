@@ -8,15 +8,19 @@
  *
  * `GET /hello/:name` for raw Bun.serve, weft (bun reactor) and Elysia;
  * `POST /todos` with a JSON body checked by zod (weft) or by hand (raw
- * Bun.serve). Servers on core 0, autocannon on core 1; CPU from the
- * scheduler's own accounting of every server thread (/proc schedstat). Prints the table of load-tests/BUN.md.
+ * Bun.serve). WebSocket fan-out (1000 clients, 10 senders, 100 messages/s
+ * in, every message to every client) for raw `Bun.serve` pub/sub and weft's
+ * channel on the bun reactor: CPU per delivery, and the idle RSS per socket
+ * (1000 sockets open, nothing sent). Servers on core 0, autocannon and the
+ * WebSocket clients on core 1; CPU from the scheduler's own accounting of
+ * every server thread (/proc schedstat). Prints the table of load-tests/BUN.md.
  *
- * The same file is the servers: `bun load-tests/bun.ts --serve raw|weft|elysia`.
+ * The same file is the servers: `bun load-tests/bun.ts --serve raw|weft|elysia|raw-ws|weft-ws`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { cpuMicrosExact, type LoadOptions, load, median } from './lib.js';
+import { cpuMicrosExact, type LoadOptions, load, median, rssMiB, runPinned } from './lib.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
 const TODO = JSON.stringify({ title: 'buy milk', done: false });
@@ -77,6 +81,61 @@ async function serveWeft(): Promise<number> {
   return server.port;
 }
 
+interface RawBunWs {
+  serve(o: {
+    port: number;
+    hostname: string;
+    fetch(req: Request, server: { upgrade(req: Request): boolean }): Response | undefined;
+    websocket: {
+      maxPayloadLength: number;
+      backpressureLimit: number;
+      idleTimeout: number;
+      perMessageDeflate: boolean;
+      publishToSelf: boolean;
+      open(ws: { subscribe(topic: string): void }): void;
+      message(ws: unknown, message: string | Uint8Array): void;
+    };
+  }): { port: number; publish(topic: string, data: string | Uint8Array): number };
+}
+
+/** Raw Bun pub/sub: every message a client sends goes to the room with `server.publish`. */
+function serveRawWs(): number {
+  const bun = (globalThis as { Bun?: RawBunWs }).Bun as RawBunWs;
+  const server = bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response('not a websocket', { status: 400 })),
+    websocket: {
+      maxPayloadLength: 16 * 1024,
+      backpressureLimit: 4 * 1024 * 1024,
+      idleTimeout: 0,
+      perMessageDeflate: false,
+      publishToSelf: false,
+      open: (ws) => ws.subscribe('room'),
+      message: (_ws, message) => void server.publish('room', message),
+    },
+  });
+  return server.port;
+}
+
+/** weft: the same room as a channel with native fan-out (load-tests/servers/weft-ws.ts). */
+async function serveWeftWs(): Promise<number> {
+  const { channel, path, serve, ws } = await import('../src/index.js');
+  const [tx, rx] = channel<string>(1024);
+  rx.unsubscribe();
+  await tx.ready();
+  const routes = path('room')
+    .and(ws({ maxPayload: 16 * 1024, maxBackpressure: 4 * 1024 * 1024, idleTimeout: 0 }))
+    .map((u) =>
+      u.onUpgrade(async (socket) => {
+        socket.subscribe(tx);
+        for await (const m of socket) tx.send(m.text());
+      }),
+    );
+  const server = await serve(routes, { logger: false }).listen({ port: 0 });
+  return server.port;
+}
+
 async function serveElysia(): Promise<number> {
   const { Elysia, t } = await import('elysia');
   const app = new Elysia()
@@ -91,8 +150,19 @@ async function serveElysia(): Promise<number> {
 const serveAt = process.argv.indexOf('--serve');
 if (serveAt !== -1) {
   const kind = process.argv[serveAt + 1];
-  const port = kind === 'raw' ? await serveRaw() : kind === 'weft' ? await serveWeft() : await serveElysia();
+  const servers: Record<string, () => number | Promise<number>> = {
+    raw: serveRaw,
+    weft: serveWeft,
+    elysia: serveElysia,
+    'raw-ws': serveRawWs,
+    'weft-ws': serveWeftWs,
+  };
+  const serveIt = servers[kind ?? ''];
+  if (serveIt === undefined) throw new Error(`--serve ${kind}: not one of ${Object.keys(servers).join(', ')}`);
+  const port = await serveIt();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // A clean exit on SIGTERM lets `--cpu-prof` write its profile.
+  process.on('SIGTERM', () => process.exit(0));
 } else {
   await bench();
 }
@@ -120,12 +190,24 @@ async function start(kind: string): Promise<Proc> {
   return { proc, port, pid: proc.pid as number };
 }
 
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
 async function bench(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const at = process.argv.indexOf('--rounds');
   const rounds = at !== -1 ? Number(process.argv[at + 1]) : quick ? 1 : 3;
-  const seconds = quick ? 2 : 4;
-  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const only = process.argv.indexOf('--only');
+  const part = only === -1 ? 'all' : process.argv[only + 1];
+  const version = spawn(BUN, ['--version']);
+  let v = '';
+  version.stdout.on('data', (d: Buffer) => (v += d.toString()));
+  await once(version, 'exit');
+  console.log(`\n## Bun bench (bun ${v.trim()}, ${rounds} round(s), medians; server CPU)\n`);
+  if (part !== 'ws') await httpBench(rounds, quick ? 2 : 4);
+  if (part !== 'http') await wsBench(rounds, quick ? 2 : 4);
+}
+
+async function httpBench(rounds: number, seconds: number): Promise<void> {
   const kinds = ['raw', 'weft', 'elysia'];
   const procs = new Map<string, Proc>();
   for (const k of kinds) procs.set(k, await start(k));
@@ -162,11 +244,6 @@ async function bench(): Promise<void> {
   };
   const fmt = (r: { mid: number; lo: number; hi: number }) =>
     `${r.mid.toFixed(2)}x (${r.lo.toFixed(2)}–${r.hi.toFixed(2)})`;
-  const version = spawn(BUN, ['--version']);
-  let v = '';
-  version.stdout.on('data', (d: Buffer) => (v += d.toString()));
-  await once(version, 'exit');
-  console.log(`\n## Bun bench (bun ${v.trim()}, ${rounds} round(s), medians; server CPU per request)\n`);
   console.log('| GET /hello/:name | µs CPU/request | vs raw Bun.serve (per-round spread) |');
   console.log('|---|---|---|');
   for (const [k, label] of [
@@ -192,6 +269,65 @@ async function bench(): Promise<void> {
   console.log(`| hello ≤ 1.15x raw Bun.serve | ${fmt(helloRaw)} | ${mark(helloRaw.mid <= 1.15)} |`);
   console.log(`| hello below Elysia | ${fmt(helloElysia)} | ${mark(helloElysia.mid < 1)} |`);
   console.log(`| POST + zod ≤ 1.3x raw Bun.serve | ${fmt(postRaw)} | ${mark(postRaw.mid <= 1.3)} |`);
+}
+
+/** Fan-out and idle sockets: raw Bun pub/sub against weft's channel, a fresh server each round. */
+async function wsBench(rounds: number, seconds: number): Promise<void> {
+  const kinds = ['raw-ws', 'weft-ws'];
+  const cpu = new Map<string, number[]>();
+  const rss = new Map<string, number[]>();
+  const idle = 1000;
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
+      const s = await start(kind);
+      try {
+        const url = `ws://127.0.0.1:${s.port}/room`;
+        // Idle: RSS with 1000 sockets open (nothing sent) against the fresh server's.
+        const r0 = rssMiB(s.pid);
+        let r1 = r0;
+        await runPinned('ws-client.ts', ['idle', url, String(idle), '2'], '1', (line) => {
+          if (line === 'ready') setTimeout(() => (r1 = rssMiB(s.pid)), 1000);
+        });
+        const perSocket = ((r1 - r0) * 1024 * 1024) / idle;
+        rss.set(kind, [...(rss.get(kind) ?? []), perSocket]);
+        // Fan-out: 10 senders × 10 messages/s to 1000 clients, CPU from the first to the last delivery window.
+        let c0 = 0;
+        let c1 = 0;
+        const out = await runPinned(
+          'ws-client.ts',
+          ['fanout', url, '1000', '10', '10', String(seconds), '1'],
+          '1',
+          (line) => {
+            if (line === 'start') c0 = cpuMicrosExact(s.pid);
+            if (line === 'stop') c1 = cpuMicrosExact(s.pid);
+          },
+        );
+        const j = JSON.parse(out.trim().split('\n').pop() as string) as { delivered: number; dropped: number };
+        const us = (c1 - c0) / Math.max(1, j.delivered);
+        cpu.set(kind, [...(cpu.get(kind) ?? []), us]);
+        log(
+          `round ${round + 1} fan-out ${kind.padEnd(8)} ${us.toFixed(3)} µs/delivery, dropped ${j.dropped}; idle ${(perSocket / 1024).toFixed(1)} KiB/socket`,
+        );
+      } finally {
+        s.proc.kill('SIGKILL');
+        if (s.proc.exitCode === null) await once(s.proc, 'exit');
+      }
+    }
+  }
+  const med = (m: Map<string, number[]>, k: string) => median(m.get(k) as number[]);
+  const rs = (cpu.get('weft-ws') as number[]).map((x, i) => x / ((cpu.get('raw-ws') as number[])[i] as number));
+  const ratio = med(cpu, 'weft-ws') / med(cpu, 'raw-ws');
+  console.log('\n| WebSocket, 1000 clients | µs CPU/delivery (fan-out, 100 msg/s in) | idle RSS per socket |');
+  console.log('|---|---|---|');
+  for (const [k, label] of [
+    ['raw-ws', 'raw Bun.serve, `server.publish`'],
+    ['weft-ws', 'weft (bun reactor), channel'],
+  ] as const)
+    console.log(`| ${label} | ${med(cpu, k).toFixed(3)} | ${(med(rss, k) / 1024).toFixed(1)} KiB |`);
+  const spread = `${ratio.toFixed(2)}x (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})`;
+  console.log(
+    `\n| fan-out CPU per delivery ≥ 0.9x raw publish (weft ≤ ${(1 / 0.9).toFixed(2)}x raw's) | ${spread} | ${ratio <= 1 / 0.9 ? 'met' : 'missed'} |`,
+  );
 }
 
 function hello(port: number): LoadOptions {

@@ -96,6 +96,8 @@ if (serveAt !== -1) {
   const kind = process.argv[serveAt + 1];
   const port = kind === 'raw' ? serveRaw() : kind === 'weft' ? await serveWeft() : await serveHono();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // A clean exit on SIGTERM lets `--cpu-prof` write its profile.
+  process.on('SIGTERM', () => process.exit(0));
 } else {
   await bench();
 }
