@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
 import type { WsAccept } from '../../ws/upgrade.js';
-import type { ReactorHost } from '../contract.js';
+import type { ReactorHost, ResolvedLimits } from '../contract.js';
 import { BaseExchange } from '../exchange.js';
 import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
 import { NO_BODY, StreamedBody } from '../streamed-body.js';
@@ -55,6 +55,11 @@ export interface FetchRuntime {
    * (Bun's `Headers#count`); `undefined` to count them.
    */
   headerCount?(headers: Headers): number;
+  /**
+   * The most header lines the runtime itself lets through (it refuses more).
+   * weft counts them only when its own limit is smaller; `undefined`: always.
+   */
+  readonly headerCap?: number;
   /**
    * When weft starts listening to `request.signal` (how a client that left is
    * reported) for a request the Server tracks.
@@ -242,7 +247,7 @@ function targetStart(url: string): number {
 
 /** What weft reads of a request's head before any filter runs. */
 interface Head {
-  /** Header count (names, as the runtime joins repeated lines). */
+  /** Header count (names, as the runtime joins repeated lines); 0 when the runtime's own cap already bounds it. */
   count: number;
   /** The head's size on the wire as weft counts it; 0 when the runtime's own cap already bounds it. */
   bytes: number;
@@ -258,15 +263,16 @@ interface Head {
  */
 function readHead(
   runtime: FetchRuntime,
-  maxHeadBytes: number,
+  limits: ResolvedLimits,
   method: string,
   targetLength: number,
   headers: Headers,
 ): Head {
-  const measure = maxHeadBytes < runtime.headCap;
-  if (runtime.headerCount !== undefined && !measure)
+  const measure = limits.maxHeadBytes < runtime.headCap;
+  const count = limits.maxHeaders < (runtime.headerCap ?? Number.POSITIVE_INFINITY);
+  if (!measure && (!count || runtime.headerCount !== undefined))
     return {
-      count: runtime.headerCount(headers),
+      count: count && runtime.headerCount !== undefined ? runtime.headerCount(headers) : 0,
       bytes: 0,
       contentLength: headers.get('content-length'),
       transferEncoding: headers.get('transfer-encoding'),
@@ -274,15 +280,15 @@ function readHead(
     };
   const head: Head = { count: 0, bytes: 0, contentLength: null, transferEncoding: null, requestId: null };
   let bytes = method.length + targetLength + 12; // "GET /x HTTP/1.1\r\n"
-  let count = 0;
+  let n = 0;
   headers.forEach((v, k) => {
-    count++;
+    n++;
     bytes += k.length + v.length + 4;
     if (k === 'content-length') head.contentLength = v;
     else if (k === 'transfer-encoding') head.transferEncoding = v;
     else if (k === REQUEST_ID_HEADER) head.requestId = v;
   });
-  head.count = count;
+  head.count = n;
   head.bytes = measure ? bytes : 0;
   return head;
 }
@@ -320,7 +326,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const target = at === 0 ? url : url.slice(at);
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
-  const head = readHead(runtime, host.limits.maxHeadBytes, method, target.length, req.headers);
+  const head = readHead(runtime, host.limits, method, target.length, req.headers);
   const rid = requestIdFrom(head.requestId ?? undefined);
   const refused = refusal(host, head, target, path);
   if (refused !== undefined) return early(host, req, method, path, rid, refused);
