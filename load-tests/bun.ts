@@ -190,7 +190,9 @@ async function start(kind: string): Promise<Proc> {
   return { proc, port, pid: proc.pid as number };
 }
 
-const log = (s: string) => process.stderr.write(`${s}\n`);
+function log(s: string): void {
+  process.stderr.write(`${s}\n`);
+}
 
 async function bench(): Promise<void> {
   const quick = process.argv.includes('--quick');
