@@ -14,6 +14,11 @@ export interface DenoNetAddr {
 /** The second argument of a `Deno.serve` handler. */
 export interface DenoServeHandlerInfo {
   readonly remoteAddr: DenoNetAddr;
+  /**
+   * Settles once the response is out: resolves when it was delivered, rejects
+   * when it could not be (the client went away). Deno 2.x.
+   */
+  readonly completed?: Promise<void>;
 }
 
 /** What `Deno.serve` returns. */

@@ -22,10 +22,13 @@
  * Deno joins repeated header lines into one, so they count once.
  *
  * Deno does not close a connection for a response's `Connection: close`
- * (denoland/deno#9411): weft's closing answers (a refusal, a body left
- * unread, the drain's 503) carry the header, but a request the client
- * pipelined behind one is still served; only what Deno refuses itself
- * closes at once.
+ * (denoland/deno#9411), and offers no way to close one from a handler: after
+ * weft's closing answers (a refusal, a body left unread, the drain's 503) the
+ * connection stays open, and Deno goes on reading requests from it. So that
+ * nothing pipelined behind such an answer runs (a request smuggled behind a
+ * refused one), the reactor remembers the connection (`ClosedConnections`)
+ * and answers every later request on it with a 400 of its own, before any
+ * filter runs. Only what Deno refuses itself closes at once.
  *
  * Deno aborts `request.signal` after every successful response unless it
  * runs with the `no-legacy-abort` unstable feature (weft's `deno.json` sets
@@ -35,12 +38,13 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fixedProblem } from '../../reply/problem.js';
-import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
 import { type FetchExchange, type FetchResult, type FetchRuntime, serveFetch } from '../fetch/exchange.js';
 import { ListenError } from '../listen-error.js';
+import { ClosedConnections } from './closed-connections.js';
 import {
   type DenoGlobal,
   type DenoHttpServer,
@@ -54,6 +58,9 @@ import { DenoSockets } from './websocket.js';
 const DENO_HEAD_CAP = 64 * 1024;
 /** The most header lines Deno lets through (it answers 400 past them). */
 const DENO_MAX_HEADERS = 128;
+
+/** The 400's detail for a request on a connection weft had already answered with `Connection: close`. */
+export const CLOSED_DETAIL = 'the connection was closed by an earlier answer';
 
 /** Deno's errors for an address that cannot be bound. */
 const BIND_ERRORS = new Set(['AddrInUse', 'AddrNotAvailable', 'PermissionDenied']);
@@ -82,6 +89,8 @@ export class DenoReactor implements Reactor {
   private current: DenoServeHandlerInfo | undefined;
   /** Deno closed the server (its resource is gone: aborting `stopper` then would throw). */
   private finished = false;
+  /** Connections weft answered with `Connection: close`, which Deno keeps open. */
+  private readonly closed = new ClosedConnections();
 
   constructor(private readonly host: ReactorHost) {
     this.deno = deno();
@@ -134,14 +143,28 @@ export class DenoReactor implements Reactor {
       options.cert = readFileSync(tls.cert, 'utf8');
       options.key = keyPem(tls);
     }
-    const handler = (req: Request, info: DenoServeHandlerInfo) => {
+    const handler = (req: Request, info: DenoServeHandlerInfo): Response | Promise<Response> => {
+      if (this.closed.size > 0 && this.closed.has(info)) return this.afterClose(req, info);
       this.current = info;
+      let out: FetchResult | Promise<FetchResult>;
       try {
-        // Deno's handlers always get a response: the upgrade's is the 101 Deno made.
-        return serveFetch(this.host, this.runtime, req) as Response | Promise<Response>;
+        out = serveFetch(this.host, this.runtime, req);
+      } catch (err) {
+        // Deno answers with onError's 500 (Connection: close, which it does not act on).
+        this.closed.mark(req, info);
+        throw err;
       } finally {
         this.current = undefined;
       }
+      // Deno's handlers always get a response: the upgrade's is the 101 Deno made.
+      if (!(out instanceof Promise)) return this.answered(out as Response, req, info);
+      return out.then(
+        (r) => this.answered(r as Response, req, info),
+        (err: unknown) => {
+          this.closed.mark(req, info);
+          throw err;
+        },
+      );
     };
     try {
       this.server = this.deno.serve(options, handler);
@@ -172,6 +195,31 @@ export class DenoReactor implements Reactor {
     this.sockets?.stop();
     // Cuts what is left at once (a graceful shutdown() begun above included).
     if (!this.finished) this.stopper.abort();
+  }
+
+  /** weft's answer, on its way to Deno: one that asks to close the connection marks it. */
+  private answered(res: Response, req: Request, info: DenoServeHandlerInfo): Response {
+    if (res.headers.get('connection') === 'close') this.closed.mark(req, info);
+    return res;
+  }
+
+  /**
+   * A request on a connection weft already answered with `Connection: close`:
+   * a client that went on (or a request smuggled behind a refused one). No
+   * filter runs; the answer closes again, as far as Deno lets it.
+   */
+  private afterClose(req: Request, info: DenoServeHandlerInfo): Response {
+    const rid = requestIdFrom(req.headers.get(REQUEST_ID_HEADER) ?? undefined);
+    const url = req.url;
+    const at = url.indexOf('/', url.indexOf('://') + 3);
+    const q = url.indexOf('?', at);
+    const path = at === -1 ? '/' : url.slice(at, q === -1 ? undefined : q);
+    this.closed.mark(req, info);
+    this.host.early(req.method, path, 400, rid);
+    const reply = fixedProblem(400, CLOSED_DETAIL);
+    const headers: [string, string][] = reply.headers.map(([n, v]) => [n, v]);
+    headers.push([REQUEST_ID_HEADER, rid], ['connection', 'close']);
+    return new Response(reply.body as string, { status: 400, headers });
   }
 
   /** Let Deno make the 101 and add weft's headers (the chosen subprotocol among them) to it. */
