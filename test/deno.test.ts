@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CLOSED_DETAIL } from '../src/reactor/deno/reactor.js';
 import { RawClient, rawOnce, until } from './helpers.js';
 import { type Child, startExample } from './process.js';
 import { type RedisServer, startRedis } from './redis.js';
@@ -208,14 +210,47 @@ describe.skipIf(!denoRuns)('the deno reactor', () => {
     c.destroy();
   });
 
-  it('serves a request pipelined behind a refusal of its own: Deno does not act on Connection: close', async () => {
+  it('runs nothing pipelined behind a refusal of its own: Deno keeps the connection open, the reactor refuses what follows', async () => {
     const c = await RawClient.connect(app.port);
     c.write(`GET /hello/${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/behind HTTP/1.1\r\nHost: x\r\n\r\n`);
     const refused = await c.response();
     expect(refused.status).toBe(414);
     expect(refused.headers.connection).toBe('close');
-    expect((await c.response()).body).toBe('hello behind');
+    const behind = await c.response();
+    expect(behind.status).toBe(400);
+    expect(behind.headers.connection).toBe('close');
+    expect(behind.body).toContain(CLOSED_DETAIL);
+    // Still open (Deno's decision), and still refusing.
+    c.write('GET /hello/later HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await c.response()).body).toContain(CLOSED_DETAIL);
     c.destroy();
+    // A new connection is served.
+    expect((await rawOnce(app.port, 'GET /hello/fresh HTTP/1.1\r\nHost: x\r\n\r\n')).body).toBe('hello fresh');
+  });
+
+  it('keeps serving an HTTP/2 connection after a refusal on one of its streams (h2c, prior knowledge)', async () => {
+    const session = http2.connect(base);
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = session.request({ ':path': path });
+        let status = 0;
+        let body = '';
+        req.on('response', (h) => {
+          status = Number(h[':status']);
+        });
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => {
+          body += d;
+        });
+        req.on('end', () => resolve({ status, body }));
+        req.on('error', reject);
+      });
+    try {
+      expect((await get(`/hello/${'a'.repeat(9000)}`)).status).toBe(414);
+      expect(await get('/hello/h2')).toEqual({ status: 200, body: 'hello h2' });
+    } finally {
+      session.close();
+    }
   });
 
   it('logs a request whose client left as aborted (499)', async () => {

@@ -2,16 +2,19 @@
  * Hostile framing, on every reactor: each vector is sent with a request
  * smuggled behind it in the same write, as a desynchronising proxy would pass
  * it on. Whatever the reactor answers, the same things hold everywhere:
- * - at most one answer (one status line) comes back;
- * - the connection closes after it;
+ * - at most one answer (one status line) comes back for the vector;
+ * - the connection closes after it, or, where the reactor keeps it open
+ *   after weft's closing answer (Deno: `TRAITS.closesAfterRefusal`), every
+ *   later request on it is refused by the reactor with its own 400;
  * - the smuggled request never runs;
  * - the server goes on serving.
  * And sent alone (nothing behind it), a refused request gets its status with
- * `Connection: close`, and the connection closes.
+ * `Connection: close`, and the connection closes (Deno: runs nothing more).
  *
  * What a reactor's own parser decides, and how, is declared once below.
  */
 import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
+import { CLOSED_DETAIL } from '../src/reactor/deno/reactor.js';
 import { RawClient, until } from './helpers.js';
 import { NONE, REACTOR, TRAITS } from './reactor.js';
 import { type Served, startFixture } from './remote.js';
@@ -51,6 +54,14 @@ interface Vector {
   readonly status: number;
   /** Other answers the reactors may give (see above). */
   readonly also?: readonly number[];
+  /**
+   * weft answers before the body is all read and leaves the rest unread.
+   * Where the connection stays open after weft's closing answer (Deno),
+   * Deno then waits for that body to be read and reads nothing more from the
+   * connection: no later request is answered, or run (the reactor would
+   * refuse it: the connection is marked), until the client leaves.
+   */
+  readonly leavesBodyUnread?: true;
 }
 
 const post1 = (headers: string, rest = '') => `POST /echo HTTP/1.1\r\nHost: x\r\n${headers}\r\n\r\n${rest}`;
@@ -159,6 +170,7 @@ const VECTORS: readonly Vector[] = [
     name: 'a chunked body over the route limit',
     bytes: chunked(`800\r\n${'a'.repeat(0x800)}\r\n0\r\n\r\n`),
     status: 413,
+    leavesBodyUnread: true,
   },
   {
     name: 'a request target over 8 KiB',
@@ -186,25 +198,51 @@ const VECTORS: readonly Vector[] = [
   },
 ];
 
-/** Write `bytes` on a fresh connection and wait until the server closes it. */
-async function exchange(bytes: string, expect: ExpectStatic): Promise<{ statuses: number[]; raw: string }> {
+/** How many complete responses `raw` starts with (every answer here is Content-Length framed, or bodiless). */
+function complete(raw: string): number {
+  let n = 0;
+  let pos = 0;
+  for (;;) {
+    const end = raw.indexOf('\r\n\r\n', pos);
+    if (end === -1) return n;
+    const len = Number(/\r\ncontent-length: *(\d+)/i.exec(raw.slice(pos, end))?.[1] ?? 0);
+    if (raw.length < end + 4 + len) return n;
+    n++;
+    pos = end + 4 + len;
+  }
+}
+
+interface Exchanged {
+  readonly statuses: number[];
+  readonly raw: string;
+  /** The server closed the connection (false only where `TRAITS.closesAfterRefusal` is not). */
+  readonly closed: boolean;
+  /** The connection, still open when `closed` is false; the caller destroys it. */
+  readonly client: RawClient;
+}
+
+/**
+ * Write `bytes` on a fresh connection and wait until the server closes it,
+ * or, where the reactor keeps a connection open after weft's closing answer,
+ * until `answers` complete responses are in.
+ */
+async function exchange(bytes: string, expect: ExpectStatic, answers: number): Promise<Exchanged> {
   const c = await RawClient.connect(server.port);
   c.write(bytes);
-  // The server must close: the failsafe only turns a hang into a clear failure.
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    c.closed.then(() => true),
-    new Promise<false>((r) => {
-      timer = setTimeout(() => r(false), 15_000);
-    }),
-  ]);
-  clearTimeout(timer);
+  const settled = () => c.ended || (!TRAITS.closesAfterRefusal && complete(c.received) >= answers);
+  // The failsafe only turns a hang into a clear failure.
+  await until(settled, 15_000).catch(() => {});
   const raw = c.received;
-  c.destroy();
-  expect(closed, `the server did not close the connection; received ${JSON.stringify(raw.slice(0, 200))}`).toBe(true);
+  expect(settled(), `the server did not close the connection; received ${JSON.stringify(raw.slice(0, 200))}`).toBe(
+    true,
+  );
   const statuses = [...raw.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
-  return { statuses, raw };
+  if (c.ended) c.destroy();
+  return { statuses, raw, closed: c.ended, client: c };
 }
+
+/** The body of the `n`th response in `raw`. */
+const bodyOf = (raw: string, n: number) => raw.split('HTTP/1.1 ')[n + 1]?.split('\r\n\r\n')[1] ?? '';
 
 async function stillServes(expect: ExpectStatic): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${server.port}/fresh`);
@@ -215,20 +253,55 @@ async function stillServes(expect: ExpectStatic): Promise<void> {
 // 10 s timeout closes the connection; the vectors wait for their closes together.
 describe.concurrent(`hostile framing (${REACTOR} reactor)`, () => {
   for (const [i, v] of VECTORS.entries()) {
-    it(`${v.name}: one answer, then close; a request smuggled behind it never runs`, async ({ expect }) => {
-      const { statuses } = await exchange(v.bytes + smuggled(i), expect);
-      expect(statuses.length).toBeLessThanOrEqual(1);
-      expect([v.status, ...(v.also ?? []), ...PIPELINED_BEHIND_REFUSAL]).toContain(statuses[0] ?? NONE);
+    const after = TRAITS.closesAfterRefusal ? 'then close' : 'then nothing more runs on the connection';
+    it(`${v.name}: one answer, ${after}; a request smuggled behind it never runs`, async ({ expect }) => {
+      // Deno waits for the unread body: the smuggled request is never read, so never answered.
+      const answers = v.leavesBodyUnread ? 1 : 2;
+      const { statuses, raw, closed, client } = await exchange(v.bytes + smuggled(i), expect, answers);
+      client.destroy();
+      if (closed) {
+        expect(statuses.length).toBeLessThanOrEqual(1);
+        expect([v.status, ...(v.also ?? []), ...PIPELINED_BEHIND_REFUSAL]).toContain(statuses[0] ?? NONE);
+      } else {
+        // weft refused, and the connection stayed open: the smuggled request got the reactor's 400.
+        expect(TRAITS.closesAfterRefusal).toBe(false);
+        expect(raw.toLowerCase()).toContain('connection: close');
+        if (v.leavesBodyUnread) expect(statuses).toEqual([v.status]);
+        else {
+          expect(statuses).toEqual([v.status, 400]);
+          expect(bodyOf(raw, 1)).toContain(CLOSED_DETAIL);
+        }
+      }
       await server.sync();
       expect(server.records).not.toContain(`DELETE /items/smuggled-${i}`);
       await stillServes(expect);
     });
 
-    it(`${v.name}: sent alone, ${v.status} and close`, async ({ expect }) => {
-      const { statuses, raw } = await exchange(v.bytes, expect);
+    it(`${v.name}: sent alone, ${v.status} and ${TRAITS.closesAfterRefusal ? 'close' : 'nothing more runs'}`, async ({
+      expect,
+    }) => {
+      const { statuses, raw, closed, client } = await exchange(v.bytes, expect, 1);
       expect(statuses.length).toBeLessThanOrEqual(1);
       expect([v.status, ...(v.also ?? [])]).toContain(statuses[0] ?? NONE);
       if (statuses[0] === v.status) expect(raw.toLowerCase()).toContain('connection: close');
+      if (!closed) {
+        // The connection stayed open (Deno): what comes next on it is refused without running
+        // (or, behind a body weft left unread, never read: see `leavesBodyUnread`).
+        expect(TRAITS.closesAfterRefusal).toBe(false);
+        expect(statuses).toEqual([v.status]);
+      }
+      if (!closed && !v.leavesBodyUnread) {
+        client.write(`GET /after-refusal-${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        expect((await client.response()).status).toBe(v.status);
+        const next = await client.response();
+        expect(next.status).toBe(400);
+        expect(next.headers.connection).toBe('close');
+        expect(next.body).toContain(CLOSED_DETAIL);
+        client.destroy();
+        await server.sync();
+        expect(server.records).not.toContain(`GET /after-refusal-${i}`);
+      }
+      client.destroy();
       await stillServes(expect);
     });
   }

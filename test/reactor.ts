@@ -42,15 +42,19 @@ export interface Traits {
   readonly servesHeaderLines: number;
   /** What 101 header lines get. */
   readonly tooManyHeaders: number;
-  /** `GET` without `Host`; `HTTP/1.0`; two `Host` lines: the status each gets. */
+  /** `GET` without `Host`; `HTTP/1.0`; two `Host` lines: the status each gets (Deno serves a missing Host as `localhost`). */
   readonly missingHost: number;
   readonly http10: number;
   readonly doubledHost: number;
   /** A method outside the standard set (`PURGE`): closed unanswered, or routed by name. */
   readonly unknownMethod: 'closed' | 'routed';
-  /** A made-up method (`FROB`) is refused with 400 (node's parser knows only real methods; Bun.serve closes unanswered). */
+  /** A made-up method (`FROB`) is refused with 400 (node's parser knows only real methods; Bun.serve closes unanswered; Deno routes any token). */
   readonly refusesMadeUpMethod: boolean;
-  /** A client sending a byte a second is cut at the reactor's deadline. */
+  /**
+   * A client sending a byte a second is cut at the reactor's deadline (uWS
+   * 20.57 restarts its timer on every byte; Deno.serve has no head or body
+   * timeout: neither cuts it).
+   */
   readonly cutsSlowClients: boolean;
   /**
    * Bytes pipelined behind a refused request: the refusal is answered (node), or
@@ -72,6 +76,21 @@ export interface Traits {
   readonly servesAfterTrailer: boolean;
   /** How `workers()` runs its workers by default. */
   readonly workerMode: 'threads' | 'processes';
+  /**
+   * After weft's own closing answer (a refusal: 414, 431, 413, 501, a framing
+   * 400) the connection closes. Deno does not act on a response's
+   * `Connection: close` (denoland/deno#9411) and a handler cannot close its
+   * connection: it stays open, and the deno reactor answers every later
+   * request on it with its own 400 ("the connection was closed by an earlier
+   * answer") without running a filter, so nothing pipelined behind runs.
+   */
+  readonly closesAfterRefusal: boolean;
+  /**
+   * What a head past the reactor's own cap (64 KiB) gets: weft's 431 where
+   * weft measures it, or Deno's own 400 (empty body, closed), which it
+   * answers before weft sees the request.
+   */
+  readonly headOverCap: number;
 }
 
 const TABLE: Readonly<Record<Flavor, Traits>> = {
@@ -93,6 +112,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     pipelinedCloseBlames: 'reactor',
     servesAfterTrailer: false,
     workerMode: 'threads',
+    closesAfterRefusal: true,
+    headOverCap: 431,
   },
   'uws-20.57': {
     native: true,
@@ -112,6 +133,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     pipelinedCloseBlames: 'reactor',
     servesAfterTrailer: false,
     workerMode: 'threads',
+    closesAfterRefusal: true,
+    headOverCap: 431,
   },
   node: {
     native: false,
@@ -131,6 +154,8 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     pipelinedCloseBlames: 'reactor',
     servesAfterTrailer: true,
     workerMode: 'processes',
+    closesAfterRefusal: true,
+    headOverCap: 431,
   },
   bun: {
     native: false,
@@ -150,25 +175,34 @@ const TABLE: Readonly<Record<Flavor, Traits>> = {
     pipelinedCloseBlames: 'client',
     servesAfterTrailer: false,
     workerMode: 'threads',
+    closesAfterRefusal: true,
+    headOverCap: 431,
   },
+  // Measured on Deno 2.9.6: its own HTTP/1.1 parser answers a malformed head (a
+  // bad request line, a space before a colon, obs-fold, a NUL, HTTP/2.0, a TLS
+  // ClientHello), a doubled Host, CL with TE, and a head over 64 KiB or 128
+  // lines with 400, empty body, closed; it cuts a bad chunk size unanswered.
+  // It serves what it lets through: no Host, HTTP/1.0, any method token.
   deno: {
     native: false,
-    malformedHead: [400, 431, 505],
-    parserRefuses: [400],
+    malformedHead: [400],
+    parserRefuses: [NONE, 400],
     servesHeaderLines: 100,
     tooManyHeaders: 431,
-    missingHost: 400,
+    missingHost: 200,
     http10: 200,
-    doubledHost: 200,
+    doubledHost: 400,
     unknownMethod: 'routed',
-    refusesMadeUpMethod: true,
-    cutsSlowClients: true,
+    refusesMadeUpMethod: false,
+    cutsSlowClients: false,
     answersRefusalWithBytesBehind: true,
     chunkExtras: true,
     answersBehindPending: true,
     pipelinedCloseBlames: 'reactor',
     servesAfterTrailer: true,
     workerMode: 'processes',
+    closesAfterRefusal: false,
+    headOverCap: 400,
   },
 };
 
