@@ -32,6 +32,7 @@ import type { Reply, Replyable } from '../reply/reply.js';
 import { type MetricsSink, methodLabel, WsCounters } from '../runtime/counters.js';
 import { defaultLogger } from '../runtime/logger.js';
 import { poolContext } from '../runtime/pool.js';
+import type { RequestIdMode } from '../runtime/request-id-header.js';
 import {
   endRequestSpan,
   isTraced,
@@ -99,6 +100,16 @@ export interface ServeOptions {
   metrics?: MetricsSink | undefined;
   /** Cookie signing: `{ secret }` (a string, or a list: the first signs, all verify). */
   cookies?: CookieSettings | undefined;
+  /**
+   * Which responses carry `x-request-id`. `'used'`: those whose request sent a
+   * sane id (a proxy's, a client's), and those whose id was read before the
+   * answer (`requestId()`, `logger()`, a span, a `weft:request` subscriber); `'always'`: every
+   * response, with an id made when none was sent (weft's earlier default);
+   * `false`: none, and the client's header is not read. Whatever the mode, the
+   * access log, `requestId()` and `logger()` always have an id.
+   * @default 'used'
+   */
+  requestId?: RequestIdMode | undefined;
 }
 
 export interface ListenOptions {
@@ -184,6 +195,7 @@ export class Server {
   readonly #upgradeSpans = new WeakMap<WsAccept, Context>();
   #drainedWaiter: (() => void) | undefined;
   readonly #handlerTimeoutMs: number;
+  readonly #requestIds: RequestIdMode;
   /** Bodies declared at most this long are read before the filters run (0: never). */
   readonly #prefetchMax: number;
   #sweeper: NodeJS.Timeout | undefined;
@@ -205,6 +217,9 @@ export class Server {
     this.#limits = resolveLimits(opts.limits);
     this.#handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
     if (!(this.#handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
+    this.#requestIds = opts.requestId ?? 'used';
+    if (this.#requestIds !== 'used' && this.#requestIds !== 'always' && this.#requestIds !== false)
+      throw new RangeError(`weft: requestId must be 'used', 'always' or false, got ${JSON.stringify(opts.requestId)}`);
     this.#tasks = new TaskSet(this.#logger, 'websocket');
     this.#metrics = opts.metrics;
     this.#env = { cookieKeys: opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies), secure: false };
@@ -230,6 +245,7 @@ export class Server {
       limits: this.#limits,
       needs: this.#needs,
       wsCounters: this.#wsCounters,
+      requestIds: this.#requestIds,
       get closing() {
         return server.#closing;
       },
@@ -536,7 +552,7 @@ export class Server {
     this.#metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.#logRequests) {
       const line = {
-        reqId: ex.requestId,
+        reqId: ex.logRequestId,
         method: ex.method,
         path: ex.path,
         route,
@@ -591,7 +607,7 @@ export class Server {
       ex.abort(new TimeoutError(this.#handlerTimeoutMs));
       const reply = fixedProblem(503, `The handler did not answer within ${this.#handlerTimeoutMs} ms`);
       this.#logger?.warn(
-        { reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.#handlerTimeoutMs },
+        { reqId: ex.logRequestId, method: ex.method, path: ex.path, timeoutMs: this.#handlerTimeoutMs },
         'handler timed out',
       );
       ex.cork(() => void ex.respond(reply, true));

@@ -190,7 +190,8 @@ export class DenoReactor implements Reactor {
     const headers = response.headers;
     if (accept.protocol !== '') headers.set('sec-websocket-protocol', accept.protocol);
     for (const [n, v] of accept.headers) headers.append(n, v);
-    headers.set(REQUEST_ID_HEADER, ex.requestId);
+    const id = ex.responseRequestId;
+    if (id !== undefined) headers.set(REQUEST_ID_HEADER, id);
     const remote = ex.remoteAddress();
     (this.sockets as DenoSockets).add(socket, accept.options, (t) => this.host.openSocket(t, accept, remote));
     return response;

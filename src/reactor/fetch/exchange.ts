@@ -23,7 +23,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
+import { REQUEST_ID_HEADER, type RequestIdMode, sentRequestId } from '../../runtime/request-id-header.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { ReactorHost } from '../contract.js';
 import { BaseExchange } from '../exchange.js';
@@ -75,11 +75,12 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     query: string,
     body: StreamedBody,
     logger: Logger | undefined,
-    requestId: string,
+    sentRequestId: string,
+    idMode: RequestIdMode,
     private readonly remote: string,
     private readonly upgrader: FetchRuntime['upgrade'],
   ) {
-    super(method, path, query, body, logger, requestId);
+    super(method, path, query, body, logger, sentRequestId, idMode);
   }
 
   get canUpgrade(): boolean {
@@ -124,7 +125,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     if (this.answered) return;
     this.answered = true;
     this.status = reply.statusCode;
-    const { response, done } = toResponse(this, this.method, this.requestId, reply, close);
+    const { response, done } = toResponse(this, this.method, this.responseRequestId, reply, close);
     this.settle(response);
     if (done === undefined) {
       this.complete = true;
@@ -235,9 +236,9 @@ function refusal(
 
 /** Answer before any filter ran, closing the connection. */
 function early(host: ReactorHost, req: Request, method: string, path: string, rid: string, reply: Reply): FetchResult {
-  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, '', undefined);
+  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, host.requestIds, '', undefined);
   void ex.respond(reply, true);
-  host.early(method, path, reply.statusCode, rid);
+  host.early(method, path, reply.statusCode, ex.logRequestId);
   return ex.outcome() as FetchResult;
 }
 
@@ -253,7 +254,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   const headers = req.headers;
-  const rid = requestIdFrom(headers.get(REQUEST_ID_HEADER) ?? undefined);
+  const rid = host.requestIds === false ? '' : sentRequestId(headers.get(REQUEST_ID_HEADER) ?? undefined);
   const refused = refusal(host, runtime, req, method, target, path);
   if (refused !== undefined) return early(host, req, method, path, rid, refused);
   const needs = host.needs;
@@ -269,7 +270,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
       body = new StreamedBody(new RequestChunks(req, () => ex?.abort()), contentLength, expected);
   }
   const remote = needs.remote ? runtime.remoteAddress(req) : '';
-  ex = new FetchExchange(req, method, path, query, body, host.logger, rid, remote, runtime.upgrade);
+  ex = new FetchExchange(req, method, path, query, body, host.logger, rid, host.requestIds, remote, runtime.upgrade);
   host.handle(ex);
   return ex.outcome();
 }

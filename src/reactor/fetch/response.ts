@@ -28,14 +28,19 @@ export interface Written {
   readonly done: Promise<void> | undefined;
 }
 
-function headersOf(reply: Reply, requestId: string, close: boolean, length: number | undefined): [string, string][] {
+function headersOf(
+  reply: Reply,
+  requestId: string | undefined,
+  close: boolean,
+  length: number | undefined,
+): [string, string][] {
   const hs = reply.headers;
   const out = new Array<[string, string]>(hs.length);
   for (let i = 0; i < hs.length; i++) {
     const h = hs[i] as readonly [string, string];
     out[i] = [h[0], h[1]];
   }
-  out.push([REQUEST_ID_HEADER, requestId]);
+  if (requestId !== undefined) out.push([REQUEST_ID_HEADER, requestId]);
   if (length !== undefined) out.push(['content-length', String(length)]);
   if (close) out.push(['connection', 'close']);
   return out;
@@ -48,7 +53,7 @@ function headersOf(reply: Reply, requestId: string, close: boolean, length: numb
 export function toResponse(
   owner: StreamOwner,
   method: string,
-  requestId: string,
+  requestId: string | undefined,
   reply: Reply,
   close: boolean,
 ): Written {
