@@ -361,6 +361,26 @@ describe(`request ids on the ${REACTOR} reactor`, () => {
     expect(lines.find((l) => l.msg === 'request' && l.reqId === 'p-1')).toMatchObject({ path: '/plain' });
   });
 
+  it('accessLog: false keeps a given logger for errors and writes no line per request', async () => {
+    const { logger: log, lines } = memoryLogger();
+    const routes = get()
+      .and(path('plain'))
+      .map(() => 'plain')
+      .or(
+        get()
+          .and(path('boom'))
+          .map((): string => {
+            throw new Error('boom');
+          }),
+      );
+    const s = await start(routes, { logger: log, accessLog: false });
+    const base = `http://127.0.0.1:${s.port}`;
+    expect((await fetch(`${base}/plain`)).status).toBe(200);
+    expect((await fetch(`${base}/boom`)).status).toBe(500);
+    await until(() => lines.some((l) => l.msg === 'request handler failed'));
+    expect(lines.filter((l) => l.msg === 'request')).toEqual([]);
+  });
+
   it("requestId: 'always' puts one on every response, 404s and early rejections too", async () => {
     const s = await start(
       get()

@@ -58,11 +58,20 @@ import { liveServers, probePort } from './workers.js';
 
 export interface ServeOptions {
   /**
-   * A pino logger for the access log (one info line per request) and errors.
-   * `false` silences weft.
+   * A pino logger for errors, warnings, the server's own lines and, when
+   * `accessLog` is on, the access log. `false` silences weft.
    * @default pino() at level info, to stdout
    */
   logger?: Logger | false | undefined;
+  /**
+   * One info line per request (`reqId`, `method`, `path`, `route`, `status`,
+   * `ms`), aborted ones batched. On when you give weft a `logger`; off with
+   * weft's default logger, which then writes only the server's own lines,
+   * warnings and errors (a line per request costs more than the rest of a
+   * small request: see load-tests/COST.md).
+   * @default true when `logger` is given, else false
+   */
+  accessLog?: boolean | undefined;
   /**
    * Which reactor runs the server: `'uws'` (a native uWebSockets.js build, or
    * `NativeBindingError`), `'node'` (node:http + ws), `'bun'` (Bun.serve, only
@@ -213,7 +222,8 @@ export class Server {
     // Within every body filter's limit, so a prefetched body is never one a route would refuse unread.
     this.#prefetchMax = this.#needs.body ? Math.min(PREFETCH_MAX, this.#needs.bodyLimit ?? PREFETCH_MAX) : 0;
     this.#logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
-    this.#logRequests = this.#logger?.isLevelEnabled('info') ?? false;
+    this.#logRequests =
+      (opts.accessLog ?? opts.logger !== undefined) && (this.#logger?.isLevelEnabled('info') ?? false);
     this.#limits = resolveLimits(opts.limits);
     this.#handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
     if (!(this.#handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
