@@ -8,7 +8,8 @@
  *        [--reactors=uws,node] [--routes=hello,post,search] [--obs=default,off] [--no-raw]
  *
  * `--worktree` adds the working tree; `--obs` takes a list (each build runs
- * once per option set). Method: load-tests/interleave.ts.
+ * once per option set); `--fastify` adds Fastify beside the node reactor.
+ * Method: load-tests/interleave.ts.
  */
 import { loadBinding } from '../src/reactor/uws/binding.js';
 import { buildRef, buildWorkingTree, bundleServers, scratchRoot } from './build.js';
@@ -53,6 +54,8 @@ function serversOf(reactor: string): Srv[] {
         env: { WEFT_DIST: b.dist, WEFT_REACTOR: reactor, OBS: obs },
       });
     }
+  if (reactor === 'node' && args.includes('--fastify'))
+    list.push({ key: 'fastify', label: 'Fastify', script: servers['fastify-http'] as string, env: {} });
   if (withRaw)
     list.push(
       reactor === 'uws'

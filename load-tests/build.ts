@@ -84,3 +84,24 @@ export async function bundleServers(root: string): Promise<Record<string, string
   });
   return Object.fromEntries(BUNDLED_SERVERS.map((s) => [s, join(outdir, `${s}.mjs`)]));
 }
+
+/** A server to start: its script and the env it needs beside the bench's own. */
+export interface BuiltServer {
+  script: string;
+  env: Record<string, string>;
+}
+
+/**
+ * `npm run build`, and the HTTP bench servers bundled: maps a server name
+ * (`weft-http`, `uws-http`...) to its bundle, weft's with `WEFT_DIST` set;
+ * any other name (the WebSocket servers) is returned as is, run from source.
+ */
+export async function builtServers(): Promise<(name: string) => BuiltServer> {
+  const dist = buildPackage();
+  const bundles: Record<string, string> = await bundleServers(scratchRoot());
+  return (name) => {
+    const script = bundles[name];
+    if (script === undefined) return { script: name, env: {} };
+    return { script, env: name === 'weft-http' ? { WEFT_DIST: dist } : {} };
+  };
+}

@@ -71,6 +71,8 @@ export interface RunOptions {
   rounds: number;
   seconds: number;
   connections: number;
+  /** autocannon instead of wrk, with this pipelining (what bench:reactors used: 10). */
+  autocannon?: { pipelining: number } | undefined;
   log: (line: string) => void;
 }
 
@@ -83,13 +85,22 @@ export const haveWrk = (() => {
   }
 })();
 
-async function hit(s: ServerProc, r: Route, seconds: number, connections: number): Promise<Accounted> {
+async function hit(s: ServerProc, r: Route, seconds: number, o: RunOptions): Promise<Accounted> {
   const url = `http://127.0.0.1:${s.port}${r.path}`;
-  return haveWrk
+  const connections = o.connections;
+  return haveWrk && o.autocannon === undefined
     ? measureWrk(s, { url, seconds, connections, script: r.lua }, true)
     : measure(
         s,
-        { url, seconds, connections, pipelining: 1, method: r.method, body: r.body, headers: r.headers },
+        {
+          url,
+          seconds,
+          connections,
+          pipelining: o.autocannon?.pipelining ?? 1,
+          method: r.method,
+          body: r.body,
+          headers: r.headers,
+        },
         true,
       );
 }
@@ -105,12 +116,12 @@ export async function interleaved(servers: Srv[], routes: Route[], o: RunOptions
   const procs = new Map<string, ServerProc>();
   try {
     for (const s of servers) procs.set(s.key, await startServer(s.script, s.env));
-    for (const r of routes) for (const s of servers) await hit(procs.get(s.key) as ServerProc, r, 1, o.connections);
+    for (const r of routes) for (const s of servers) await hit(procs.get(s.key) as ServerProc, r, 1, o);
     for (let round = 0; round < o.rounds; round++) {
       for (const r of routes) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const s of order) {
-          const res = await hit(procs.get(s.key) as ServerProc, r, o.seconds, o.connections);
+          const res = await hit(procs.get(s.key) as ServerProc, r, o.seconds, o);
           if (res.errors > 0 || res.non2xx > 0)
             o.log(`  ! ${r.key} ${s.key}: ${res.errors} errors, ${res.non2xx} non-2xx`);
           const k = `${r.key}|${s.key}`;
