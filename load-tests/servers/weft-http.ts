@@ -9,6 +9,7 @@
  *   (the access log goes to stdout; the benches send it to /dev/null)
  * - `off`: observability switched fully off: no logger, no request ids
  * - `none`: no logger (what the benches measured before issue 27)
+ * - `ids-always`: no logger, `requestId: 'always'` (a generated x-request-id on every response)
  * - `metrics`: no logger, weft/metrics attached and /metrics served
  * - `dc`: `metrics` and a subscriber on the weft:request tracing channel
  * - `sdk`: `metrics` and a real OpenTelemetry SDK registered (spans batched to
@@ -64,6 +65,12 @@ if (OBS === 'metrics' || OBS === 'dc' || OBS === 'sdk') {
 }
 
 const options: import('../../src/index.js').ServeOptions =
-  OBS === 'default' ? {} : OBS === 'off' ? { logger: false, requestId: false } : { logger: false, metrics: m };
+  OBS === 'default'
+    ? {}
+    : OBS === 'off'
+      ? { logger: false, requestId: false }
+      : OBS === 'ids-always'
+        ? { logger: false, requestId: 'always' }
+        : { logger: false, metrics: m };
 const server = await weft.serve(routes, options).listen({ port: PORT });
 ready(server.port);

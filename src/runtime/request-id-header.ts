@@ -39,8 +39,3 @@ export function newRequestId(): string {
 export function sentRequestId(sent: string | undefined): string {
   return sent !== undefined && sent !== '' && SANE.test(sent) ? sent : '';
 }
-
-/** The client's id when it sent a sane one, else a fresh one. */
-export function requestIdFrom(sent: string | undefined): string {
-  return sentRequestId(sent) || newRequestId();
-}
