@@ -4,6 +4,13 @@
  *   npm run bench          full (~14 min): 3 interleaved rounds of 3 s, autocannon + wrk, fan-out to 100/1000/5000, 10 000 idle sockets
  *   npm run bench:quick    quick (~3 min): 1 round, autocannon only, fan-out to 100/1000, 2 000 idle sockets
  *   --only=ws              re-measure only the WebSocket part, keeping the latest HTTP figures
+ *   --obs=off              weft with observability switched fully off (no logger, no request ids)
+ *                          instead of default options
+ *
+ * HTTP: weft is the package as users get it (`npm run build` → dist/, imported
+ * by a server bundled with esbuild and run by plain `node`, no tsx), served
+ * with default options (`serve(routes)`); its peers are bundled the same way
+ * (see build.ts). The WebSocket part still runs its servers from source under tsx.
  *
  * Servers run on core 0, load generators on core 1 (taskset). Each figure is
  * the median over rounds; competitors are measured in the same run, in
@@ -14,6 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPackage, bundleServers, scratchRoot } from './build.js';
 import {
   type Accounted,
   cpuMicros,
@@ -34,11 +42,12 @@ const cfg = quick
   ? { seconds: 2, rounds: 1, wrk: false, wsSizes: [100, 1000], wsSeconds: 3, wsRounds: 1, idle: 2000 }
   : { seconds: 3, rounds: 3, wrk: true, wsSizes: [100, 1000, 5000], wsSeconds: 5, wsRounds: 2, idle: 10_000 };
 
+const obsOff = process.argv.includes('--obs=off');
 const HTTP = ['uws', 'weft', 'fastify', 'node', 'hono'] as const;
 type HttpServer = (typeof HTTP)[number];
 const LABEL: Record<string, string> = {
   uws: 'raw uWS.js',
-  weft: 'weft',
+  weft: obsOff ? 'weft (observability off)' : 'weft',
   fastify: 'Fastify',
   node: 'node:http',
   hono: 'Hono (node-server)',
@@ -71,9 +80,19 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 async function httpPart(): Promise<HttpRow[]> {
   const procs = new Map<string, ServerProc>();
   const key = (server: HttpServer, routes: number) => `${server}:${routes}`;
+  log('npm run build, and bundling the bench servers');
+  const dist = buildPackage();
+  const bundles = await bundleServers(scratchRoot());
+  const weftEnv = { WEFT_DIST: dist, OBS: obsOff ? 'off' : 'default' };
   for (const routes of [1, 100, 1000]) {
     for (const server of HTTP)
-      procs.set(key(server, routes), await startServer(`${server}-http`, { ROUTES: String(routes) }));
+      procs.set(
+        key(server, routes),
+        await startServer(bundles[`${server}-http`] as string, {
+          ROUTES: String(routes),
+          ...(server === 'weft' ? weftEnv : {}),
+        }),
+      );
   }
   const raw = new Map<string, Accounted[]>();
   const run = async (sc: Scenario, server: HttpServer, tool: 'autocannon' | 'wrk', seconds: number) => {
@@ -245,7 +264,9 @@ const http = wsOnly
   : await httpPart();
 const { ws, idle } = await wsPart();
 const result = {
-  kind: quick ? 'quick' : 'full',
+  // An observability-off run is a kind of its own: RESULTS-full-obs-off.md, never the headline RESULTS.md.
+  kind: `${quick ? 'quick' : 'full'}${obsOff ? '-obs-off' : ''}`,
+  weftOptions: obsOff ? 'observability off' : 'default options',
   date: started.toISOString(),
   wsOnly,
   node: process.version,

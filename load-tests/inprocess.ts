@@ -10,12 +10,13 @@
  *
  * Used for the before/after numbers in profiling.md (issue 13).
  */
-import { serve } from '../src/index.js';
+import * as weft from '../src/index.js';
+import { UwsReactor } from '../src/reactor/uws/reactor.js';
 import { TODO_BODY } from './servers/common.js';
 import { benchRoutes } from './servers/weft-routes.js';
 
 // The bench server's routes (load-tests/servers/weft-http.ts).
-const routes = benchRoutes();
+const routes = benchRoutes(weft);
 
 type DataHandler = (chunk: ArrayBuffer, isLast: boolean) => void;
 let sink = 0;
@@ -86,24 +87,36 @@ class FakeResponse {
 interface RequestEntry {
   request(res: FakeResponse, req: FakeRequest, context: undefined): void;
 }
-const server = serve(routes, { logger: false, reactor: 'uws' });
+// The Server keeps its reactor private: catch it through a getter the Server reads from it.
+let reactor: RequestEntry | undefined;
+const connections = Object.getOwnPropertyDescriptor(UwsReactor.prototype, 'connections') as PropertyDescriptor;
+Object.defineProperty(UwsReactor.prototype, 'connections', {
+  ...connections,
+  get(this: UwsReactor) {
+    reactor = this as unknown as RequestEntry;
+    return connections.get?.call(this);
+  },
+});
+const server = weft.serve(routes, { logger: false, reactor: 'uws' });
 if (server.reactor.name !== 'uws') throw new Error('bench:inprocess needs the uws reactor (a uWS build for this Node)');
-const reactor = (server as unknown as { reactorImpl: RequestEntry }).reactorImpl;
+void server.connections;
+if (reactor === undefined) throw new Error('bench:inprocess: no reactor caught');
+const entry: RequestEntry = reactor;
 
 const host: [string, string] = ['host', '127.0.0.1:3000'];
 const todoBytes = Buffer.from(TODO_BODY);
 const todoChunk = todoBytes.buffer.slice(todoBytes.byteOffset, todoBytes.byteOffset + todoBytes.byteLength);
 const CASES: Record<string, () => void> = {
   search: () => {
-    reactor.request(new FakeResponse(), SEARCH, undefined);
+    entry.request(new FakeResponse(), SEARCH, undefined);
   },
   todos: () => {
     const res = new FakeResponse();
-    reactor.request(res, TODOS, undefined);
+    entry.request(res, TODOS, undefined);
     res.data?.(todoChunk, true);
   },
   hello: () => {
-    reactor.request(new FakeResponse(), HELLO, undefined);
+    entry.request(new FakeResponse(), HELLO, undefined);
   },
 };
 const SEARCH = new FakeRequest('GET', '/search', 'q=shoes&page=2', [

@@ -16,16 +16,22 @@ export interface ServerProc {
   pid: number;
 }
 
-/** Start `servers/<name>.ts` (or the script at an absolute path) pinned to `core`; resolves once it printed its port. */
+/**
+ * Start `servers/<name>.ts` (or the script at an absolute path) pinned to `core`; resolves once it printed its port.
+ * A `.mjs` script (a bundled server, see build.ts) runs as a plain `node` process, as users run theirs: no
+ * loader, its stdout (weft's default access log) to /dev/null, its port reported on fd 3.
+ */
 export async function startServer(name: string, env: Record<string, string> = {}, core = '0'): Promise<ServerProc> {
   const file = name.startsWith('/') ? name : join(here, 'servers', `${name}.ts`);
-  const proc = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', file], {
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const plain = file.endsWith('.mjs');
+  const proc = spawn('taskset', ['-c', core, process.execPath, ...(plain ? [] : ['--import', 'tsx']), file], {
+    env: { ...process.env, PORT: '0', ...(plain ? { READY_FD: '3' } : {}), ...env },
+    stdio: plain ? ['ignore', 'ignore', 'inherit', 'pipe'] : ['ignore', 'pipe', 'inherit'],
   });
+  const out = (plain ? proc.stdio[3] : proc.stdout) as NodeJS.ReadableStream;
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
-    proc.stdout?.on('data', (d: Buffer) => {
+    out.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /\{"port":(\d+)\}/.exec(buf);
       if (m) resolve(Number(m[1]));

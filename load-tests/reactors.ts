@@ -11,9 +11,14 @@
  * per tick; server CPU per delivery for the plain `ws` broadcast loop and weft
  * on the node reactor (and raw uWS pub/sub and weft on uws). Servers on core 0,
  * load on core 1. Prints a table with the targets of issue 8 marked.
+ *
+ * The HTTP servers run bundled under plain `node`, weft from the built
+ * package with default options (see build.ts); the WebSocket servers from
+ * source under tsx.
  */
 
 import { loadBinding } from '../src/reactor/uws/binding.js';
+import { builtServers } from './build.js';
 import { cpuMicros, measure, median, runPinned, type ServerProc, startServer, stopServer } from './lib.js';
 
 const quick = process.argv.includes('--quick');
@@ -43,7 +48,11 @@ const HTTP: HttpServer[] = [
 
 async function http(): Promise<Map<string, number>> {
   const procs = new Map<string, ServerProc>();
-  for (const s of HTTP) procs.set(s.key, await startServer(s.script, { ROUTES: '1', ...s.env }));
+  const built = await builtServers();
+  for (const s of HTTP) {
+    const b = built(s.script);
+    procs.set(s.key, await startServer(b.script, { ROUTES: '1', ...b.env, ...s.env }));
+  }
   const cpu = new Map<string, number[]>();
   try {
     for (const s of procs.values()) await measure(s, { url: `http://127.0.0.1:${s.port}/hello/world`, seconds: 1 });

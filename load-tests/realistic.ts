@@ -18,12 +18,17 @@
  *           its JSON schema), answered 201 with JSON
  *   search  GET /search?q=&page= through a zod query schema, two headers read
  *   hello   GET /hello/:name with weft/metrics on (diagnostics channels and the
- *           OTel API loaded, no SDK) against the same server with them off
+ *           OTel API loaded, no SDK) against the same server with observability
+ *           fully off (no logger, no request ids)
+ *
+ * Every server runs bundled under plain `node`, weft from the built package
+ * with default options unless a row says otherwise (see build.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBinding } from '../src/reactor/uws/binding.js';
+import { builtServers } from './build.js';
 import { measureWrk, median, type ServerProc, startServer, stopServer } from './lib.js';
 import { SEARCH_HEADERS, SEARCH_PATH, TODO_BODY } from './servers/common.js';
 
@@ -132,7 +137,7 @@ const SCENARIOS: Scenario[] = [
           key: 'uws-off',
           label: 'weft (uws), observability off',
           script: 'weft-http',
-          env: { WEFT_REACTOR: 'uws', OBS: 'none' },
+          env: { WEFT_REACTOR: 'uws', OBS: 'off' },
         },
         {
           key: 'uws-on',
@@ -146,7 +151,7 @@ const SCENARIOS: Scenario[] = [
           key: 'node-off',
           label: 'weft (node), observability off',
           script: 'weft-http',
-          env: { WEFT_REACTOR: 'node', OBS: 'none' },
+          env: { WEFT_REACTOR: 'node', OBS: 'off' },
         },
         {
           key: 'node-on',
@@ -174,7 +179,8 @@ async function run(sc: Scenario): Promise<Map<string, Row>> {
   const procs = new Map<string, ServerProc>();
   const rows = new Map<string, Row>();
   for (const s of sc.servers) {
-    procs.set(s.key, await startServer(s.script, s.env ?? {}));
+    const b = built(s.script);
+    procs.set(s.key, await startServer(b.script, { ...b.env, ...s.env }));
     rows.set(s.key, { key: s.key, label: s.label, cpu: [], rps: [] });
   }
   try {
@@ -209,6 +215,7 @@ function ratio(rows: Map<string, Row>, row: string, base: string): { median: num
   return { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) };
 }
 
+const built = await builtServers();
 const out: string[] = [];
 out.push(
   `Realistic routes — Node ${process.version}, ${rounds} rounds of ${seconds} s, wrk -t1 -c50 on core 1, server on core 0, CPU from schedstat, medians`,

@@ -89,6 +89,7 @@ export type { Chunk, Replyable, ReplyBody, ReplyBuilder, SseEvent, SseOptions } 
 export { encodeSse, Reply, SizedBody, toReply } from './reply/reply.js';
 export type { MetricsSink, ObservedServer, WsCounters } from './runtime/counters.js';
 export type { PoolMode } from './runtime/pool.js';
+export type { RequestIdMode } from './runtime/request-id-header.js';
 export type { RequestMessage, TaskMessage, WsMessage } from './runtime/tracing.js';
 export { WeftError } from './runtime/weft-error.js';
 export type { CloseOptions, ListenOptions, ServeOptions } from './server/server.js';

@@ -64,9 +64,10 @@ describe.skipIf(!bunRuns)('the bun reactor', () => {
   });
 
   it('answers a route with its params, and 404 / 405 as problems', async () => {
-    const res = await fetch(`${base}/hello/bun`);
+    const res = await fetch(`${base}/hello/bun`, { headers: { 'x-request-id': 'bun-1' } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toBe('bun-1');
+    expect((await fetch(`${base}/hello/bun`)).headers.get('x-request-id')).toBeNull();
     expect(await res.text()).toBe('hello bun');
     const missing = await fetch(`${base}/nowhere`);
     expect(missing.status).toBe(404);

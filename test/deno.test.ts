@@ -74,9 +74,10 @@ describe.skipIf(!denoRuns)('the deno reactor', () => {
   });
 
   it('answers a route with its params, and 404 / 405 as problems', async () => {
-    const res = await fetch(`${base}/hello/deno`);
+    const res = await fetch(`${base}/hello/deno`, { headers: { 'x-request-id': 'deno-1' } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toBe('deno-1');
+    expect((await fetch(`${base}/hello/deno`)).headers.get('x-request-id')).toBeNull();
     expect(await res.text()).toBe('hello deno');
     const missing = await fetch(`${base}/nowhere`);
     expect(missing.status).toBe(404);
@@ -263,14 +264,16 @@ describe.skipIf(!denoRuns)('the deno reactor', () => {
   });
 
   it('upgrades with the subprotocol weft chose and its headers on the 101', async () => {
-    const s = open(`ws://127.0.0.1:${app.port}/echo`, ['nope', 'echo.v1', 'echo.v2']);
+    const s = open(`ws://127.0.0.1:${app.port}/echo`, ['nope', 'echo.v1', 'echo.v2'], {
+      headers: { 'x-request-id': 'up-1' },
+    });
     const headers = new Promise<Record<string, string | string[] | undefined>>((r) =>
       s.ws.once('upgrade', (res) => r(res.headers)),
     );
     await s.opened;
     // The route's own order of preference, among those offered.
     expect(s.ws.protocol).toBe('echo.v2');
-    expect((await headers)['x-request-id']).toBeTruthy();
+    expect((await headers)['x-request-id']).toBe('up-1');
     await until(() => s.got.length === 1);
     expect(s.got[0]).toBe('protocol echo.v2');
     s.ws.close();

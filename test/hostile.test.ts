@@ -229,8 +229,9 @@ interface Exchanged {
 async function exchange(bytes: string, expect: ExpectStatic, answers: number): Promise<Exchanged> {
   const c = await RawClient.connect(server.port);
   c.write(bytes);
-  // Only weft's answers carry a request id: what the reactor's parser answers itself is followed by a close.
-  const byWeft = (raw: string) => /\r\nx-request-id:/i.test(raw.slice(0, raw.indexOf('\r\n\r\n')));
+  // Only weft's refusals are problem+json: what the reactor's parser answers itself (an empty 400) is followed by a close.
+  const byWeft = (raw: string) =>
+    /\r\ncontent-type: application\/problem\+json/i.test(raw.slice(0, raw.indexOf('\r\n\r\n')));
   const settled = () =>
     c.ended || (!TRAITS.closesAfterRefusal && complete(c.received) >= answers && byWeft(c.received));
   // The failsafe only turns a hang into a clear failure.

@@ -208,7 +208,7 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
       'POST /todos HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n',
     );
     expect(bad.status).toBe(400);
-    expect(bad.headers['x-request-id']).toMatch(/\S/);
+    expect(bad.headers['x-request-id']).toBeUndefined(); // none sent, none read: requestId 'used' sends none
     await until(
       async () => sample(await scrape(s.port), 'http_request_duration_seconds_count', { status_code: '499' }) === 1,
     );
@@ -314,7 +314,7 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
 });
 
 describe(`request ids on the ${REACTOR} reactor`, () => {
-  it('every response carries x-request-id: the client’s when sane, else a fresh one; handlers and logs see it', async () => {
+  it('x-request-id goes back when the client sent a sane one or a handler read it; handlers and logs see it', async () => {
     const { logger: log, lines } = memoryLogger();
     const routes = get()
       .and(path('id'))
@@ -323,7 +323,12 @@ describe(`request ids on the ${REACTOR} reactor`, () => {
       .map((id, l) => {
         l.info('handling');
         return reply.json({ id });
-      });
+      })
+      .or(
+        get()
+          .and(path('plain'))
+          .map(() => 'plain'),
+      );
     const s = await start(routes, { logger: log });
     const base = `http://127.0.0.1:${s.port}`;
     const mine = await fetch(`${base}/id`, { headers: { 'x-request-id': 'trace-abc.123' } });
@@ -339,13 +344,81 @@ describe(`request ids on the ${REACTOR} reactor`, () => {
     const a = (await fetch(`${base}/id`)).headers.get('x-request-id');
     const b = (await fetch(`${base}/id`)).headers.get('x-request-id');
     expect(a).not.toBe(b);
-    // 404s and early rejections carry one too.
-    expect((await fetch(`${base}/missing`)).headers.get('x-request-id')).toMatch(/\S/);
-    await until(() => lines.filter((l) => l.msg === 'request').length >= 8);
+    // Nobody read the id before answering: no header, but the access log still has one.
+    const plain = await fetch(`${base}/plain`);
+    expect(plain.headers.get('x-request-id')).toBeNull();
+    expect((await fetch(`${base}/missing`)).headers.get('x-request-id')).toBeNull();
+    expect((await fetch(`${base}/plain`, { headers: { 'x-request-id': 'p-1' } })).headers.get('x-request-id')).toBe(
+      'p-1',
+    );
+    await until(() => lines.filter((l) => l.msg === 'request').length >= 10);
     const handled = lines.find((l) => l.msg === 'handling' && l.reqId === 'trace-abc.123');
     expect(handled).toBeDefined();
     const access = lines.find((l) => l.msg === 'request' && l.reqId === 'trace-abc.123');
     expect(access).toMatchObject({ method: 'GET', path: '/id', route: '/id', status: 200 });
+    const unread = lines.find((l) => l.msg === 'request' && l.path === '/plain');
+    expect(unread?.reqId).toMatch(/^[\w-]{4,}$/);
+    expect(lines.find((l) => l.msg === 'request' && l.reqId === 'p-1')).toMatchObject({ path: '/plain' });
+  });
+
+  it('accessLog: false keeps a given logger for errors and writes no line per request', async () => {
+    const { logger: log, lines } = memoryLogger();
+    const routes = get()
+      .and(path('plain'))
+      .map(() => 'plain')
+      .or(
+        get()
+          .and(path('boom'))
+          .map((): string => {
+            throw new Error('boom');
+          }),
+      );
+    const s = await start(routes, { logger: log, accessLog: false });
+    const base = `http://127.0.0.1:${s.port}`;
+    expect((await fetch(`${base}/plain`)).status).toBe(200);
+    expect((await fetch(`${base}/boom`)).status).toBe(500);
+    await until(() => lines.some((l) => l.msg === 'request handler failed'));
+    expect(lines.filter((l) => l.msg === 'request')).toEqual([]);
+  });
+
+  it("requestId: 'always' puts one on every response, 404s and early rejections too", async () => {
+    const s = await start(
+      get()
+        .and(path('plain'))
+        .map(() => 'plain'),
+      { requestId: 'always' },
+    );
+    const base = `http://127.0.0.1:${s.port}`;
+    const a = (await fetch(`${base}/plain`)).headers.get('x-request-id');
+    const b = (await fetch(`${base}/plain`)).headers.get('x-request-id');
+    expect(a).toMatch(/^[\w-]{4,}$/);
+    expect(b).toMatch(/^[\w-]{4,}$/);
+    expect(a).not.toBe(b);
+    expect((await fetch(`${base}/plain`, { headers: { 'x-request-id': 'mine-1' } })).headers.get('x-request-id')).toBe(
+      'mine-1',
+    );
+    expect((await fetch(`${base}/missing`)).headers.get('x-request-id')).toMatch(/\S/);
+    const bad = await rawOnce(
+      s.port,
+      'POST /plain HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.headers['x-request-id']).toMatch(/\S/);
+  });
+
+  it('requestId: false sends none and ignores the client’s; handlers still get an id', async () => {
+    const s = await start(
+      get()
+        .and(path('id'))
+        .and(requestId())
+        .map((id) => reply.json({ id })),
+      { requestId: false },
+    );
+    const r = await fetch(`http://127.0.0.1:${s.port}/id`, { headers: { 'x-request-id': 'mine-1' } });
+    expect(r.headers.get('x-request-id')).toBeNull();
+    const { id } = (await r.json()) as { id: string };
+    expect(id).not.toBe('mine-1');
+    expect(id).toMatch(/^[\w-]{4,}$/);
   });
 
   it('the WebSocket handshake response carries it too', async () => {

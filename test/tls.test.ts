@@ -109,7 +109,7 @@ function request(
 
 describe(`TLS on the ${REACTOR} reactor`, () => {
   it('serves HTTPS (bodies too) and WebSockets as wss:', async () => {
-    const s = await serve(routes, { logger: false }).listen({ port: 0, tls: { cert, key } });
+    const s = await serve(routes, { logger: false, requestId: 'always' }).listen({ port: 0, tls: { cert, key } });
     servers.push(s);
     expect(s.secure).toBe(true);
     expect(s.reactor.name).toBe(REACTOR);

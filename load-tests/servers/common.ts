@@ -1,9 +1,14 @@
 /** What every HTTP bench server serves, and how it reports its port. */
+import { writeSync } from 'node:fs';
+
 export const JSON_BODY = { message: 'Hello, World!', items: [1, 2, 3], ok: true };
 export const ROUTES = Number(process.env.ROUTES ?? 1);
 export const PORT = Number(process.env.PORT ?? 0);
+/** Print the port: on stdout, or on fd READY_FD when the bench sends stdout (an access log) to /dev/null. */
 export function ready(port: number): void {
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  const line = `${JSON.stringify({ port })}\n`;
+  if (process.env.READY_FD) writeSync(Number(process.env.READY_FD), line);
+  else process.stdout.write(line);
 }
 /** Hand validation for the servers without a schema library (raw uWS, node:http). */
 export function validPerson(v: unknown): v is { name: string; age: number } {

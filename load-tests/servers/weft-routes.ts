@@ -1,10 +1,11 @@
 /**
  * The weft bench routes, shared by the bench server (weft-http.ts) and the
  * in-process harness (../inprocess.ts), so both time the same filters.
- * `routeCount - 1` routes stand before /hello/:name.
+ * `routeCount - 1` routes stand before /hello/:name. The weft module is a
+ * parameter: the bench server passes the built package it was pointed at.
  */
 import { z } from 'zod';
-import { body, type Filter, get, header, path, post, query, type Reply, reply, str } from '../../src/index.js';
+import type { Filter, Reply } from '../../src/index.js';
 import { JSON_BODY } from './common.js';
 
 const Person = z.object({ name: z.string().min(1).max(64), age: z.number().int().min(0).max(150) });
@@ -16,7 +17,11 @@ const Todo = z.object({
 });
 const Search = z.object({ q: z.string().min(1).max(100), page: z.coerce.number().int().min(1).max(1000).default(1) });
 
-export function benchRoutes(routeCount = 1): Filter<[Reply]> {
+/** The weft entry point, from the source or a built `dist/`. */
+export type Weft = typeof import('../../src/index.js');
+
+export function benchRoutes(weft: Weft, routeCount = 1): Filter<[Reply]> {
+  const { body, get, header, path, post, query, reply, str } = weft;
   let nextTodo = 0;
   let routes: Filter<[Reply]> = get()
     .and(path('json'))

@@ -40,7 +40,7 @@ export interface RequestSource {
   /** Fires when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger | undefined;
-  /** The request's id: the client's `x-request-id` when it sent a sane one, else generated. */
+  /** The request's id: the client's `x-request-id` when it sent a sane one, else generated (on first read). */
   readonly requestId: string;
 }
 

@@ -13,8 +13,10 @@ function silentLogger(): Logger {
 
 /**
  * Extracts the request's id: the client's `x-request-id` when it sent a sane
- * one (a token of at most 128 characters), else one weft made. Every response
- * carries it back in `x-request-id`, and the access log as `reqId`.
+ * one (a token of at most 128 characters), else one weft makes now. The
+ * access log has it as `reqId`; the response carries it back in
+ * `x-request-id` (reading it here is what puts it there under the server's
+ * default `requestId: 'used'`; `false` sends none).
  *
  * @example
  * path('orders').and(requestId()).map((id) => reply.json({ requestId: id }))

@@ -15,6 +15,7 @@ import type { TopicHub } from '../broadcast/channel.js';
 import type { Needs, RequestSource } from '../filter/request-source.js';
 import type { Reply } from '../reply/reply.js';
 import type { WsCounters } from '../runtime/counters.js';
+import type { RequestIdMode } from '../runtime/request-id-header.js';
 import type { Transport, WsSocket } from '../ws/socket.js';
 import type { WsAccept } from '../ws/upgrade.js';
 
@@ -94,6 +95,10 @@ export interface Exchange extends RequestSource {
    * does so when a request is pipelined behind one whose answer is pending).
    */
   readonly dropped: boolean;
+  /** The `x-request-id` the response carries, or `undefined` for none (the server's `requestId` option). */
+  readonly responseRequestId: string | undefined;
+  /** The request's id for log lines: `requestId`, without counting as a read that puts it on the response. */
+  readonly logRequestId: string;
   /** The framing announced a body the filters left (partly) unread: close after replying (unless `discardBody`). */
   readonly bodyUnread: boolean;
   /** After the reply: drop the unread rest of the body instead of closing, when the reactor can and it is small. */
@@ -130,6 +135,8 @@ export interface ReactorHost {
   drainingReply(path: string): Reply;
   /** WebSocket message counts (the reactor's sockets and hubs add to them). */
   readonly wsCounters: WsCounters;
+  /** Which responses carry `x-request-id`; `false`: do not read the client's either. */
+  readonly requestIds: RequestIdMode;
   /**
    * The reactor answered a request itself, before any filter ran (a framing
    * 400, 414, 431, a draining 503): count and log it.

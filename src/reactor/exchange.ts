@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../reply/reply.js';
+import { newRequestId, type RequestIdMode } from '../runtime/request-id-header.js';
 import type { WsAccept } from '../ws/upgrade.js';
 import { CLIENT_GONE } from './abort-error.js';
 import type { Exchange } from './contract.js';
@@ -14,6 +15,11 @@ export abstract class BaseExchange implements Exchange {
   dropped = false;
   status = 0;
   private controller: AbortController | undefined;
+  /** The client's sane id, or one made on first read; `''` until then. */
+  #requestId: string;
+  /** The client sent the id, or a handler read it: under `'used'` the response carries it. */
+  #idUsed: boolean;
+  readonly #idMode: RequestIdMode;
 
   constructor(
     readonly method: string,
@@ -21,8 +27,33 @@ export abstract class BaseExchange implements Exchange {
     readonly query: string,
     readonly body: StreamedBody,
     readonly logger: Logger | undefined,
-    readonly requestId: string,
-  ) {}
+    /** The sane `x-request-id` the client sent, or `''`. */
+    sentRequestId: string,
+    idMode: RequestIdMode,
+  ) {
+    this.#requestId = sentRequestId;
+    this.#idUsed = sentRequestId !== '';
+    this.#idMode = idMode;
+  }
+
+  /** What handlers and spans read: made on first read when the client sent none (most requests never read it). */
+  get requestId(): string {
+    this.#idUsed = true;
+    return this.logRequestId;
+  }
+
+  /** The id for log lines: the same, without putting it on the response. */
+  get logRequestId(): string {
+    if (this.#requestId === '') this.#requestId = newRequestId();
+    return this.#requestId;
+  }
+
+  /** The id the response carries, or `undefined` (see `RequestIdMode`). */
+  get responseRequestId(): string | undefined {
+    const mode = this.#idMode;
+    if (mode === 'always' || (mode === 'used' && this.#idUsed)) return this.logRequestId;
+    return undefined;
+  }
 
   abstract readonly canUpgrade: boolean;
   abstract header(name: string): string | undefined;

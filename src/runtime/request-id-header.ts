@@ -1,7 +1,8 @@
 /**
- * Request ids: every request has one, every response carries it as
- * `x-request-id`, the access log as `reqId`. A client's (or a proxy's) id is
- * kept when it is a sane token; otherwise weft makes one.
+ * Request ids. A client's (or a proxy's) `x-request-id` is kept when it is a
+ * sane token; otherwise weft makes one when something reads it (the access
+ * log as `reqId`, `requestId()`, `logger()`, a span). Which responses carry
+ * the id back is the server's `requestId` option (`RequestIdMode`).
  *
  * Generated ids are a random per-thread prefix and a counter (`Ab3xK9_q-2s`):
  * unique across the workers of a pool and across instances without a random
@@ -11,6 +12,17 @@ import { randomBytes } from 'node:crypto';
 
 /** The header read and written. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * Which responses carry `x-request-id` (`serve(routes, { requestId })`):
+ * - `'used'`: those whose request sent a sane id, and those whose id was read
+ *   before the answer (`requestId()`, `logger()`, a span, a `weft:request`
+ *   subscriber); the access log's read does not count;
+ * - `'always'`: every response, with an id made for it when none was sent;
+ * - `false`: none; weft does not read the header either (ids are still made
+ *   for what reads them: the access log, `requestId()`).
+ */
+export type RequestIdMode = 'used' | 'always' | false;
 
 /** Printable, no spaces or quotes, at most 128 characters: safe in a header, a log line and a label. */
 const SANE = /^[A-Za-z0-9._~:/+=@-]{1,128}$/;
@@ -23,7 +35,7 @@ export function newRequestId(): string {
   return prefix + (++seq).toString(36);
 }
 
-/** The client's id when it sent a sane one, else a fresh one. */
-export function requestIdFrom(sent: string | undefined): string {
-  return sent !== undefined && sent !== '' && SANE.test(sent) ? sent : newRequestId();
+/** The id a client sent when it is sane, else `''`. */
+export function sentRequestId(sent: string | undefined): string {
+  return sent !== undefined && sent !== '' && SANE.test(sent) ? sent : '';
 }

@@ -32,6 +32,7 @@ import type { Reply, Replyable } from '../reply/reply.js';
 import { type MetricsSink, methodLabel, WsCounters } from '../runtime/counters.js';
 import { defaultLogger } from '../runtime/logger.js';
 import { poolContext } from '../runtime/pool.js';
+import type { RequestIdMode } from '../runtime/request-id-header.js';
 import {
   endRequestSpan,
   isTraced,
@@ -57,11 +58,20 @@ import { liveServers, probePort } from './workers.js';
 
 export interface ServeOptions {
   /**
-   * A pino logger for the access log (one info line per request) and errors.
-   * `false` silences weft.
+   * A pino logger for errors, warnings, the server's own lines and, when
+   * `accessLog` is on, the access log. `false` silences weft.
    * @default pino() at level info, to stdout
    */
   logger?: Logger | false | undefined;
+  /**
+   * One info line per request (`reqId`, `method`, `path`, `route`, `status`,
+   * `ms`), aborted ones batched. On when you give weft a `logger`; off with
+   * weft's default logger, which then writes only the server's own lines,
+   * warnings and errors (a line per request costs more than the rest of a
+   * small request: see load-tests/COST.md).
+   * @default true when `logger` is given, else false
+   */
+  accessLog?: boolean | undefined;
   /**
    * Which reactor runs the server: `'uws'` (a native uWebSockets.js build, or
    * `NativeBindingError`), `'node'` (node:http + ws), `'bun'` (Bun.serve, only
@@ -99,6 +109,16 @@ export interface ServeOptions {
   metrics?: MetricsSink | undefined;
   /** Cookie signing: `{ secret }` (a string, or a list: the first signs, all verify). */
   cookies?: CookieSettings | undefined;
+  /**
+   * Which responses carry `x-request-id`. `'used'`: those whose request sent a
+   * sane id (a proxy's, a client's), and those whose id was read before the
+   * answer (`requestId()`, `logger()`, a span, a `weft:request` subscriber); `'always'`: every
+   * response, with an id made when none was sent (weft's earlier default);
+   * `false`: none, and the client's header is not read. Whatever the mode, the
+   * access log, `requestId()` and `logger()` always have an id.
+   * @default 'used'
+   */
+  requestId?: RequestIdMode | undefined;
 }
 
 export interface ListenOptions {
@@ -184,6 +204,7 @@ export class Server {
   readonly #upgradeSpans = new WeakMap<WsAccept, Context>();
   #drainedWaiter: (() => void) | undefined;
   readonly #handlerTimeoutMs: number;
+  readonly #requestIds: RequestIdMode;
   /** Bodies declared at most this long are read before the filters run (0: never). */
   readonly #prefetchMax: number;
   #sweeper: NodeJS.Timeout | undefined;
@@ -201,10 +222,14 @@ export class Server {
     // Within every body filter's limit, so a prefetched body is never one a route would refuse unread.
     this.#prefetchMax = this.#needs.body ? Math.min(PREFETCH_MAX, this.#needs.bodyLimit ?? PREFETCH_MAX) : 0;
     this.#logger = opts.logger === false ? undefined : (opts.logger ?? defaultLogger());
-    this.#logRequests = this.#logger?.isLevelEnabled('info') ?? false;
+    this.#logRequests =
+      (opts.accessLog ?? opts.logger !== undefined) && (this.#logger?.isLevelEnabled('info') ?? false);
     this.#limits = resolveLimits(opts.limits);
     this.#handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
     if (!(this.#handlerTimeoutMs >= 0)) throw new RangeError('handlerTimeoutMs must be >= 0');
+    this.#requestIds = opts.requestId ?? 'used';
+    if (this.#requestIds !== 'used' && this.#requestIds !== 'always' && this.#requestIds !== false)
+      throw new RangeError(`weft: requestId must be 'used', 'always' or false, got ${JSON.stringify(opts.requestId)}`);
     this.#tasks = new TaskSet(this.#logger, 'websocket');
     this.#metrics = opts.metrics;
     this.#env = { cookieKeys: opts.cookies === undefined ? undefined : new CookieKeys(opts.cookies), secure: false };
@@ -230,6 +255,7 @@ export class Server {
       limits: this.#limits,
       needs: this.#needs,
       wsCounters: this.#wsCounters,
+      requestIds: this.#requestIds,
       get closing() {
         return server.#closing;
       },
@@ -536,7 +562,7 @@ export class Server {
     this.#metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.#logRequests) {
       const line = {
-        reqId: ex.requestId,
+        reqId: ex.logRequestId,
         method: ex.method,
         path: ex.path,
         route,
@@ -591,7 +617,7 @@ export class Server {
       ex.abort(new TimeoutError(this.#handlerTimeoutMs));
       const reply = fixedProblem(503, `The handler did not answer within ${this.#handlerTimeoutMs} ms`);
       this.#logger?.warn(
-        { reqId: ex.requestId, method: ex.method, path: ex.path, timeoutMs: this.#handlerTimeoutMs },
+        { reqId: ex.logRequestId, method: ex.method, path: ex.path, timeoutMs: this.#handlerTimeoutMs },
         'handler timed out',
       );
       ex.cork(() => void ex.respond(reply, true));

@@ -23,7 +23,7 @@ import { CookieKeys, type CookieSettings } from '../reply/cookies.js';
 import { Rejection } from '../reply/rejection.js';
 import type { Chunk, Reply, Replyable } from '../reply/reply.js';
 import { bodiless } from '../reply/status.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../runtime/request-id-header.js';
+import { newRequestId, REQUEST_ID_HEADER, sentRequestId } from '../runtime/request-id-header.js';
 import type { ReplyAt } from './typed.js';
 
 class BufferBody implements BodySource {
@@ -44,7 +44,8 @@ class BufferBody implements BodySource {
 
 class TestSource implements RequestSource {
   private readonly controller = new AbortController();
-  readonly requestId: string;
+  /** The sane id sent, or one made on first read (as a server's default `requestId: 'used'`). */
+  #requestId: string;
   constructor(
     readonly method: string,
     readonly path: string,
@@ -54,7 +55,15 @@ class TestSource implements RequestSource {
     readonly body: BodySource,
     readonly logger: Logger | undefined,
   ) {
-    this.requestId = requestIdFrom(all[REQUEST_ID_HEADER]);
+    this.#requestId = sentRequestId(all[REQUEST_ID_HEADER]);
+  }
+  get requestId(): string {
+    if (this.#requestId === '') this.#requestId = newRequestId();
+    return this.#requestId;
+  }
+  /** The reply with `x-request-id` as a server with default options sends it: when sent, or read by a filter. */
+  withRequestId(reply: Reply): Reply {
+    return this.#requestId === '' ? reply : reply.header(REQUEST_ID_HEADER, this.#requestId);
   }
   header(name: string): string | undefined {
     return this.all[name];
@@ -234,7 +243,7 @@ export class RequestBuilder<M extends string = 'GET', P extends string = '/'> {
     const src = this.source();
     const ctx = this.context(src);
     const r = await settle(impl(filter) as never, ctx);
-    return toTestResponse(r.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate());
+    return toTestResponse(src.withRequestId(r), src.method, ctx.routeTemplate());
   }
 }
 

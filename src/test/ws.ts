@@ -9,7 +9,6 @@ import { type Filter, impl } from '../filter/filter.js';
 import { settle } from '../filter/settle.js';
 import type { Replyable } from '../reply/reply.js';
 import { WsCounters } from '../runtime/counters.js';
-import { REQUEST_ID_HEADER } from '../runtime/request-id-header.js';
 import { WeftError } from '../runtime/weft-error.js';
 import { spawn } from '../task/spawn.js';
 import { Message } from '../ws/message.js';
@@ -201,9 +200,7 @@ export class WsRequestBuilder extends RequestBuilder {
     const ctx = this.context(src);
     const reply = await settle(impl(filter) as never, ctx);
     if (!(reply instanceof WsAccept)) {
-      throw new HandshakeRejected(
-        await toTestResponse(reply.header(REQUEST_ID_HEADER, src.requestId), src.method, ctx.routeTemplate()),
-      );
+      throw new HandshakeRejected(await toTestResponse(src.withRequestId(reply), src.method, ctx.routeTemplate()));
     }
     const client = new WsClient();
     const transport = new MemoryTransport(client);

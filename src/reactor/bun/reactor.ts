@@ -148,7 +148,8 @@ export class BunReactor implements Reactor {
     const server = this.server;
     const headers: [string, string][] = [];
     for (const [n, v] of accept.headers) headers.push([n, v]);
-    headers.push([REQUEST_ID_HEADER, ex.requestId]);
+    const id = ex.responseRequestId;
+    if (id !== undefined) headers.push([REQUEST_ID_HEADER, id]);
     if (accept.protocol !== '') headers.push(['sec-websocket-protocol', accept.protocol]);
     // Bun has one permessage-deflate setting per server and negotiates from the request's offers:
     // a route without compression gets none (it negotiates nothing), one with it the offers weft accepts.

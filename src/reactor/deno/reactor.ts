@@ -38,7 +38,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fixedProblem } from '../../reply/problem.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
+import { newRequestId, REQUEST_ID_HEADER, sentRequestId } from '../../runtime/request-id-header.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
@@ -209,7 +209,9 @@ export class DenoReactor implements Reactor {
    * filter runs; the answer closes again, as far as Deno lets it.
    */
   private afterClose(req: Request, info: DenoServeHandlerInfo): Response {
-    const rid = requestIdFrom(req.headers.get(REQUEST_ID_HEADER) ?? undefined);
+    const ids = this.host.requestIds;
+    const sent = ids === false ? '' : sentRequestId(req.headers.get(REQUEST_ID_HEADER) ?? undefined);
+    const rid = sent === '' ? newRequestId() : sent;
     const url = req.url;
     const at = url.indexOf('/', url.indexOf('://') + 3);
     const q = url.indexOf('?', at);
@@ -218,7 +220,8 @@ export class DenoReactor implements Reactor {
     this.host.early(req.method, path, 400, rid);
     const reply = fixedProblem(400, CLOSED_DETAIL);
     const headers: [string, string][] = reply.headers.map(([n, v]) => [n, v]);
-    headers.push([REQUEST_ID_HEADER, rid], ['connection', 'close']);
+    if (sent !== '' || ids === 'always') headers.push([REQUEST_ID_HEADER, rid]);
+    headers.push(['connection', 'close']);
     return new Response(reply.body as string, { status: 400, headers });
   }
 
@@ -238,7 +241,8 @@ export class DenoReactor implements Reactor {
     const headers = response.headers;
     if (accept.protocol !== '') headers.set('sec-websocket-protocol', accept.protocol);
     for (const [n, v] of accept.headers) headers.append(n, v);
-    headers.set(REQUEST_ID_HEADER, ex.requestId);
+    const id = ex.responseRequestId;
+    if (id !== undefined) headers.set(REQUEST_ID_HEADER, id);
     const remote = ex.remoteAddress();
     (this.sockets as DenoSockets).add(socket, accept.options, (t) => this.host.openSocket(t, accept, remote));
     return response;

@@ -23,7 +23,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
+import { REQUEST_ID_HEADER, type RequestIdMode, sentRequestId } from '../../runtime/request-id-header.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { ReactorHost, ResolvedLimits } from '../contract.js';
 import { BaseExchange } from '../exchange.js';
@@ -97,12 +97,13 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     query: string,
     body: StreamedBody,
     logger: Logger | undefined,
-    requestId: string,
+    sentRequestId: string,
+    idMode: RequestIdMode,
     private readonly remote: string,
     private readonly upgrader: FetchRuntime['upgrade'],
     private readonly eagerAbort: boolean,
   ) {
-    super(method, path, query, body, logger, requestId);
+    super(method, path, query, body, logger, sentRequestId, idMode);
   }
 
   /** A filter that reads the signal needs the client's leaving reported. */
@@ -153,7 +154,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     if (this.answered) return;
     this.answered = true;
     this.status = reply.statusCode;
-    const { response, done } = toResponse(this, this.method, this.requestId, reply, close);
+    const { response, done } = toResponse(this, this.method, this.responseRequestId, reply, close);
     this.settle(response);
     if (done === undefined) {
       this.complete = true;
@@ -309,9 +310,9 @@ function refusal(host: ReactorHost, head: Head, target: string, path: string): R
 
 /** Answer before any filter ran, closing the connection. */
 function early(host: ReactorHost, req: Request, method: string, path: string, rid: string, reply: Reply): FetchResult {
-  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, '', undefined, false);
+  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, host.requestIds, '', undefined, false);
   void ex.respond(reply, true);
-  host.early(method, path, reply.statusCode, rid);
+  host.early(method, path, reply.statusCode, ex.logRequestId);
   return ex.outcome() as FetchResult;
 }
 
@@ -327,7 +328,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   const head = readHead(runtime, host.limits, method, target.length, req.headers);
-  const rid = requestIdFrom(head.requestId ?? undefined);
+  const rid = host.requestIds === false ? '' : sentRequestId(head.requestId ?? undefined);
   const refused = refusal(host, head, target, path);
   if (refused !== undefined) return early(host, req, method, path, rid, refused);
   const needs = host.needs;
@@ -345,7 +346,19 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   }
   const remote = needs.remote ? runtime.remoteAddress(req) : '';
   const eager = runtime.abortListener === 'eager';
-  ex = new FetchExchange(req, method, path, query, body, host.logger, rid, remote, runtime.upgrade, eager);
+  ex = new FetchExchange(
+    req,
+    method,
+    path,
+    query,
+    body,
+    host.logger,
+    rid,
+    host.requestIds,
+    remote,
+    runtime.upgrade,
+    eager,
+  );
   host.handle(ex);
   return ex.outcome();
 }

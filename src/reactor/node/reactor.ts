@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { fixedProblem } from '../../reply/problem.js';
 import type { Reply } from '../../reply/reply.js';
-import { newRequestId, REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
+import { newRequestId, REQUEST_ID_HEADER, sentRequestId } from '../../runtime/request-id-header.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
@@ -66,7 +66,7 @@ export class NodeReactor implements Reactor {
   private readonly ws: WsModule | undefined;
   private readonly sockets: NodeSockets;
   private readonly wss = new Map<string, WebSocketServer>();
-  private readonly pendingAccept = new WeakMap<IncomingMessage, { accept: WsAccept; requestId: string }>();
+  private readonly pendingAccept = new WeakMap<IncomingMessage, { accept: WsAccept; requestId: string | undefined }>();
 
   constructor(private readonly host: ReactorHost) {
     const needsWs = host.needs.ws.size > 0;
@@ -156,10 +156,11 @@ export class NodeReactor implements Reactor {
     // per request, and node closes the socket once that answer is out.
     if (closing.has(socket)) return;
     // The head did not parse: no method or path to report.
-    const ex = { method: 'GET', requestId: newRequestId() };
+    const id = newRequestId();
+    const ex = { method: 'GET', responseRequestId: this.host.requestIds === 'always' ? id : undefined };
     const reply = parseErrorReply(err.code);
     void writeRaw(socket, ex, reply);
-    this.host.early('', '', reply.statusCode, ex.requestId);
+    this.host.early('', '', reply.statusCode, id);
   }
 
   /** Why the request is answered before any filter runs, if it is. */
@@ -192,10 +193,23 @@ export class NodeReactor implements Reactor {
     rid: string,
     reply: Reply,
   ): void {
-    const ex = new NodeExchange(req, res, method, '/', '', NO_BODY, this.host.logger, rid, socket, head, undefined);
+    const ex = new NodeExchange(
+      req,
+      res,
+      method,
+      '/',
+      '',
+      NO_BODY,
+      this.host.logger,
+      rid,
+      this.host.requestIds,
+      socket,
+      head,
+      undefined,
+    );
     void ex.respond(reply, true);
     const q = url.indexOf('?');
-    this.host.early(method, q === -1 ? url : url.slice(0, q), reply.statusCode, rid);
+    this.host.early(method, q === -1 ? url : url.slice(0, q), reply.statusCode, ex.logRequestId);
   }
 
   private request(
@@ -207,8 +221,8 @@ export class NodeReactor implements Reactor {
     const host = this.host;
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const sent = req.headers[REQUEST_ID_HEADER];
-    const rid = requestIdFrom(typeof sent === 'string' ? sent : undefined);
+    const sent = host.requestIds === false ? undefined : req.headers[REQUEST_ID_HEADER];
+    const rid = typeof sent === 'string' ? sentRequestId(sent) : '';
     // A request pipelined behind an answer that closes the connection is never run (nor answered).
     if (closing.has(req.socket)) return;
     const h = req.headers;
@@ -232,7 +246,9 @@ export class NodeReactor implements Reactor {
     }
     const upgrader =
       socket !== undefined ? (ex: NodeExchange, accept: WsAccept) => this.upgrade(ex, accept) : undefined;
-    host.handle(new NodeExchange(req, res, method, path, query, body, host.logger, rid, socket, head, upgrader));
+    host.handle(
+      new NodeExchange(req, res, method, path, query, body, host.logger, rid, host.requestIds, socket, head, upgrader),
+    );
   }
 
   private serverFor(o: ResolvedWsOptions): WebSocketServer {
@@ -250,7 +266,7 @@ export class NodeReactor implements Reactor {
         const pending = this.pendingAccept.get(req);
         if (pending === undefined) return;
         for (const [n, v] of pending.accept.headers) headers.push(`${n}: ${v}`);
-        headers.push(`${REQUEST_ID_HEADER}: ${pending.requestId}`);
+        if (pending.requestId !== undefined) headers.push(`${REQUEST_ID_HEADER}: ${pending.requestId}`);
       });
       this.wss.set(key, wss);
     }
@@ -260,7 +276,7 @@ export class NodeReactor implements Reactor {
   private upgrade(ex: NodeExchange, accept: WsAccept): void {
     const { req, socket, head } = ex;
     if (socket === undefined || head === undefined) return;
-    this.pendingAccept.set(req, { accept, requestId: ex.requestId });
+    this.pendingAccept.set(req, { accept, requestId: ex.responseRequestId });
     const remote = ex.remoteAddress();
     keepAcceptableOffers(req, accept.options);
     this.serverFor(accept.options).handleUpgrade(req, socket, head, (ws: WebSocket) => {

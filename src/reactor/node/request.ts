@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
+import type { RequestIdMode } from '../../runtime/request-id-header.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import { BaseExchange } from '../exchange.js';
 import type { ChunkSource, StreamedBody } from '../streamed-body.js';
@@ -51,13 +52,14 @@ export class NodeExchange extends BaseExchange {
     query: string,
     body: StreamedBody,
     logger: Logger | undefined,
-    requestId: string,
+    sentRequestId: string,
+    idMode: RequestIdMode,
     /** On the upgrade path: the socket and first bytes, and how to upgrade. */
     readonly socket: Duplex | undefined,
     readonly head: Buffer | undefined,
     private readonly upgrader: Upgrader | undefined,
   ) {
-    super(method, path, query, body, logger, requestId);
+    super(method, path, query, body, logger, sentRequestId, idMode);
   }
 
   get canUpgrade(): boolean {

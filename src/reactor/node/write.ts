@@ -32,10 +32,13 @@ export function writeReply(res: ServerResponse, ex: NodeExchange, reply: Reply, 
   const sized = body instanceof SizedBody;
   const noBody = bodiless(code);
   const withLength = !noBody && (!streamed || sized);
-  const headers = flat(reply, 2 + (withLength ? 2 : 0) + (close ? 2 : 0));
+  const id = ex.responseRequestId;
+  const headers = flat(reply, (id === undefined ? 0 : 2) + (withLength ? 2 : 0) + (close ? 2 : 0));
   let n = reply.headers.length * 2;
-  headers[n++] = REQUEST_ID_HEADER;
-  headers[n++] = ex.requestId;
+  if (id !== undefined) {
+    headers[n++] = REQUEST_ID_HEADER;
+    headers[n++] = id;
+  }
   if (withLength) {
     headers[n++] = 'content-length';
     headers[n++] = String(sized ? body.size : body === null ? 0 : byteLength(body as string | Uint8Array));
@@ -104,7 +107,7 @@ async function collect(body: AsyncIterable<Chunk>): Promise<Uint8Array> {
 /** A complete HTTP/1.1 response on a raw socket, then close (an upgrade request the filters did not accept). */
 export async function writeRaw(
   socket: Duplex,
-  ex: { readonly method: string; readonly requestId: string },
+  ex: { readonly method: string; readonly responseRequestId: string | undefined },
   reply: Reply,
 ): Promise<void> {
   let body = reply.body;
@@ -113,7 +116,8 @@ export async function writeRaw(
     body === null || bodiless(reply.statusCode) ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
   let head = `HTTP/1.1 ${statusLine(reply.statusCode)}\r\n`;
   for (const [n, v] of reply.headers) head += `${n}: ${v}\r\n`;
-  head += `${REQUEST_ID_HEADER}: ${ex.requestId}\r\n`;
+  const id = ex.responseRequestId;
+  if (id !== undefined) head += `${REQUEST_ID_HEADER}: ${id}\r\n`;
   if (!bodiless(reply.statusCode)) head += `content-length: ${bytes.byteLength}\r\n`;
   head += 'connection: close\r\n\r\n';
   if (!socket.writable) return;

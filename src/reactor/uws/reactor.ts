@@ -12,7 +12,7 @@
  * - check what `send` returns.
  */
 import type { Reply } from '../../reply/reply.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../../runtime/request-id-header.js';
+import { REQUEST_ID_HEADER, sentRequestId } from '../../runtime/request-id-header.js';
 import { otelTracer, TRACE_HEADERS } from '../../runtime/tracing.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
@@ -174,7 +174,7 @@ export class UwsReactor implements Reactor {
     // Read first: uWS's getMethod() lowercases the method in place.
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
-    const rid = requestIdFrom(req.getHeader(REQUEST_ID_HEADER));
+    const rid = host.requestIds === false ? '' : sentRequestId(req.getHeader(REQUEST_ID_HEADER));
     if (host.closing) {
       reject(host, res, method, path, rid, host.drainingReply(path));
       return;
@@ -252,7 +252,21 @@ export class UwsReactor implements Reactor {
           : NO_BODY;
     }
     host.handle(
-      new UwsExchange(res, method, path, query, this.names, values, all, remote, body, host.logger, rid, context),
+      new UwsExchange(
+        res,
+        method,
+        path,
+        query,
+        this.names,
+        values,
+        all,
+        remote,
+        body,
+        host.logger,
+        rid,
+        host.requestIds,
+        context,
+      ),
     );
   }
 }
@@ -280,8 +294,9 @@ function reject(host: ReactorHost, res: HttpResponse, method: string, path: stri
     NO_BODY,
     host.logger,
     rid,
+    host.requestIds,
     undefined,
   );
   void ex.respond(reply, true);
-  host.early(method, path, reply.statusCode, rid);
+  host.early(method, path, reply.statusCode, ex.logRequestId);
 }

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
-import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
+import { REQUEST_ID_HEADER, type RequestIdMode } from '../../runtime/request-id-header.js';
 import { deflateOffers } from '../../ws/deflate.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import { BaseExchange } from '../exchange.js';
@@ -74,11 +74,12 @@ export class UwsExchange extends BaseExchange {
     private readonly remote: string,
     body: StreamedBody,
     logger: Logger | undefined,
-    requestId: string,
+    sentRequestId: string,
+    idMode: RequestIdMode,
     /** The uWS upgrade context, on the WebSocket path. */
     private readonly context: unknown,
   ) {
-    super(method, path, query, body, logger, requestId);
+    super(method, path, query, body, logger, sentRequestId, idMode);
     lastDispatched = this;
   }
 
@@ -201,7 +202,8 @@ export class UwsExchange extends BaseExchange {
     if (res === undefined) return;
     res.writeStatus('101 Switching Protocols');
     for (const [n, v] of accept.headers) res.writeHeader(n, v);
-    res.writeHeader(REQUEST_ID_HEADER, this.requestId);
+    const id = this.responseRequestId;
+    if (id !== undefined) res.writeHeader(REQUEST_ID_HEADER, id);
     const data: ConnData = { accept, remote: this.remote };
     // uWS has one compression setting per app: only a route that asked for compression passes the offers on,
     // and not those asking for a smaller server window (uWS would accept them and compress with its own).

@@ -12,7 +12,7 @@ import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 import type { HttpResponse } from './binding.js';
 import type { UwsExchange } from './request.js';
 
-function writeHead(res: HttpResponse, reply: Reply, requestId: string): void {
+function writeHead(res: HttpResponse, reply: Reply, requestId: string | undefined): void {
   // uWS writes "200 OK" itself when no status was written: one call fewer on the hot path.
   if (reply.statusCode !== 200) res.writeStatus(statusLine(reply.statusCode));
   const hs = reply.headers;
@@ -20,7 +20,7 @@ function writeHead(res: HttpResponse, reply: Reply, requestId: string): void {
     const h = hs[i] as readonly [string, string];
     res.writeHeader(h[0], h[1]);
   }
-  res.writeHeader(REQUEST_ID_HEADER, requestId);
+  if (requestId !== undefined) res.writeHeader(REQUEST_ID_HEADER, requestId);
 }
 
 // endWithoutBody() takes optional (length, close) arguments, but in uWS 20.30
@@ -35,7 +35,7 @@ function writeHead(res: HttpResponse, reply: Reply, requestId: string): void {
 export function writeReply(res: HttpResponse, ex: UwsExchange, reply: Reply, close: boolean): void | Promise<void> {
   const body = reply.body;
   const code = reply.statusCode;
-  writeHead(res, reply, ex.requestId);
+  writeHead(res, reply, ex.responseRequestId);
   const isHead = ex.method === 'HEAD';
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
     if (bodiless(code)) {
