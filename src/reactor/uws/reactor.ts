@@ -84,6 +84,10 @@ export class UwsReactor implements Reactor {
   private readonly names: string[];
   private readonly clIndex: number;
   private readonly teIndex: number;
+  /** Where the client's `x-request-id` lands in `values`; -1 when the server reads none (`requestId: false`). */
+  private readonly ridIndex: number;
+  /** `''` for every name: copied per request (a copy of a packed array is cheaper than `new Array(n).fill('')`). */
+  private readonly emptyValues: readonly string[];
   /** Header name → its place in `names` (for `scanHead`). */
   private readonly index: ReadonlyMap<string, number>;
   private listenSocket: us_listen_socket | undefined;
@@ -105,11 +109,19 @@ export class UwsReactor implements Reactor {
     const needs = host.needs;
     this.names = [...needs.headers];
     // The framing headers are read on every request (their checks run before the filters);
+    // x-request-id in the same walk (a getHeader call of its own cost as much as the walk);
     // the W3C trace headers when an OpenTelemetry SDK was registered before the server was made.
-    const always = ['content-length', 'transfer-encoding', ...(otelTracer() !== undefined ? TRACE_HEADERS : [])];
+    const always = [
+      'content-length',
+      'transfer-encoding',
+      ...(host.requestIds === false ? [] : [REQUEST_ID_HEADER]),
+      ...(otelTracer() !== undefined ? TRACE_HEADERS : []),
+    ];
     for (const h of always) if (!this.names.includes(h)) this.names.push(h);
     this.clIndex = this.names.indexOf('content-length');
     this.teIndex = this.names.indexOf('transfer-encoding');
+    this.ridIndex = host.requestIds === false ? -1 : this.names.indexOf(REQUEST_ID_HEADER);
+    this.emptyValues = this.names.map(() => '');
     this.index = new Map(this.names.map((n, i) => [n, i]));
   }
 
@@ -168,22 +180,26 @@ export class UwsReactor implements Reactor {
     this.app?.close();
   }
 
+  /** The client's sane `x-request-id` for an answer before the header walk (`''` under `requestId: false`). */
+  private sentId(req: HttpRequest): string {
+    return this.ridIndex < 0 ? '' : sentRequestId(req.getHeader(REQUEST_ID_HEADER));
+  }
+
   /** One request; `context` is set on the WebSocket upgrade path. */
   private request(res: HttpResponse, req: HttpRequest, context: unknown): void {
     const host = this.host;
     // Read first: uWS's getMethod() lowercases the method in place.
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
-    const rid = host.requestIds === false ? '' : sentRequestId(req.getHeader(REQUEST_ID_HEADER));
     if (host.closing) {
-      reject(host, res, method, path, rid, host.drainingReply(path));
+      reject(host, res, method, path, this.sentId(req), host.drainingReply(path));
       return;
     }
     const needs = host.needs;
     const limits = host.limits;
     const rawQuery = req.getQuery();
     if (path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) > limits.maxUrlBytes) {
-      reject(host, res, method, path, rid, targetTooLong(limits));
+      reject(host, res, method, path, this.sentId(req), targetTooLong(limits));
       return;
     }
     let values = NO_VALUES;
@@ -195,10 +211,10 @@ export class UwsReactor implements Reactor {
     const headBase = method.length + path.length + (rawQuery === undefined ? 0 : rawQuery.length + 1) + 12; // request line
     if (this.measureHead && !needs.allHeaders) {
       // uWS 20.30 does not cap the head: one walk measures it, counts Content-Length and reads the needed values.
-      values = new Array<string>(this.names.length).fill('');
+      values = this.emptyValues.slice();
       const scan = scanHead(req, headBase, this.index, values);
       if (scan.bytes > limits.maxHeadBytes) {
-        reject(host, res, method, path, rid, headTooLarge());
+        reject(host, res, method, path, this.sentId(req), headTooLarge());
         return;
       }
       cl = values[this.clIndex] as string;
@@ -209,7 +225,7 @@ export class UwsReactor implements Reactor {
       if (this.measureHead) {
         const scan = scanHead(req, headBase, NO_INDEX, []);
         if (scan.bytes > limits.maxHeadBytes) {
-          reject(host, res, method, path, rid, headTooLarge());
+          reject(host, res, method, path, this.sentId(req), headTooLarge());
           return;
         }
       }
@@ -234,6 +250,8 @@ export class UwsReactor implements Reactor {
         }
       }
     }
+    const rid =
+      this.ridIndex < 0 ? '' : sentRequestId(all === undefined ? values[this.ridIndex] : all[REQUEST_ID_HEADER]);
     const framing = framingError(cl, te, contentLengths, transferEncodings);
     if (framing !== undefined) {
       reject(host, res, method, path, rid, framing);
