@@ -80,6 +80,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 const Todo = z.object({ title: z.string().min(1) });
 
+/** `/wait` answers once the test opens the gate: what holds a drain open, with no timer involved. */
+let openGate: () => void = () => {};
+
 function app(m: Metrics) {
   const [tx] = channel<{ n: number }>(16);
   const routes = path('metrics')
@@ -116,7 +119,7 @@ function app(m: Metrics) {
     .or(
       get()
         .and(path('wait'))
-        .then(() => delay(300).then(() => 'waited')),
+        .then(() => new Promise<string>((r) => (openGate = () => r('waited')))),
     )
     .or(
       path('ws').and(
@@ -212,17 +215,21 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
     await until(
       async () => sample(await scrape(s.port), 'http_request_duration_seconds_count', { status_code: '499' }) === 1,
     );
-    // Shutdown: a kept-alive connection asks again while the server drains.
-    const keep = await RawClient.connect(s.port);
+    await s.close({ timeoutMs: 100 });
+    // Shutdown, on a server of the same metrics without a handler deadline (the drain waits for /wait, not a timer):
+    // a kept-alive connection asks again while the server drains.
+    const s2 = await start(app(m), { metrics: m });
+    const keep = await RawClient.connect(s2.port);
     keep.write('GET /todos/1 HTTP/1.1\r\nhost: x\r\n\r\n');
     expect((await keep.response()).status).toBe(200);
-    const busy = await RawClient.connect(s.port);
-    busy.write('GET /wait HTTP/1.1\r\nhost: x\r\n\r\n'); // holds the drain open for a moment
-    await until(() => s.pending >= 1);
-    const text0 = await scrape(s.port);
-    const closing = s.close({ timeoutMs: 2000 });
+    const busy = await RawClient.connect(s2.port);
+    busy.write('GET /wait HTTP/1.1\r\nhost: x\r\n\r\n'); // holds the drain open until the gate opens
+    await until(() => s2.pending >= 1);
+    const text0 = await scrape(s2.port);
+    const closing = s2.close({ timeoutMs: 10_000 });
     keep.write('GET /todos/1 HTTP/1.1\r\nhost: x\r\n\r\n');
     expect((await keep.response()).status).toBe(503);
+    openGate();
     expect((await busy.response()).status).toBe(200);
     await closing;
     keep.destroy();
