@@ -17,8 +17,8 @@ import { type RedisServer, startRedis } from './redis.js';
 import { connectWs } from './wsclient.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
-const APP = resolve(import.meta.dirname, 'fixtures/bun/app.ts');
-const POOL = resolve(import.meta.dirname, 'fixtures/bun/pool.ts');
+const APP = resolve(import.meta.dirname, 'fixtures/runtime/app.ts');
+const POOL = resolve(import.meta.dirname, 'fixtures/runtime/pool.ts');
 const bunRuns = spawnSync(BUN, ['--version']).status === 0;
 
 function startApp(env: Record<string, string> = {}): Promise<Child> {
@@ -156,8 +156,9 @@ describe.skipIf(!bunRuns)('the bun reactor', () => {
     s.ws.send('hi');
     s.ws.send(Buffer.from([1, 2, 3]));
     const binary = new Promise<Buffer>((r) => s.ws.on('message', (d, isBinary) => isBinary && r(d as Buffer)));
-    await until(() => s.got.length === 2);
-    expect(s.got[0]).toBe('hi');
+    await until(() => s.got.length === 3);
+    expect(s.got[0]).toBe('protocol ');
+    expect(s.got[1]).toBe('hi');
     expect([...(await binary)]).toEqual([1, 2, 3]);
     s.ws.send('close-4001');
     expect(await s.closed).toEqual({ code: 4001, reason: 'asked' });
@@ -290,8 +291,8 @@ describe.skipIf(!bunRuns)('the bun reactor over TLS', () => {
     const s = open(`wss://127.0.0.1:${app.port}/echo`, { ca });
     await s.opened;
     s.ws.send('secure');
-    await until(() => s.got.length === 1);
-    expect(s.got[0]).toBe('secure');
+    await until(() => s.got.length === 2);
+    expect(s.got[1]).toBe('secure');
     s.ws.close();
     await s.closed;
   });

@@ -21,8 +21,8 @@ import { type RedisServer, startRedis } from './redis.js';
 import { connectWs } from './wsclient.js';
 
 const DENO = resolve(import.meta.dirname, '../node_modules/.bin/deno');
-const APP = resolve(import.meta.dirname, 'fixtures/deno/app.ts');
-const POOL = resolve(import.meta.dirname, 'fixtures/deno/pool.ts');
+const APP = resolve(import.meta.dirname, 'fixtures/runtime/app.ts');
+const POOL = resolve(import.meta.dirname, 'fixtures/runtime/pool.ts');
 const RUN = [DENO, 'run', '-A'];
 const denoRuns = spawnSync(DENO, ['--version']).status === 0;
 
