@@ -6,14 +6,14 @@
  * Bun in native code (`server.publish`), encoded once.
  */
 import type { Logger } from 'pino';
-import type { Sender, TopicHub } from '../../broadcast/channel.js';
+import type { TopicHub } from '../../broadcast/channel.js';
 import type { WsCounters } from '../../runtime/counters.js';
 import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
-import type { WsSocket } from '../../ws/socket.js';
-import type { SendResult, Transport } from '../../ws/transport.js';
+import type { SendResult } from '../../ws/transport.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { ReactorHost } from '../contract.js';
+import { NativeTransport } from '../native-transport.js';
 import type { BunServer, BunWebSocket, BunWebSocketHandler } from './bun-api.js';
 
 const encoder = new TextEncoder();
@@ -65,15 +65,15 @@ export class BunHub implements TopicHub {
   }
 }
 
-export class BunTransport implements Transport {
-  closed = false;
-  socket: WsSocket | undefined;
+export class BunTransport extends NativeTransport<BunWebSocket<ConnData>> {
   constructor(
-    private readonly ws: BunWebSocket<ConnData>,
-    private readonly hub: BunHub,
+    ws: BunWebSocket<ConnData>,
+    hub: BunHub,
     /** This socket's route: its backpressure limit and policy, and whether it compresses. */
     private readonly options: ResolvedWsOptions,
-  ) {}
+  ) {
+    super(ws, hub);
+  }
 
   send(data: string | Uint8Array, binary: boolean): SendResult {
     if (this.closed) return 'dropped';
@@ -96,22 +96,6 @@ export class BunTransport implements Transport {
   end(code: number, reason: string): void {
     if (this.closed) return;
     this.ws.close(code, reason);
-  }
-
-  bufferedAmount(): number {
-    return this.closed ? 0 : this.ws.getBufferedAmount();
-  }
-
-  subscribe(tx: Sender<unknown>, topic = tx.topic): void {
-    if (this.closed) return;
-    tx.attach(this.hub);
-    this.ws.subscribe(topic);
-  }
-
-  unsubscribe(tx: Sender<unknown>): void {
-    if (this.closed) return;
-    this.ws.unsubscribe(tx.topic);
-    this.ws.unsubscribe(tx.positionsTopic);
   }
 }
 
@@ -157,9 +141,7 @@ export class BunSockets {
   private onClose(ws: BunWebSocket<ConnData>, code: number, reason: string): void {
     const t = ws.data.transport;
     this.open.delete(ws);
-    if (t === undefined) return;
-    t.closed = true;
-    t.socket?.onClose(code, reason);
+    t?.onNativeClose(code, reason);
   }
 
   closeAll(code: number, reason: string): void {

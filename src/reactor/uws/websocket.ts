@@ -5,14 +5,14 @@
  * every subscribed socket in C++).
  */
 import type { Logger } from 'pino';
-import type { Sender, TopicHub } from '../../broadcast/channel.js';
+import type { TopicHub } from '../../broadcast/channel.js';
 import type { WsCounters } from '../../runtime/counters.js';
 import { Message } from '../../ws/message.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
-import type { WsSocket } from '../../ws/socket.js';
-import type { SendResult, Transport } from '../../ws/transport.js';
+import type { SendResult } from '../../ws/transport.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { ReactorHost } from '../contract.js';
+import { NativeTransport } from '../native-transport.js';
 import type { App, HttpRequest, HttpResponse, WebSocket } from './binding.js';
 import type { ConnData } from './request.js';
 
@@ -44,15 +44,15 @@ export class UwsHub implements TopicHub {
   }
 }
 
-export class UwsTransport implements Transport {
-  closed = false;
-  socket: WsSocket | undefined;
+export class UwsTransport extends NativeTransport<WebSocket<ConnData>> {
   constructor(
-    private readonly ws: WebSocket<ConnData>,
-    private readonly hub: UwsHub,
+    ws: WebSocket<ConnData>,
+    hub: UwsHub,
     /** The route asked for compression (uWS compresses only if the socket negotiated it). */
     private readonly compress: boolean,
-  ) {}
+  ) {
+    super(ws, hub);
+  }
   send(data: string | Uint8Array, binary: boolean): SendResult {
     if (this.closed) return 'dropped';
     let r = 2;
@@ -65,19 +65,6 @@ export class UwsTransport implements Transport {
   end(code: number, reason: string): void {
     if (this.closed) return;
     this.ws.end(code, reason);
-  }
-  bufferedAmount(): number {
-    return this.closed ? 0 : this.ws.getBufferedAmount();
-  }
-  subscribe(tx: Sender<unknown>, topic = tx.topic): void {
-    if (this.closed) return;
-    tx.attach(this.hub);
-    this.ws.subscribe(topic);
-  }
-  unsubscribe(tx: Sender<unknown>): void {
-    if (this.closed) return;
-    this.ws.unsubscribe(tx.topic);
-    this.ws.unsubscribe(tx.positionsTopic);
   }
 }
 
@@ -157,9 +144,7 @@ export class UwsSockets {
   private onClose(ws: WebSocket<ConnData>, code: number, reason: string): void {
     const t = ws.getUserData().transport;
     this.open.delete(ws);
-    if (t === undefined) return;
-    t.closed = true;
-    t.socket?.onClose(code, reason);
+    t?.onNativeClose(code, reason);
   }
 
   closeAll(code: number, reason: string): void {
