@@ -17,13 +17,24 @@
  *
  * The same file is the servers: `bun load-tests/bun.ts --serve raw|weft|elysia|raw-ws|weft-ws`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { cpuMicrosExact, type LoadOptions, load, median, rssMiB, runPinned } from './lib.js';
+import { cpuMicrosExact, median, rssMiB, runPinned } from './lib.js';
+import {
+  benchArgs,
+  fmt,
+  httpRounds,
+  httpTable,
+  log,
+  type Proc,
+  ratio,
+  startPinned,
+  stopProc,
+  targetTable,
+} from './runtime-bench.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
-const TODO = JSON.stringify({ title: 'buy milk', done: false });
 
 /** The shape every server checks a posted todo against. */
 function validTodo(v: unknown): v is { title: string; done: boolean } {
@@ -167,110 +178,43 @@ if (serveAt !== -1) {
   await bench();
 }
 
-interface Proc {
-  proc: ChildProcess;
-  port: number;
-  pid: number;
-}
-
 /** `bun load-tests/bun.ts --serve kind`, pinned to core 0. */
-async function start(kind: string): Promise<Proc> {
-  const proc = spawn('taskset', ['-c', '0', BUN, import.meta.filename, '--serve', kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((res, rej) => {
-    let buf = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /\{"port":(\d+)\}/.exec(buf);
-      if (m) res(Number(m[1]));
-    });
-    proc.on('exit', (code) => rej(new Error(`${kind} exited with ${code}`)));
-  });
-  return { proc, port, pid: proc.pid as number };
-}
-
-function log(s: string): void {
-  process.stderr.write(`${s}\n`);
+function start(kind: string): Promise<Proc> {
+  return startPinned([BUN], import.meta.filename, kind);
 }
 
 async function bench(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const at = process.argv.indexOf('--rounds');
-  const rounds = at !== -1 ? Number(process.argv[at + 1]) : quick ? 1 : 3;
-  const only = process.argv.indexOf('--only');
-  const part = only === -1 ? 'all' : process.argv[only + 1];
+  const { rounds, seconds, only } = benchArgs();
   const version = spawn(BUN, ['--version']);
   let v = '';
   version.stdout.on('data', (d: Buffer) => (v += d.toString()));
   await once(version, 'exit');
   console.log(`\n## Bun bench (bun ${v.trim()}, ${rounds} round(s), medians; server CPU)\n`);
-  if (part !== 'ws') await httpBench(rounds, quick ? 2 : 4);
-  if (part !== 'http') await wsBench(rounds, quick ? 2 : 4);
+  if (only !== 'ws') await httpBench(rounds, seconds);
+  if (only !== 'http') await wsBench(rounds, seconds);
 }
 
 async function httpBench(rounds: number, seconds: number): Promise<void> {
-  const kinds = ['raw', 'weft', 'elysia'];
-  const procs = new Map<string, Proc>();
-  for (const k of kinds) procs.set(k, await start(k));
-  const cases = [
-    ...kinds.map((k) => ({ key: `hello|${k}`, kind: k, opts: (p: number): LoadOptions => hello(p) })),
-    ...kinds.map((k) => ({ key: `post|${k}`, kind: k, opts: (p: number): LoadOptions => postTodo(p) })),
-  ];
-  const cpu = new Map<string, number[]>();
-  try {
-    for (const c of cases) await load({ ...c.opts((procs.get(c.kind) as Proc).port), seconds: 1 }); // warm up
-    for (let round = 0; round < rounds; round++) {
-      const order = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
-      for (const c of order) {
-        const s = procs.get(c.kind) as Proc;
-        const c0 = cpuMicrosExact(s.pid);
-        const r = await load({ ...c.opts(s.port), seconds });
-        const us = (cpuMicrosExact(s.pid) - c0) / Math.max(1, r.requests);
-        if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-        cpu.set(c.key, [...(cpu.get(c.key) ?? []), us]);
-        log(`round ${round + 1} ${c.key.padEnd(12)} ${Math.round(r.rps)} req/s ${us.toFixed(2)} µs/req`);
-      }
-    }
-  } finally {
-    for (const p of procs.values()) {
-      p.proc.kill('SIGKILL');
-      if (p.proc.exitCode === null) await once(p.proc, 'exit');
-    }
-  }
-  const med = (k: string) => median(cpu.get(k) as number[]);
-  /** A ratio of medians, with the spread of the per-round ratios. */
-  const ratio = (a: string, b: string) => {
-    const rs = (cpu.get(a) as number[]).map((x, i) => x / ((cpu.get(b) as number[])[i] as number));
-    return { mid: med(a) / med(b), lo: Math.min(...rs), hi: Math.max(...rs) };
-  };
-  const fmt = (r: { mid: number; lo: number; hi: number }) =>
-    `${r.mid.toFixed(2)}x (${r.lo.toFixed(2)}–${r.hi.toFixed(2)})`;
-  console.log('| GET /hello/:name | µs CPU/request | vs raw Bun.serve (per-round spread) |');
-  console.log('|---|---|---|');
-  for (const [k, label] of [
+  const samples = await httpRounds(['raw', 'weft', 'elysia'], start, rounds, seconds);
+  httpTable(samples, 'hello', 'GET /hello/:name', 'raw Bun.serve', [
     ['raw', 'raw Bun.serve'],
     ['weft', 'weft (bun reactor)'],
     ['elysia', 'Elysia'],
-  ] as const)
-    console.log(`| ${label} | ${med(`hello|${k}`).toFixed(2)} | ${fmt(ratio(`hello|${k}`, 'hello|raw'))} |`);
-  console.log('\n| POST /todos (JSON, validated) | µs CPU/request | vs raw Bun.serve (per-round spread) |');
-  console.log('|---|---|---|');
-  for (const [k, label] of [
+  ]);
+  console.log('');
+  httpTable(samples, 'post', 'POST /todos (JSON, validated)', 'raw Bun.serve', [
     ['raw', 'raw Bun.serve, checked by hand'],
     ['weft', 'weft (bun reactor), zod'],
     ['elysia', 'Elysia, TypeBox'],
-  ] as const)
-    console.log(`| ${label} | ${med(`post|${k}`).toFixed(2)} | ${fmt(ratio(`post|${k}`, 'post|raw'))} |`);
-  const helloRaw = ratio('hello|weft', 'hello|raw');
-  const helloElysia = ratio('hello|weft', 'hello|elysia');
-  const postRaw = ratio('post|weft', 'post|raw');
-  const mark = (ok: boolean) => (ok ? 'met' : 'missed');
-  console.log('\n| target (issue 25) | measured | |');
-  console.log('|---|---|---|');
-  console.log(`| hello ≤ 1.15x raw Bun.serve | ${fmt(helloRaw)} | ${mark(helloRaw.mid <= 1.15)} |`);
-  console.log(`| hello below Elysia | ${fmt(helloElysia)} | ${mark(helloElysia.mid < 1)} |`);
-  console.log(`| POST + zod ≤ 1.3x raw Bun.serve | ${fmt(postRaw)} | ${mark(postRaw.mid <= 1.3)} |`);
+  ]);
+  const helloRaw = ratio(samples.cpu, 'hello|weft', 'hello|raw');
+  const helloElysia = ratio(samples.cpu, 'hello|weft', 'hello|elysia');
+  const postRaw = ratio(samples.cpu, 'post|weft', 'post|raw');
+  targetTable([
+    ['hello ≤ 1.15x raw Bun.serve', helloRaw, helloRaw.mid <= 1.15],
+    ['hello below Elysia', helloElysia, helloElysia.mid < 1],
+    ['POST + zod ≤ 1.3x raw Bun.serve', postRaw, postRaw.mid <= 1.3],
+  ]);
 }
 
 /** Fan-out and idle sockets: raw Bun pub/sub against weft's channel, a fresh server each round. */
@@ -311,14 +255,12 @@ async function wsBench(rounds: number, seconds: number): Promise<void> {
           `round ${round + 1} fan-out ${kind.padEnd(8)} ${us.toFixed(3)} µs/delivery, dropped ${j.dropped}; idle ${(perSocket / 1024).toFixed(1)} KiB/socket`,
         );
       } finally {
-        s.proc.kill('SIGKILL');
-        if (s.proc.exitCode === null) await once(s.proc, 'exit');
+        await stopProc(s);
       }
     }
   }
   const med = (m: Map<string, number[]>, k: string) => median(m.get(k) as number[]);
-  const rs = (cpu.get('weft-ws') as number[]).map((x, i) => x / ((cpu.get('raw-ws') as number[])[i] as number));
-  const ratio = med(cpu, 'weft-ws') / med(cpu, 'raw-ws');
+  const fanOut = ratio(cpu, 'weft-ws', 'raw-ws');
   console.log('\n| WebSocket, 1000 clients | µs CPU/delivery (fan-out, 100 msg/s in) | idle RSS per socket |');
   console.log('|---|---|---|');
   for (const [k, label] of [
@@ -326,22 +268,7 @@ async function wsBench(rounds: number, seconds: number): Promise<void> {
     ['weft-ws', 'weft (bun reactor), channel'],
   ] as const)
     console.log(`| ${label} | ${med(cpu, k).toFixed(3)} | ${(med(rss, k) / 1024).toFixed(1)} KiB |`);
-  const spread = `${ratio.toFixed(2)}x (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})`;
   console.log(
-    `\n| fan-out CPU per delivery ≥ 0.9x raw publish (weft ≤ ${(1 / 0.9).toFixed(2)}x raw's) | ${spread} | ${ratio <= 1 / 0.9 ? 'met' : 'missed'} |`,
+    `\n| fan-out CPU per delivery ≥ 0.9x raw publish (weft ≤ ${(1 / 0.9).toFixed(2)}x raw's) | ${fmt(fanOut)} | ${fanOut.mid <= 1 / 0.9 ? 'met' : 'missed'} |`,
   );
-}
-
-function hello(port: number): LoadOptions {
-  return { url: `http://127.0.0.1:${port}/hello/world`, seconds: 1 };
-}
-
-function postTodo(port: number): LoadOptions {
-  return {
-    url: `http://127.0.0.1:${port}/todos`,
-    seconds: 1,
-    method: 'POST',
-    body: TODO,
-    headers: { 'content-type': 'application/json' },
-  };
 }

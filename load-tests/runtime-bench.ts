@@ -1,0 +1,166 @@
+/**
+ * What the Bun and Deno benches (bun.ts, deno.ts) share: their servers run
+ * under that runtime from the bench's own file (`--serve <kind>`), pinned to
+ * core 0; `GET /hello/:name` and `POST /todos` are loaded on every server in
+ * interleaved rounds; the tables print medians of server CPU per request and
+ * ratios with their per-round spread. The servers stay in each bench's file.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpuMicrosExact, type LoadOptions, load, median } from './lib.js';
+
+const TODO = JSON.stringify({ title: 'buy milk', done: false });
+
+export interface Proc {
+  proc: ChildProcess;
+  port: number;
+  pid: number;
+}
+
+/** `--quick` (1 round, 2 s a case), `--rounds N`, `--only http|ws`. */
+export function benchArgs(): { quick: boolean; rounds: number; seconds: number; only: string } {
+  const argv = process.argv;
+  const quick = argv.includes('--quick');
+  const at = argv.indexOf('--rounds');
+  const only = argv.indexOf('--only');
+  return {
+    quick,
+    rounds: at !== -1 ? Number(argv[at + 1]) : quick ? 1 : 3,
+    seconds: quick ? 2 : 4,
+    only: only === -1 ? 'all' : (argv[only + 1] ?? 'all'),
+  };
+}
+
+export function log(s: string): void {
+  process.stderr.write(`${s}\n`);
+}
+
+/** `<command…> <script> --serve <kind>`, pinned to core 0; resolves once it printed `{"port":N}`. */
+export async function startPinned(command: readonly string[], script: string, kind: string): Promise<Proc> {
+  const proc = spawn('taskset', ['-c', '0', ...command, script, '--serve', kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((res, rej) => {
+    let buf = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /\{"port":(\d+)\}/.exec(buf);
+      if (m) res(Number(m[1]));
+    });
+    proc.on('exit', (code) => rej(new Error(`${kind} exited with ${code}`)));
+  });
+  return { proc, port, pid: proc.pid as number };
+}
+
+export async function stopProc(p: Proc): Promise<void> {
+  p.proc.kill('SIGKILL');
+  if (p.proc.exitCode === null) await once(p.proc, 'exit');
+}
+
+function hello(port: number): LoadOptions {
+  return { url: `http://127.0.0.1:${port}/hello/world`, seconds: 1 };
+}
+
+function postTodo(port: number): LoadOptions {
+  return {
+    url: `http://127.0.0.1:${port}/todos`,
+    seconds: 1,
+    method: 'POST',
+    body: TODO,
+    headers: { 'content-type': 'application/json' },
+  };
+}
+
+/** Per case (`hello|<kind>`, `post|<kind>`): µs of server CPU per request and req/s, one sample a round. */
+export interface Samples {
+  cpu: Map<string, number[]>;
+  rps: Map<string, number[]>;
+}
+
+/**
+ * hello and POST /todos on every kind's server (all started first, killed
+ * after), a warm-up second each, then `rounds` rounds of `seconds` a case.
+ */
+export async function httpRounds(
+  kinds: readonly string[],
+  start: (kind: string) => Promise<Proc>,
+  rounds: number,
+  seconds: number,
+): Promise<Samples> {
+  const procs = new Map<string, Proc>();
+  const cases = [
+    ...kinds.map((k) => ({ key: `hello|${k}`, kind: k, opts: hello })),
+    ...kinds.map((k) => ({ key: `post|${k}`, kind: k, opts: postTodo })),
+  ];
+  const cpu = new Map<string, number[]>();
+  const rps = new Map<string, number[]>();
+  try {
+    for (const k of kinds) procs.set(k, await start(k));
+    for (const c of cases) await load({ ...c.opts((procs.get(c.kind) as Proc).port), seconds: 1 }); // warm up
+    for (let round = 0; round < rounds; round++) {
+      // Interleaved: each round starts one case later, so drift on the machine spreads over every server.
+      const order = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
+      for (const c of order) {
+        const s = procs.get(c.kind) as Proc;
+        const c0 = cpuMicrosExact(s.pid);
+        const r = await load({ ...c.opts(s.port), seconds });
+        const us = (cpuMicrosExact(s.pid) - c0) / Math.max(1, r.requests);
+        if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+        cpu.set(c.key, [...(cpu.get(c.key) ?? []), us]);
+        rps.set(c.key, [...(rps.get(c.key) ?? []), r.rps]);
+        log(`round ${round + 1} ${c.key.padEnd(12)} ${Math.round(r.rps)} req/s ${us.toFixed(2)} µs/req`);
+      }
+    }
+  } finally {
+    for (const p of procs.values()) await stopProc(p);
+  }
+  return { cpu, rps };
+}
+
+export interface Ratio {
+  mid: number;
+  lo: number;
+  hi: number;
+}
+
+/** `a`'s median over `b`'s, with the spread of the per-round ratios. */
+export function ratio(samples: Map<string, number[]>, a: string, b: string): Ratio {
+  const xs = samples.get(a) as number[];
+  const ys = samples.get(b) as number[];
+  const rs = xs.map((x, i) => x / (ys[i] as number));
+  return { mid: median(xs) / median(ys), lo: Math.min(...rs), hi: Math.max(...rs) };
+}
+
+export const fmt = (r: Ratio) => `${r.mid.toFixed(2)}x (${r.lo.toFixed(2)}–${r.hi.toFixed(2)})`;
+
+/**
+ * One route's table: a row per kind, its median µs CPU/request (and req/s
+ * with `rps`), and its ratio to the first row's kind.
+ */
+export function httpTable(
+  samples: Samples,
+  route: 'hello' | 'post',
+  heading: string,
+  versus: string,
+  rows: readonly (readonly [kind: string, label: string])[],
+  withRps = false,
+): void {
+  const base = `${route}|${(rows[0] as readonly [string, string])[0]}`;
+  console.log(`| ${heading} | µs CPU/request |${withRps ? ' req/s |' : ''} vs ${versus} (per-round spread) |`);
+  console.log(`|---|---|${withRps ? '---|' : ''}---|`);
+  for (const [kind, label] of rows) {
+    const k = `${route}|${kind}`;
+    const rps = withRps ? ` ${Math.round(median(samples.rps.get(k) as number[]))} |` : '';
+    console.log(
+      `| ${label} | ${median(samples.cpu.get(k) as number[]).toFixed(2)} |${rps} ${fmt(ratio(samples.cpu, k, base))} |`,
+    );
+  }
+}
+
+/** The issue's targets: a row each, the measured ratio and whether it was met. */
+export function targetTable(targets: readonly (readonly [target: string, measured: Ratio, met: boolean])[]): void {
+  console.log('\n| target (issue 25) | measured | |');
+  console.log('|---|---|---|');
+  for (const [target, measured, met] of targets)
+    console.log(`| ${target} | ${fmt(measured)} | ${met ? 'met' : 'missed'} |`);
+}
