@@ -2,7 +2,8 @@
  * What the Server records about one request while it is in flight: kept by
  * the Server, beside the reactor's exchange, never on it.
  */
-import type { Ctx } from '../filter/context.js';
+import { Ctx } from '../filter/context.js';
+import type { ServerEnv } from '../filter/request-source.js';
 import type { Exchange } from '../reactor/contract.js';
 import type { RequestMessage, RequestSpan } from '../runtime/tracing.js';
 
@@ -16,8 +17,12 @@ export interface RequestObservation {
   completed: boolean;
 }
 
-/** One request: the reactor's exchange, its filter context, and the Server's records of it. */
-export class Flight {
+/**
+ * One request: the reactor's exchange, its filter context, and the Server's
+ * records of it. The context and the records are one object (one allocation
+ * per request instead of two): the filters see only what `Ctx` declares.
+ */
+export class Flight extends Ctx {
   /** Timing and spans, when something records the outcome (a log, metrics, tracing). */
   obs: RequestObservation | undefined = undefined;
   /** In the Server's in-flight set. */
@@ -27,6 +32,8 @@ export class Flight {
 
   constructor(
     readonly ex: Exchange,
-    readonly ctx: Ctx,
-  ) {}
+    env: ServerEnv,
+  ) {
+    super(ex, env);
+  }
 }

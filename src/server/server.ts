@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Context, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { Ctx } from '../filter/context.js';
 import { type Filter, type FilterImpl, impl } from '../filter/filter.js';
 import type { Needs, ServerEnv } from '../filter/request-source.js';
 import { settle } from '../filter/settle.js';
@@ -437,7 +436,7 @@ export class Server {
    * per chunk or per filter. Anything larger or chunked streams as it comes.
    */
   #handle(ex: Exchange): void {
-    const f = new Flight(ex, new Ctx(ex, this.#env));
+    const f = new Flight(ex, this.#env);
     if (this.#prefetchMax > 0 && ex.bodyPrefetchable(this.#prefetchMax)) {
       // Observed from arrival: a client that leaves mid-body is still logged and counted (499).
       if (this.#observed) f.obs = { t0: performance.now(), span: undefined, message: undefined, completed: false };
@@ -452,12 +451,12 @@ export class Server {
 
   /** Run the filters and answer. */
   #run(f: Flight): void {
-    const { ex, ctx } = f;
+    const ex = f.ex;
     const tracer = otelTracer();
     const traced = isTraced(requestChannel);
     let out: Reply | Promise<Reply>;
     if (!this.#observed && tracer === undefined && !traced) {
-      out = settle(this.#filter, ctx);
+      out = settle(this.#filter, f);
     } else {
       const obs: RequestObservation = f.obs ?? {
         t0: performance.now(),
@@ -466,7 +465,7 @@ export class Server {
         completed: false,
       };
       f.obs = obs;
-      out = tracer === undefined && !traced ? settle(this.#filter, ctx) : this.#traceRun(f, obs, tracer, traced);
+      out = tracer === undefined && !traced ? settle(this.#filter, f) : this.#traceRun(f, obs, tracer, traced);
     }
     if (!(out instanceof Promise)) {
       if (!f.tracked && out.body !== null && typeof out.body === 'object' && !(out.body instanceof Uint8Array))
@@ -488,7 +487,7 @@ export class Server {
   /** Run the filters inside the request's span and the `weft:request` channel's stores. */
   #traceRun(f: Flight, obs: RequestObservation, tracer: Tracer | undefined, traced: boolean): Reply | Promise<Reply> {
     const ex = f.ex;
-    let run = () => settle(this.#filter, f.ctx);
+    let run = () => settle(this.#filter, f);
     if (tracer !== undefined) {
       const span = startRequestSpan(tracer, ex);
       obs.span = span;
@@ -557,7 +556,7 @@ export class Server {
     if (obs === undefined || obs.completed || obs.t0 === 0) return;
     obs.completed = true;
     const ex = f.ex;
-    const route = f.ctx.routeTemplate();
+    const route = f.routeTemplate();
     const seconds = (performance.now() - obs.t0) / 1000;
     this.#metrics?.request(methodLabel(ex.method), route, status, seconds);
     if (this.#logRequests) {
@@ -572,7 +571,7 @@ export class Server {
       if (aborted) this.#logAbort(line, ex.dropped);
       else this.#logger?.info(line, 'request');
     }
-    const error = f.ctx.error;
+    const error = f.error;
     if (obs.message !== undefined) {
       obs.message.route = route;
       obs.message.status = status;

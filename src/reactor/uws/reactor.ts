@@ -49,31 +49,35 @@ function countFraming(req: HttpRequest): number {
 /** `countFraming` packs both counts in one number: `cl * FRAMING_TE + te`. */
 const FRAMING_TE = 1 << 16;
 
-/** What one walk of the headers learns (uWS 20.30, which does not cap the head itself). */
-interface HeadScan {
-  /** The head's size on the wire (request line and header lines). */
-  bytes: number;
-  /** How many Content-Length lines. */
-  contentLengths: number;
-  /** How many Transfer-Encoding lines. */
-  transferEncodings: number;
-}
-
 /**
- * One walk of the headers: the head's size, the framing header counts, and
- * the first value of each header in `index` (into `values`), so no second
- * walk and no `getHeader` call into C++ per needed header.
+ * One walk of the headers (uWS 20.30, which does not cap the head itself):
+ * the head's size, the framing header counts, and the first value of each
+ * header in `index` (into `values`), so no second walk and no `getHeader`
+ * call into C++ per needed header. The walk's state lives in module
+ * variables and its callback is made once: a request costs no closure and no
+ * result object (the walk is synchronous, so requests never share it).
  */
-function scanHead(req: HttpRequest, base: number, index: ReadonlyMap<string, number>, values: string[]): HeadScan {
-  const scan: HeadScan = { bytes: base, contentLengths: 0, transferEncodings: 0 };
-  req.forEach((k, v) => {
-    scan.bytes += k.length + v.length + 4;
-    if (k === 'content-length') scan.contentLengths++;
-    else if (k === 'transfer-encoding') scan.transferEncodings++;
-    const i = index.get(k);
-    if (i !== undefined && values[i] === '') values[i] = v;
-  });
-  return scan;
+let scanBytes = 0;
+let scanContentLengths = 0;
+let scanTransferEncodings = 0;
+let scanIndex: ReadonlyMap<string, number> = new Map();
+let scanValues: string[] = [];
+function scanOne(k: string, v: string): void {
+  scanBytes += k.length + v.length + 4;
+  if (k === 'content-length') scanContentLengths++;
+  else if (k === 'transfer-encoding') scanTransferEncodings++;
+  const i = scanIndex.get(k);
+  if (i !== undefined && scanValues[i] === '') scanValues[i] = v;
+}
+/** Walk `req`'s headers from `base` bytes (the request line); the results are in the `scan*` variables. */
+function scanHead(req: HttpRequest, base: number, index: ReadonlyMap<string, number>, values: string[]): void {
+  scanBytes = base;
+  scanContentLengths = 0;
+  scanTransferEncodings = 0;
+  scanIndex = index;
+  scanValues = values;
+  req.forEach(scanOne);
+  scanValues = NO_VALUES;
 }
 
 export class UwsReactor implements Reactor {
@@ -212,19 +216,19 @@ export class UwsReactor implements Reactor {
     if (this.measureHead && !needs.allHeaders) {
       // uWS 20.30 does not cap the head: one walk measures it, counts Content-Length and reads the needed values.
       values = this.emptyValues.slice();
-      const scan = scanHead(req, headBase, this.index, values);
-      if (scan.bytes > limits.maxHeadBytes) {
+      scanHead(req, headBase, this.index, values);
+      if (scanBytes > limits.maxHeadBytes) {
         reject(host, res, method, path, this.sentId(req), headTooLarge());
         return;
       }
       cl = values[this.clIndex] as string;
       te = values[this.teIndex] as string;
-      contentLengths = scan.contentLengths;
-      transferEncodings = scan.transferEncodings;
+      contentLengths = scanContentLengths;
+      transferEncodings = scanTransferEncodings;
     } else {
       if (this.measureHead) {
-        const scan = scanHead(req, headBase, NO_INDEX, []);
-        if (scan.bytes > limits.maxHeadBytes) {
+        scanHead(req, headBase, NO_INDEX, NO_VALUES);
+        if (scanBytes > limits.maxHeadBytes) {
           reject(host, res, method, path, this.sentId(req), headTooLarge());
           return;
         }
