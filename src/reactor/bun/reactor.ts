@@ -151,6 +151,9 @@ export class BunReactor implements Reactor {
     const id = ex.responseRequestId;
     if (id !== undefined) headers.push([REQUEST_ID_HEADER, id]);
     if (accept.protocol !== '') headers.push(['sec-websocket-protocol', accept.protocol]);
+    // Bun answers the client's first offered subprotocol itself when the upgrade names none: a client must not be
+    // told of a protocol the route did not choose, so the offers go when weft chose none.
+    else ex.req.headers.delete('sec-websocket-protocol');
     // Bun has one permessage-deflate setting per server and negotiates from the request's offers:
     // a route without compression gets none (it negotiates nothing), one with it the offers weft accepts.
     const offers = ex.req.headers.get('sec-websocket-extensions');
