@@ -43,6 +43,7 @@ import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
 import { type FetchExchange, type FetchResult, type FetchRuntime, serveFetch } from '../fetch/exchange.js';
+import { closesConnection, closingResponse } from '../fetch/response.js';
 import { ListenError } from '../listen-error.js';
 import { ClosedConnections } from './closed-connections.js';
 import {
@@ -199,7 +200,7 @@ export class DenoReactor implements Reactor {
 
   /** weft's answer, on its way to Deno: one that asks to close the connection marks it. */
   private answered(res: Response, req: Request, info: DenoServeHandlerInfo): Response {
-    if (res.headers.get('connection') === 'close') this.closed.mark(req, info);
+    if (closesConnection(res)) this.closed.mark(req, info);
     return res;
   }
 
@@ -265,8 +266,10 @@ function reusePortMissing(d: DenoGlobal): string | undefined {
 /** Deno refused a handshake the filters accepted. */
 function refusedUpgrade(): Response {
   const reply = fixedProblem(400, 'Not a WebSocket upgrade request');
-  return new Response(reply.body as string, {
-    status: 400,
-    headers: [...reply.headers.map(([n, v]) => [n, v] as [string, string]), ['connection', 'close']],
-  });
+  return closingResponse(
+    new Response(reply.body as string, {
+      status: 400,
+      headers: [...reply.headers.map(([n, v]) => [n, v] as [string, string]), ['connection', 'close']],
+    }),
+  );
 }

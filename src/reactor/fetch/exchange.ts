@@ -30,7 +30,7 @@ import { BaseExchange } from '../exchange.js';
 import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
 import { NO_BODY, StreamedBody } from '../streamed-body.js';
 import { RequestChunks } from './body.js';
-import { type StreamOwner, toResponse } from './response.js';
+import { closingResponse, type StreamOwner, toResponse } from './response.js';
 
 /** What a fetch handler returns: a response, or nothing once the runtime took the request over (an upgrade). */
 export type FetchResult = Response | undefined;
@@ -222,7 +222,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   private unanswered(): void {
     if (this.answered) return;
     this.answered = true;
-    this.settle(new Response(null, { status: 503, headers: { connection: 'close' } }));
+    this.settle(closingResponse(new Response(null, { status: 503, headers: { connection: 'close' } })));
   }
 
   /** A fetch runtime drops an unread body itself when the connection is closed: close after replying. */

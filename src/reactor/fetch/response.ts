@@ -12,6 +12,35 @@ import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 
 const encoder = new TextEncoder();
 
+/** The responses that ask the runtime to close the connection (few: a lookup per response costs nothing else). */
+const closing = new WeakSet<Response>();
+
+/**
+ * `res` asks to close the connection (`Connection: close`): weft's own
+ * closing answers, and a reply whose filters set that header. Read instead of
+ * `res.headers.get('connection')`, which on Deno lower-cases and filters the
+ * whole header list per response.
+ */
+export function closesConnection(res: Response): boolean {
+  return closing.has(res);
+}
+
+/** Remember that `res` asks to close the connection (see `closesConnection`). */
+export function closingResponse(res: Response): Response {
+  closing.add(res);
+  return res;
+}
+
+/** The reply's own headers ask to close the connection. */
+function asksClose(reply: Reply): boolean {
+  const hs = reply.headers;
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i] as readonly [string, string];
+    if (h[0].length === 10 && h[0].toLowerCase() === 'connection' && h[1] === 'close') return true;
+  }
+  return false;
+}
+
 /** What a streamed reply needs of its exchange. */
 export interface StreamOwner {
   readonly aborted: boolean;
@@ -70,6 +99,18 @@ function pairsOf(
  * `close`: ask the runtime to close the connection after it (`Connection: close`).
  */
 export function toResponse(
+  owner: StreamOwner,
+  method: string,
+  requestId: string | undefined,
+  reply: Reply,
+  close: boolean,
+): Written {
+  const written = build(owner, method, requestId, reply, close);
+  if (close || (reply.headers.length > 0 && asksClose(reply))) closing.add(written.response);
+  return written;
+}
+
+function build(
   owner: StreamOwner,
   method: string,
   requestId: string | undefined,
