@@ -89,6 +89,8 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   private listening = false;
   /** The body is being prefetched: its read reports a client that leaves. */
   private prefetching = false;
+  /** Inside `host.handle`: a lazy abort listener waits for `handled`. */
+  private handling = true;
 
   constructor(
     readonly req: Request,
@@ -166,8 +168,15 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   onAbort(fn: () => void): void {
     this.abortFn = fn;
     if (this.eagerAbort) this.listen();
-    // Lazy: decided once the Server's synchronous part (answer, or start of a prefetch) is over.
-    else queueMicrotask(() => this.listenIfPending());
+    // Lazy: decided once the Server's synchronous part (answer, or start of a prefetch) is over,
+    // by `handled` when that part is the one `serveFetch` runs (no microtask per request).
+    else if (!this.handling) queueMicrotask(() => this.listenIfPending());
+  }
+
+  /** The Server's synchronous part of this request is over (`host.handle` returned). */
+  handled(): void {
+    this.handling = false;
+    if (this.abortFn !== undefined && !this.eagerAbort) this.listenIfPending();
   }
 
   override prefetchBody(complete: () => void): void {
@@ -359,6 +368,10 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
     runtime.upgrade,
     eager,
   );
-  host.handle(ex);
+  try {
+    host.handle(ex);
+  } finally {
+    ex.handled();
+  }
   return ex.outcome();
 }
