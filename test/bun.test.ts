@@ -150,6 +150,15 @@ describe.skipIf(!bunRuns)('the bun reactor', () => {
     expect(line.status).toBe(499);
   });
 
+  it('logs a client that leaves mid-body of a prefetched POST as aborted (499)', async () => {
+    // The body is read whole (prefetched) before any filter runs: the read failing reports the leaving.
+    const c = await RawClient.connect(app.port);
+    c.write('POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti');
+    c.destroy();
+    const line = await app.line((l) => l.path === '/todos' && l.aborted === true);
+    expect(line.status).toBe(499);
+  });
+
   it('echoes WebSocket messages, text and binary, and closes with the code asked', async () => {
     const s = open(`ws://127.0.0.1:${app.port}/echo`);
     await s.opened;

@@ -67,10 +67,13 @@ export interface FetchRuntime {
    * - `'lazy'` (the default): only once the request is still pending after the
    *   synchronous part of its handling and any prefetched body: a request whose
    *   filters settle on its body's arrival never touches the signal (on Deno
-   *   the listener costs more than the rest of a small POST). A body read that
-   *   fails meanwhile reports the client's leaving instead.
-   * - `'eager'`: as soon as the Server tracks the request. For a runtime that
-   *   aborts only a signal that had a listener when the connection closed (Bun).
+   *   the listener costs more than the rest of a small POST; on Bun reading
+   *   `signal` makes an AbortSignal per request). A body read that fails
+   *   meanwhile reports the client's leaving instead. The listener is on
+   *   before the runtime can see a close (it is added in the same turn, or in
+   *   the body read's callback), so this also serves a runtime that aborts
+   *   only a signal that had a listener when the connection closed (Bun).
+   * - `'eager'`: as soon as the Server tracks the request.
    */
   readonly abortListener?: 'eager' | 'lazy';
 }
