@@ -105,7 +105,7 @@ export class BunReactor implements Reactor {
       // weft's body filters decide (413 at their limit, reading stops at limit + 1).
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       development: false,
-      fetch: (req) => serveFetch(this.host, this.runtime, req),
+      fetch: (req) => serveFetch(this.host, this.runtime, req, undefined),
       error: (err) => {
         this.host.logger?.error({ err }, 'weft internal error');
         return new Response(null, { status: 500, headers: { connection: 'close' } });

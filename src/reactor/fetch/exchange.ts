@@ -7,7 +7,7 @@
  * what differs per runtime comes in through `FetchRuntime` (the peer's
  * address, the WebSocket upgrade, the runtime's own head cap).
  *
- * A reactor's fetch handler is one call: `return serveFetch(host, runtime, request)`.
+ * A reactor's fetch handler is one call: `return serveFetch(host, runtime, request, conn)`.
  * It answers weft's request limits (414, 431, framing 400s, the draining 503)
  * before any filter runs, hands the exchange to `host.handle`, and returns the
  * `Response` at once when the filters settled synchronously, else a promise of
@@ -30,15 +30,24 @@ import { BaseExchange } from '../exchange.js';
 import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
 import { NO_BODY, StreamedBody } from '../streamed-body.js';
 import { RequestChunks } from './body.js';
-import { closingResponse, type StreamOwner, toResponse } from './response.js';
+import { closesConnection, closingResponse, type StreamOwner, toResponse } from './response.js';
 
 /** What a fetch handler returns: a response, or nothing once the runtime took the request over (an upgrade). */
 export type FetchResult = Response | undefined;
 
-/** What a runtime adds to the shared fetch handling. */
-export interface FetchRuntime {
+/**
+ * What a runtime adds to the shared fetch handling. `C`: what the reactor
+ * hands `serveFetch` along with the request (Deno: the handler's `info`).
+ */
+export interface FetchRuntime<C = undefined> {
   /** The peer's IP address (asked only when a filter reads it). */
-  remoteAddress(req: Request): string;
+  remoteAddress(req: Request, conn: C): string;
+  /**
+   * weft is handing the runtime a response that asks to close the connection
+   * (`Connection: close`), as it settles: for a runtime that does not act on
+   * the header itself (Deno).
+   */
+  closing?(req: Request, conn: C): void;
   /**
    * Complete the WebSocket handshake the filters accepted: what the fetch
    * handler returns for it (Deno: the 101 response; Bun: `undefined`).
@@ -105,11 +114,16 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     sentRequestId: string,
     idMode: RequestIdMode,
     private readonly remote: string,
-    private readonly upgrader: FetchRuntime['upgrade'],
-    private readonly eagerAbort: boolean,
+    private readonly runtime: FetchRuntime<unknown>,
+    private readonly conn: unknown,
+    /** The filters may upgrade it (not an answer weft gives before any filter ran). */
+    private readonly upgradable: boolean,
   ) {
     super(method, path, query, body, logger, sentRequestId, idMode);
+    this.eagerAbort = runtime.abortListener === 'eager';
   }
+
+  private readonly eagerAbort: boolean;
 
   /** A filter that reads the signal needs the client's leaving reported. */
   override get signal(): AbortSignal {
@@ -118,7 +132,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   }
 
   get canUpgrade(): boolean {
-    return this.upgrader !== undefined && this.req.headers.has('upgrade');
+    return this.upgradable && this.runtime.upgrade !== undefined && this.req.headers.has('upgrade');
   }
 
   header(name: string): string | undefined {
@@ -150,6 +164,8 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
 
   private settle(r: FetchResult): void {
     this.result = r;
+    const closing = this.runtime.closing;
+    if (closing !== undefined && r !== undefined && closesConnection(r)) closing(this.req, this.conn);
     const d = this.deliver;
     this.deliver = undefined;
     d?.(r);
@@ -243,11 +259,12 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   }
 
   upgrade(accept: WsAccept): void {
-    if (this.answered || this.upgrader === undefined) return;
+    const upgrader = this.runtime.upgrade;
+    if (this.answered || !this.upgradable || upgrader === undefined) return;
     this.answered = true;
     this.status = 101;
     this.complete = true;
-    this.settle(this.upgrader(this, accept));
+    this.settle(upgrader(this, accept));
   }
 }
 
@@ -275,7 +292,7 @@ interface Head {
  * for it; the values asked for on the way come free), else by name.
  */
 function readHead(
-  runtime: FetchRuntime,
+  runtime: FetchRuntime<unknown>,
   limits: ResolvedLimits,
   method: string,
   targetLength: number,
@@ -321,8 +338,30 @@ function refusal(host: ReactorHost, head: Head, target: string, path: string): R
 }
 
 /** Answer before any filter ran, closing the connection. */
-function early(host: ReactorHost, req: Request, method: string, path: string, rid: string, reply: Reply): FetchResult {
-  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, host.requestIds, '', undefined, false);
+function early<C>(
+  host: ReactorHost,
+  runtime: FetchRuntime<C>,
+  req: Request,
+  conn: C,
+  method: string,
+  path: string,
+  rid: string,
+  reply: Reply,
+): FetchResult {
+  const ex = new FetchExchange(
+    req,
+    method,
+    path,
+    '',
+    NO_BODY,
+    host.logger,
+    rid,
+    host.requestIds,
+    '',
+    runtime,
+    conn,
+    false,
+  );
   void ex.respond(reply, true);
   host.early(method, path, reply.statusCode, ex.logRequestId);
   return ex.outcome() as FetchResult;
@@ -330,9 +369,15 @@ function early(host: ReactorHost, req: Request, method: string, path: string, ri
 
 /**
  * Serve one fetch request through weft: the whole body of a reactor's
- * `fetch` handler. Returns the response, or a promise of it.
+ * `fetch` handler. Returns the response, or a promise of it (which only
+ * resolves). `conn` is handed back to the runtime's hooks.
  */
-export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Request): FetchResult | Promise<FetchResult> {
+export function serveFetch<C>(
+  host: ReactorHost,
+  runtime: FetchRuntime<C>,
+  req: Request,
+  conn: C,
+): FetchResult | Promise<FetchResult> {
   const method = req.method;
   const url = req.url;
   const at = targetStart(url);
@@ -342,7 +387,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const head = readHead(runtime, host.limits, method, target.length, req.headers);
   const rid = host.requestIds === false ? '' : sentRequestId(head.requestId ?? undefined);
   const refused = refusal(host, head, target, path);
-  if (refused !== undefined) return early(host, req, method, path, rid, refused);
+  if (refused !== undefined) return early(host, runtime, req, conn, method, path, rid, refused);
   const needs = host.needs;
   const query = q === -1 || !needs.query ? '' : target.slice(q + 1);
   let body = NO_BODY;
@@ -356,8 +401,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
     if (expected || contentLength !== undefined)
       body = new StreamedBody(new RequestChunks(req, () => ex?.gone()), contentLength, expected);
   }
-  const remote = needs.remote ? runtime.remoteAddress(req) : '';
-  const eager = runtime.abortListener === 'eager';
+  const remote = needs.remote ? runtime.remoteAddress(req, conn) : '';
   ex = new FetchExchange(
     req,
     method,
@@ -368,8 +412,9 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
     rid,
     host.requestIds,
     remote,
-    runtime.upgrade,
-    eager,
+    runtime,
+    conn,
+    true,
   );
   try {
     host.handle(ex);
