@@ -30,7 +30,7 @@ import { BaseExchange } from '../exchange.js';
 import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
 import { NO_BODY, StreamedBody } from '../streamed-body.js';
 import { RequestChunks } from './body.js';
-import { closesConnection, closingResponse, type StreamOwner, toResponse } from './response.js';
+import { asksClose, closesConnection, type StreamOwner, toResponse } from './response.js';
 
 /** What a fetch handler returns: a response, or nothing once the runtime took the request over (an upgrade). */
 export type FetchResult = Response | undefined;
@@ -44,8 +44,9 @@ export interface FetchRuntime<C = undefined> {
   remoteAddress(req: Request, conn: C): string;
   /**
    * weft is handing the runtime a response that asks to close the connection
-   * (`Connection: close`), as it settles: for a runtime that does not act on
-   * the header itself (Deno).
+   * (`Connection: close`: weft's close flag, a filter's own header, the
+   * unanswered 503, an upgrade answer marked with `closingResponse`), as it
+   * settles: for a runtime that does not act on the header itself (Deno).
    */
   closing?(req: Request, conn: C): void;
   /**
@@ -164,8 +165,6 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
 
   private settle(r: FetchResult): void {
     this.result = r;
-    const closing = this.runtime.closing;
-    if (closing !== undefined && r !== undefined && closesConnection(r)) closing(this.req, this.conn);
     const d = this.deliver;
     this.deliver = undefined;
     d?.(r);
@@ -176,6 +175,8 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     this.answered = true;
     this.status = reply.statusCode;
     const { response, done } = toResponse(this, this.method, this.responseRequestId, reply, close);
+    const closing = this.runtime.closing;
+    if (closing !== undefined && (close || asksClose(reply))) closing(this.req, this.conn);
     this.settle(response);
     if (done === undefined) {
       this.complete = true;
@@ -250,7 +251,8 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   private unanswered(): void {
     if (this.answered) return;
     this.answered = true;
-    this.settle(closingResponse(new Response(null, { status: 503, headers: { connection: 'close' } })));
+    this.runtime.closing?.(this.req, this.conn);
+    this.settle(new Response(null, { status: 503, headers: { connection: 'close' } }));
   }
 
   /** A fetch runtime drops an unread body itself when the connection is closed: close after replying. */
@@ -264,7 +266,9 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     this.answered = true;
     this.status = 101;
     this.complete = true;
-    this.settle(upgrader(this, accept));
+    const r = upgrader(this, accept);
+    if (r !== undefined && closesConnection(r)) this.runtime.closing?.(this.req, this.conn);
+    this.settle(r);
   }
 }
 

@@ -12,14 +12,15 @@ import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 
 const encoder = new TextEncoder();
 
-/** The responses that ask the runtime to close the connection (few: a lookup per response costs nothing else). */
+/** Responses a reactor made that ask to close the connection (a refused upgrade). */
 const closing = new WeakSet<Response>();
 
 /**
- * `res` asks to close the connection (`Connection: close`): weft's own
- * closing answers, and a reply whose filters set that header. Read instead of
- * `res.headers.get('connection')`, which on Deno lower-cases and filters the
- * whole header list per response.
+ * `res`, made by a reactor, asks to close the connection (`Connection:
+ * close`): read instead of `res.headers.get('connection')`, which on Deno
+ * lower-cases and filters the whole header list. Only for what a reactor
+ * hands back (an upgrade's answer); weft's own answers are known to close
+ * from the close flag and `asksClose`.
  */
 export function closesConnection(res: Response): boolean {
   return closing.has(res);
@@ -31,8 +32,8 @@ export function closingResponse(res: Response): Response {
   return res;
 }
 
-/** The reply's own headers ask to close the connection. */
-function asksClose(reply: Reply): boolean {
+/** The reply's own headers ask to close the connection (`connection: close`, set by a filter). */
+export function asksClose(reply: Reply): boolean {
   const hs = reply.headers;
   for (let i = 0; i < hs.length; i++) {
     const h = hs[i] as readonly [string, string];
@@ -99,18 +100,6 @@ function pairsOf(
  * `close`: ask the runtime to close the connection after it (`Connection: close`).
  */
 export function toResponse(
-  owner: StreamOwner,
-  method: string,
-  requestId: string | undefined,
-  reply: Reply,
-  close: boolean,
-): Written {
-  const written = build(owner, method, requestId, reply, close);
-  if (close || (reply.headers.length > 0 && asksClose(reply))) closing.add(written.response);
-  return written;
-}
-
-function build(
   owner: StreamOwner,
   method: string,
   requestId: string | undefined,
