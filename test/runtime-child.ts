@@ -230,6 +230,16 @@ export function describeRuntime(rt: Runtime, own: (ctx: AppContext) => void = ()
       expect(line.status).toBe(499);
     });
 
+    it('logs a client that leaves mid-body of a prefetched POST as aborted (499)', async () => {
+      // The body is read whole (prefetched) before any filter runs, with no listener on the request's
+      // signal yet: the read failing reports the leaving.
+      const c = await RawClient.connect(ctx.app.port);
+      c.write('POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti');
+      c.destroy();
+      const line = await ctx.app.line((l) => l.path === '/todos' && l.aborted === true);
+      expect(line.status).toBe(499);
+    });
+
     it('upgrades with the subprotocol weft chose and its headers on the 101', async () => {
       const s = open(`ws://127.0.0.1:${ctx.app.port}/echo`, ['nope', 'echo.v1', 'echo.v2'], {
         headers: { 'x-request-id': 'up-1' },

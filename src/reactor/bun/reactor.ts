@@ -79,8 +79,10 @@ export class BunReactor implements Reactor {
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
       headCap,
       headerCount: (headers) => (headers as BunHeaders).count,
-      // Bun aborts only a signal that had a listener when the connection closed: listen as soon as tracked.
-      abortListener: 'eager',
+      // Bun aborts only a signal that had a listener when the connection closed. Lazy still listens
+      // before Bun can see a close: at the end of the synchronous part, or once a prefetched body is
+      // in (its read rejects if the client leaves meanwhile).
+      abortListener: 'lazy',
     };
   }
 
@@ -103,7 +105,7 @@ export class BunReactor implements Reactor {
       // weft's body filters decide (413 at their limit, reading stops at limit + 1).
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       development: false,
-      fetch: (req) => serveFetch(this.host, this.runtime, req),
+      fetch: (req) => serveFetch(this.host, this.runtime, req, undefined),
       error: (err) => {
         this.host.logger?.error({ err }, 'weft internal error');
         return new Response(null, { status: 500, headers: { connection: 'close' } });

@@ -43,6 +43,7 @@ import type { ResolvedWsOptions } from '../../ws/options.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { Reactor, ReactorHost, ReactorInfo, TlsFiles } from '../contract.js';
 import { type FetchExchange, type FetchResult, type FetchRuntime, serveFetch } from '../fetch/exchange.js';
+import { closingResponse } from '../fetch/response.js';
 import { ListenError } from '../listen-error.js';
 import { ClosedConnections } from './closed-connections.js';
 import {
@@ -84,9 +85,7 @@ export class DenoReactor implements Reactor {
   /** Aborted by `closeAll`: Deno then cuts every HTTP connection. */
   private readonly stopper = new AbortController();
   private readonly sockets: DenoSockets | undefined;
-  private readonly runtime: FetchRuntime;
-  /** The request being handed to `serveFetch` (read synchronously, for the peer's address). */
-  private current: DenoServeHandlerInfo | undefined;
+  private readonly runtime: FetchRuntime<DenoServeHandlerInfo>;
   /** Deno closed the server (its resource is gone: aborting `stopper` then would throw). */
   private finished = false;
   /** Connections weft answered with `Connection: close`, which Deno keeps open. */
@@ -108,7 +107,9 @@ export class DenoReactor implements Reactor {
       );
     }
     this.runtime = {
-      remoteAddress: () => this.current?.remoteAddr.hostname ?? '',
+      remoteAddress: (_req, info) => info.remoteAddr.hostname ?? '',
+      // weft's closing answer, as it settles: refuse what comes next on the connection.
+      closing: (req, info) => this.closed.mark(req, info),
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
       headCap: DENO_HEAD_CAP,
     };
@@ -145,26 +146,15 @@ export class DenoReactor implements Reactor {
     }
     const handler = (req: Request, info: DenoServeHandlerInfo): Response | Promise<Response> => {
       if (this.closed.size > 0 && this.closed.has(info)) return this.afterClose(req, info);
-      this.current = info;
-      let out: FetchResult | Promise<FetchResult>;
       try {
-        out = serveFetch(this.host, this.runtime, req);
+        // Deno's handlers always get a response: the upgrade's is the 101 Deno made. A closing
+        // answer marks its connection as it settles (`closing`); the promise only resolves.
+        return serveFetch(this.host, this.runtime, req, info) as Response | Promise<Response>;
       } catch (err) {
         // Deno answers with onError's 500 (Connection: close, which it does not act on).
         this.closed.mark(req, info);
         throw err;
-      } finally {
-        this.current = undefined;
       }
-      // Deno's handlers always get a response: the upgrade's is the 101 Deno made.
-      if (!(out instanceof Promise)) return this.answered(out as Response, req, info);
-      return out.then(
-        (r) => this.answered(r as Response, req, info),
-        (err: unknown) => {
-          this.closed.mark(req, info);
-          throw err;
-        },
-      );
     };
     try {
       this.server = this.deno.serve(options, handler);
@@ -195,12 +185,6 @@ export class DenoReactor implements Reactor {
     this.sockets?.stop();
     // Cuts what is left at once (a graceful shutdown() begun above included).
     if (!this.finished) this.stopper.abort();
-  }
-
-  /** weft's answer, on its way to Deno: one that asks to close the connection marks it. */
-  private answered(res: Response, req: Request, info: DenoServeHandlerInfo): Response {
-    if (res.headers.get('connection') === 'close') this.closed.mark(req, info);
-    return res;
   }
 
   /**
@@ -265,8 +249,10 @@ function reusePortMissing(d: DenoGlobal): string | undefined {
 /** Deno refused a handshake the filters accepted. */
 function refusedUpgrade(): Response {
   const reply = fixedProblem(400, 'Not a WebSocket upgrade request');
-  return new Response(reply.body as string, {
-    status: 400,
-    headers: [...reply.headers.map(([n, v]) => [n, v] as [string, string]), ['connection', 'close']],
-  });
+  return closingResponse(
+    new Response(reply.body as string, {
+      status: 400,
+      headers: [...reply.headers.map(([n, v]) => [n, v] as [string, string]), ['connection', 'close']],
+    }),
+  );
 }

@@ -7,7 +7,7 @@
  * what differs per runtime comes in through `FetchRuntime` (the peer's
  * address, the WebSocket upgrade, the runtime's own head cap).
  *
- * A reactor's fetch handler is one call: `return serveFetch(host, runtime, request)`.
+ * A reactor's fetch handler is one call: `return serveFetch(host, runtime, request, conn)`.
  * It answers weft's request limits (414, 431, framing 400s, the draining 503)
  * before any filter runs, hands the exchange to `host.handle`, and returns the
  * `Response` at once when the filters settled synchronously, else a promise of
@@ -30,15 +30,25 @@ import { BaseExchange } from '../exchange.js';
 import { framingError, headTooLarge, targetTooLong, tooManyHeaders } from '../framing.js';
 import { NO_BODY, StreamedBody } from '../streamed-body.js';
 import { RequestChunks } from './body.js';
-import { type StreamOwner, toResponse } from './response.js';
+import { asksClose, closesConnection, type StreamOwner, toResponse } from './response.js';
 
 /** What a fetch handler returns: a response, or nothing once the runtime took the request over (an upgrade). */
 export type FetchResult = Response | undefined;
 
-/** What a runtime adds to the shared fetch handling. */
-export interface FetchRuntime {
+/**
+ * What a runtime adds to the shared fetch handling. `C`: what the reactor
+ * hands `serveFetch` along with the request (Deno: the handler's `info`).
+ */
+export interface FetchRuntime<C = undefined> {
   /** The peer's IP address (asked only when a filter reads it). */
-  remoteAddress(req: Request): string;
+  remoteAddress(req: Request, conn: C): string;
+  /**
+   * weft is handing the runtime a response that asks to close the connection
+   * (`Connection: close`: weft's close flag, a filter's own header, the
+   * unanswered 503, an upgrade answer marked with `closingResponse`), as it
+   * settles: for a runtime that does not act on the header itself (Deno).
+   */
+  closing?(req: Request, conn: C): void;
   /**
    * Complete the WebSocket handshake the filters accepted: what the fetch
    * handler returns for it (Deno: the 101 response; Bun: `undefined`).
@@ -67,10 +77,13 @@ export interface FetchRuntime {
    * - `'lazy'` (the default): only once the request is still pending after the
    *   synchronous part of its handling and any prefetched body: a request whose
    *   filters settle on its body's arrival never touches the signal (on Deno
-   *   the listener costs more than the rest of a small POST). A body read that
-   *   fails meanwhile reports the client's leaving instead.
-   * - `'eager'`: as soon as the Server tracks the request. For a runtime that
-   *   aborts only a signal that had a listener when the connection closed (Bun).
+   *   the listener costs more than the rest of a small POST; on Bun reading
+   *   `signal` makes an AbortSignal per request). A body read that fails
+   *   meanwhile reports the client's leaving instead. The listener is on
+   *   before the runtime can see a close (it is added in the same turn, or in
+   *   the body read's callback), so this also serves a runtime that aborts
+   *   only a signal that had a listener when the connection closed (Bun).
+   * - `'eager'`: as soon as the Server tracks the request.
    */
   readonly abortListener?: 'eager' | 'lazy';
 }
@@ -89,6 +102,8 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   private listening = false;
   /** The body is being prefetched: its read reports a client that leaves. */
   private prefetching = false;
+  /** Inside `host.handle`: a lazy abort listener waits for `handled`. */
+  private handling = true;
 
   constructor(
     readonly req: Request,
@@ -100,11 +115,16 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     sentRequestId: string,
     idMode: RequestIdMode,
     private readonly remote: string,
-    private readonly upgrader: FetchRuntime['upgrade'],
-    private readonly eagerAbort: boolean,
+    private readonly runtime: FetchRuntime<unknown>,
+    private readonly conn: unknown,
+    /** The filters may upgrade it (not an answer weft gives before any filter ran). */
+    private readonly upgradable: boolean,
   ) {
     super(method, path, query, body, logger, sentRequestId, idMode);
+    this.eagerAbort = runtime.abortListener === 'eager';
   }
+
+  private readonly eagerAbort: boolean;
 
   /** A filter that reads the signal needs the client's leaving reported. */
   override get signal(): AbortSignal {
@@ -113,7 +133,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   }
 
   get canUpgrade(): boolean {
-    return this.upgrader !== undefined && this.req.headers.has('upgrade');
+    return this.upgradable && this.runtime.upgrade !== undefined && this.req.headers.has('upgrade');
   }
 
   header(name: string): string | undefined {
@@ -155,6 +175,8 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     this.answered = true;
     this.status = reply.statusCode;
     const { response, done } = toResponse(this, this.method, this.responseRequestId, reply, close);
+    const closing = this.runtime.closing;
+    if (closing !== undefined && (close || asksClose(reply))) closing(this.req, this.conn);
     this.settle(response);
     if (done === undefined) {
       this.complete = true;
@@ -166,8 +188,15 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   onAbort(fn: () => void): void {
     this.abortFn = fn;
     if (this.eagerAbort) this.listen();
-    // Lazy: decided once the Server's synchronous part (answer, or start of a prefetch) is over.
-    else queueMicrotask(() => this.listenIfPending());
+    // Lazy: decided once the Server's synchronous part (answer, or start of a prefetch) is over,
+    // by `handled` when that part is the one `serveFetch` runs (no microtask per request).
+    else if (!this.handling) queueMicrotask(() => this.listenIfPending());
+  }
+
+  /** The Server's synchronous part of this request is over (`host.handle` returned). */
+  handled(): void {
+    this.handling = false;
+    if (this.abortFn !== undefined && !this.eagerAbort) this.listenIfPending();
   }
 
   override prefetchBody(complete: () => void): void {
@@ -222,6 +251,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   private unanswered(): void {
     if (this.answered) return;
     this.answered = true;
+    this.runtime.closing?.(this.req, this.conn);
     this.settle(new Response(null, { status: 503, headers: { connection: 'close' } }));
   }
 
@@ -231,11 +261,14 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   }
 
   upgrade(accept: WsAccept): void {
-    if (this.answered || this.upgrader === undefined) return;
+    const upgrader = this.runtime.upgrade;
+    if (this.answered || !this.upgradable || upgrader === undefined) return;
     this.answered = true;
     this.status = 101;
     this.complete = true;
-    this.settle(this.upgrader(this, accept));
+    const r = upgrader(this, accept);
+    if (r !== undefined && closesConnection(r)) this.runtime.closing?.(this.req, this.conn);
+    this.settle(r);
   }
 }
 
@@ -263,7 +296,7 @@ interface Head {
  * for it; the values asked for on the way come free), else by name.
  */
 function readHead(
-  runtime: FetchRuntime,
+  runtime: FetchRuntime<unknown>,
   limits: ResolvedLimits,
   method: string,
   targetLength: number,
@@ -309,8 +342,30 @@ function refusal(host: ReactorHost, head: Head, target: string, path: string): R
 }
 
 /** Answer before any filter ran, closing the connection. */
-function early(host: ReactorHost, req: Request, method: string, path: string, rid: string, reply: Reply): FetchResult {
-  const ex = new FetchExchange(req, method, path, '', NO_BODY, host.logger, rid, host.requestIds, '', undefined, false);
+function early<C>(
+  host: ReactorHost,
+  runtime: FetchRuntime<C>,
+  req: Request,
+  conn: C,
+  method: string,
+  path: string,
+  rid: string,
+  reply: Reply,
+): FetchResult {
+  const ex = new FetchExchange(
+    req,
+    method,
+    path,
+    '',
+    NO_BODY,
+    host.logger,
+    rid,
+    host.requestIds,
+    '',
+    runtime,
+    conn,
+    false,
+  );
   void ex.respond(reply, true);
   host.early(method, path, reply.statusCode, ex.logRequestId);
   return ex.outcome() as FetchResult;
@@ -318,9 +373,15 @@ function early(host: ReactorHost, req: Request, method: string, path: string, ri
 
 /**
  * Serve one fetch request through weft: the whole body of a reactor's
- * `fetch` handler. Returns the response, or a promise of it.
+ * `fetch` handler. Returns the response, or a promise of it (which only
+ * resolves). `conn` is handed back to the runtime's hooks.
  */
-export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Request): FetchResult | Promise<FetchResult> {
+export function serveFetch<C>(
+  host: ReactorHost,
+  runtime: FetchRuntime<C>,
+  req: Request,
+  conn: C,
+): FetchResult | Promise<FetchResult> {
   const method = req.method;
   const url = req.url;
   const at = targetStart(url);
@@ -330,7 +391,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
   const head = readHead(runtime, host.limits, method, target.length, req.headers);
   const rid = host.requestIds === false ? '' : sentRequestId(head.requestId ?? undefined);
   const refused = refusal(host, head, target, path);
-  if (refused !== undefined) return early(host, req, method, path, rid, refused);
+  if (refused !== undefined) return early(host, runtime, req, conn, method, path, rid, refused);
   const needs = host.needs;
   const query = q === -1 || !needs.query ? '' : target.slice(q + 1);
   let body = NO_BODY;
@@ -344,8 +405,7 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
     if (expected || contentLength !== undefined)
       body = new StreamedBody(new RequestChunks(req, () => ex?.gone()), contentLength, expected);
   }
-  const remote = needs.remote ? runtime.remoteAddress(req) : '';
-  const eager = runtime.abortListener === 'eager';
+  const remote = needs.remote ? runtime.remoteAddress(req, conn) : '';
   ex = new FetchExchange(
     req,
     method,
@@ -356,9 +416,14 @@ export function serveFetch(host: ReactorHost, runtime: FetchRuntime, req: Reques
     rid,
     host.requestIds,
     remote,
-    runtime.upgrade,
-    eager,
+    runtime,
+    conn,
+    true,
   );
-  host.handle(ex);
+  try {
+    host.handle(ex);
+  } finally {
+    ex.handled();
+  }
   return ex.outcome();
 }

@@ -12,6 +12,36 @@ import { REQUEST_ID_HEADER } from '../../runtime/request-id-header.js';
 
 const encoder = new TextEncoder();
 
+/** Responses a reactor made that ask to close the connection (a refused upgrade). */
+const closing = new WeakSet<Response>();
+
+/**
+ * `res`, made by a reactor, asks to close the connection (`Connection:
+ * close`): read instead of `res.headers.get('connection')`, which on Deno
+ * lower-cases and filters the whole header list. Only for what a reactor
+ * hands back (an upgrade's answer); weft's own answers are known to close
+ * from the close flag and `asksClose`.
+ */
+export function closesConnection(res: Response): boolean {
+  return closing.has(res);
+}
+
+/** Remember that `res` asks to close the connection (see `closesConnection`). */
+export function closingResponse(res: Response): Response {
+  closing.add(res);
+  return res;
+}
+
+/** The reply's own headers ask to close the connection (`connection: close`, set by a filter). */
+export function asksClose(reply: Reply): boolean {
+  const hs = reply.headers;
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i] as readonly [string, string];
+    if (h[0].length === 10 && h[0].toLowerCase() === 'connection' && h[1] === 'close') return true;
+  }
+  return false;
+}
+
 /** What a streamed reply needs of its exchange. */
 export interface StreamOwner {
   readonly aborted: boolean;
