@@ -79,10 +79,6 @@ export class BunReactor implements Reactor {
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
       headCap,
       headerCount: (headers) => (headers as BunHeaders).count,
-      // Bun aborts only a signal that had a listener when the connection closed. Lazy still listens
-      // before Bun can see a close: at the end of the synchronous part, or once a prefetched body is
-      // in (its read rejects if the client leaves meanwhile).
-      abortListener: 'lazy',
     };
   }
 

@@ -70,22 +70,6 @@ export interface FetchRuntime<C = undefined> {
    * weft counts them only when its own limit is smaller; `undefined`: always.
    */
   readonly headerCap?: number;
-  /**
-   * When weft starts listening to `request.signal` (how a client that left is
-   * reported) for a request the Server tracks.
-   *
-   * - `'lazy'` (the default): only once the request is still pending after the
-   *   synchronous part of its handling and any prefetched body: a request whose
-   *   filters settle on its body's arrival never touches the signal (on Deno
-   *   the listener costs more than the rest of a small POST; on Bun reading
-   *   `signal` makes an AbortSignal per request). A body read that fails
-   *   meanwhile reports the client's leaving instead. The listener is on
-   *   before the runtime can see a close (it is added in the same turn, or in
-   *   the body read's callback), so this also serves a runtime that aborts
-   *   only a signal that had a listener when the connection closed (Bun).
-   * - `'eager'`: as soon as the Server tracks the request.
-   */
-  readonly abortListener?: 'eager' | 'lazy';
 }
 
 /** One fetch request as weft sees it. */
@@ -121,10 +105,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
     private readonly upgradable: boolean,
   ) {
     super(method, path, query, body, logger, sentRequestId, idMode);
-    this.eagerAbort = runtime.abortListener === 'eager';
   }
-
-  private readonly eagerAbort: boolean;
 
   /** A filter that reads the signal needs the client's leaving reported. */
   override get signal(): AbortSignal {
@@ -187,16 +168,21 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
 
   onAbort(fn: () => void): void {
     this.abortFn = fn;
-    if (this.eagerAbort) this.listen();
-    // Lazy: decided once the Server's synchronous part (answer, or start of a prefetch) is over,
-    // by `handled` when that part is the one `serveFetch` runs (no microtask per request).
-    else if (!this.handling) queueMicrotask(() => this.listenIfPending());
+    // weft listens to `request.signal` (how a client that left is reported) only once the request is still
+    // pending after the synchronous part of its handling and any prefetched body: a request whose filters
+    // settle on its body's arrival never touches the signal (on Deno the listener costs more than the rest
+    // of a small POST; on Bun reading `signal` makes an AbortSignal). A body read that fails meanwhile
+    // reports the client's leaving instead. The listener is on before the runtime can see a close (added
+    // in the same turn, or in the body read's callback), which Bun needs: it aborts only a signal that had
+    // a listener when the connection closed. Decided by `handled` when the synchronous part is the one
+    // `serveFetch` runs (no microtask per request).
+    if (!this.handling) queueMicrotask(() => this.listenIfPending());
   }
 
   /** The Server's synchronous part of this request is over (`host.handle` returned). */
   handled(): void {
     this.handling = false;
-    if (this.abortFn !== undefined && !this.eagerAbort) this.listenIfPending();
+    if (this.abortFn !== undefined) this.listenIfPending();
   }
 
   override prefetchBody(complete: () => void): void {
