@@ -29,11 +29,64 @@ export class Flight extends Ctx {
   tracked = false;
   /** When the handler timeout fires (`performance.now()` based). */
   deadline = 0;
+  /** In the Server's in-flight list now, and its neighbours there (see `InFlight`). */
+  listed = false;
+  prevFlight: Flight | undefined = undefined;
+  nextFlight: Flight | undefined = undefined;
 
   constructor(
     readonly ex: Exchange,
     env: ServerEnv,
   ) {
     super(ex, env);
+  }
+}
+
+/**
+ * The Server's requests in flight, as a list threaded through the flights
+ * themselves: adding and removing allocate nothing. (A `Set` here rehashed as
+ * it grew and shrank with every batch of requests: a measurable part of a
+ * small POST.) The rare walks (handler timeouts, shutdown) take a snapshot.
+ */
+export class InFlight {
+  size = 0;
+  #head: Flight | undefined = undefined;
+  #tail: Flight | undefined = undefined;
+
+  add(f: Flight): void {
+    if (f.listed) return;
+    f.listed = true;
+    f.prevFlight = this.#tail;
+    f.nextFlight = undefined;
+    if (this.#tail === undefined) this.#head = f;
+    else this.#tail.nextFlight = f;
+    this.#tail = f;
+    this.size++;
+  }
+
+  /** Remove `f`; false when it was not in the list. */
+  delete(f: Flight): boolean {
+    if (!f.listed) return false;
+    f.listed = false;
+    const { prevFlight: prev, nextFlight: next } = f;
+    if (prev === undefined) this.#head = next;
+    else prev.nextFlight = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prevFlight = prev;
+    f.prevFlight = undefined;
+    f.nextFlight = undefined;
+    this.size--;
+    return true;
+  }
+
+  /** The flights now, oldest first (a walk that removes some checks `listed` on each). */
+  snapshot(): Flight[] {
+    const out: Flight[] = [];
+    for (let f = this.#head; f !== undefined; f = f.nextFlight) out.push(f);
+    return out;
+  }
+
+  clear(): void {
+    for (const f of this.snapshot()) this.delete(f);
   }
 }

@@ -51,7 +51,7 @@ import type { WsSocket } from '../ws/socket.js';
 import type { Transport } from '../ws/transport.js';
 import { WsAccept } from '../ws/upgrade.js';
 import { createReactor } from './choose-reactor.js';
-import { Flight, type RequestObservation } from './flight.js';
+import { Flight, InFlight, type RequestObservation } from './flight.js';
 import { TimeoutError } from './timeout-error.js';
 import { liveServers, probePort } from './workers.js';
 
@@ -198,7 +198,7 @@ export class Server {
   #tls = false;
   #boundPort = -1;
   #closed: Promise<void> | undefined;
-  readonly #inflight = new Set<Flight>();
+  readonly #inflight = new InFlight();
   /** The span context of upgrade requests, until their connection opens (OpenTelemetry only). */
   readonly #upgradeSpans = new WeakMap<WsAccept, Context>();
   #drainedWaiter: (() => void) | undefined;
@@ -359,7 +359,8 @@ export class Server {
         timer = setTimeout(resolve, timeoutMs);
       });
       clearTimeout(timer);
-      for (const f of this.#inflight) f.ex.abort(new Error('server shut down before the request finished'));
+      for (const f of this.#inflight.snapshot())
+        if (f.listed) f.ex.abort(new Error('server shut down before the request finished'));
       this.#inflight.clear();
     }
     this.#reactorImpl.closeSockets(1001, 'server shutting down');
@@ -610,9 +611,9 @@ export class Server {
   /** Answer 503 to requests whose filters ran past `handlerTimeoutMs`, and fire their signals. */
   #sweep(): void {
     const now = performance.now();
-    for (const f of this.#inflight) {
+    for (const f of this.#inflight.snapshot()) {
       const ex = f.ex;
-      if (f.deadline > now || ex.status !== 0 || ex.aborted) continue;
+      if (!f.listed || f.deadline > now || ex.status !== 0 || ex.aborted) continue;
       ex.abort(new TimeoutError(this.#handlerTimeoutMs));
       const reply = fixedProblem(503, `The handler did not answer within ${this.#handlerTimeoutMs} ms`);
       this.#logger?.warn(
