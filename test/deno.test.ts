@@ -15,6 +15,29 @@ import { CLOSED_DETAIL } from '../src/reactor/deno/reactor.js';
 import { RawClient, rawOnce } from './helpers.js';
 import { DENO, describeRuntime, start, stop } from './runtime-child.js';
 
+describe.skipIf(!DENO.runs)("limits at Deno's own caps", () => {
+  it('leaves counting and measuring the head to Deno: no 431 from weft, Deno refuses past its caps', async () => {
+    const app = await start(DENO, { LIMITS: 'runtime' });
+    try {
+      const hello = await rawOnce(app.port, 'GET /hello/x HTTP/1.1\r\nHost: x\r\nX-Request-Id: lim-1\r\n\r\n');
+      expect(hello.status).toBe(200);
+      expect(hello.body).toBe('hello x');
+      expect(hello.headers['x-request-id']).toBe('lim-1'); // the headers weft needs are still read
+      const lines = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i}: v\r\n`).join('');
+      // Past weft's defaults (100 lines, 16 KiB), within Deno's: served.
+      expect((await rawOnce(app.port, `GET /hello/x HTTP/1.1\r\nHost: x\r\n${lines(101)}\r\n`)).status).toBe(200);
+      const big = `GET /hello/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(17_000)}\r\n\r\n`;
+      expect((await rawOnce(app.port, big)).status).toBe(200);
+      // Past Deno's 128 lines: Deno's own 400, before weft.
+      const over = await rawOnce(app.port, `GET /hello/x HTTP/1.1\r\nHost: x\r\n${lines(128)}\r\n`);
+      expect(over.status).toBe(400);
+      expect(over.body).toBe('');
+    } finally {
+      await stop(app);
+    }
+  });
+});
+
 describeRuntime(DENO, (ctx) => {
   it('refuses a transfer coding other than chunked (501) and a doubled Content-Length (400)', async () => {
     const gzip = await rawOnce(

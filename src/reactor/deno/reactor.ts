@@ -112,6 +112,8 @@ export class DenoReactor implements Reactor {
       closing: (req, info) => this.closed.mark(req, info),
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
       headCap: DENO_HEAD_CAP,
+      // With weft's limits at Deno's own, weft neither measures nor counts: Deno refuses past them (400).
+      headerCap: DENO_MAX_HEADERS,
     };
   }
 
