@@ -13,22 +13,23 @@
  */
 import { loadBinding } from '../src/reactor/uws/binding.js';
 import { buildRef, buildWorkingTree, bundleServers, scratchRoot } from './build.js';
-import { benchRoutes, type Cell, haveWrk, interleaved, ratio, type Srv, spread, uptime } from './interleave.js';
+import {
+  benchArgs,
+  benchRoutes,
+  type Cell,
+  haveWrk,
+  interleaved,
+  ratio,
+  type Srv,
+  spread,
+  uptime,
+} from './interleave.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) =>
-  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
-const refs = args.filter((a) => !a.startsWith('--'));
-const rounds = Number(opt('rounds', '5'));
-const seconds = Number(opt('seconds', '2'));
-const connections = Number(opt('connections', '50'));
-const obsList = opt('obs', 'default').split(',');
-const withRaw = !args.includes('--no-raw');
 const uwsHere = !(loadBinding(16384) instanceof Error);
-const reactors = opt('reactors', uwsHere ? 'uws,node' : 'node')
-  .split(',')
-  .filter((r) => r !== 'uws' || uwsHere);
-const routeKeys = opt('routes', 'hello,post,search').split(',');
+const args = benchArgs(process.argv.slice(2), uwsHere);
+const { rounds, seconds, connections, withRaw, reactors, routeKeys } = args;
+const refs = args.refs;
+const obsList = args.opt('obs', 'default').split(',');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const root = scratchRoot('weft-bisect-');
@@ -38,7 +39,7 @@ for (const ref of refs) {
   const b = buildRef(root, ref);
   builds.push({ key: b.sha, dist: b.dist });
 }
-if (args.includes('--worktree')) builds.push({ key: 'worktree', dist: buildWorkingTree(root) });
+if (args.has('--worktree')) builds.push({ key: 'worktree', dist: buildWorkingTree(root) });
 const servers = await bundleServers(root);
 const routes = benchRoutes(root).filter((r) => routeKeys.includes(r.key));
 
@@ -54,7 +55,7 @@ function serversOf(reactor: string): Srv[] {
         env: { WEFT_DIST: b.dist, WEFT_REACTOR: reactor, OBS: obs },
       });
     }
-  if (reactor === 'node' && args.includes('--fastify'))
+  if (reactor === 'node' && args.has('--fastify'))
     list.push({ key: 'fastify', label: 'Fastify', script: servers['fastify-http'] as string, env: {} });
   if (withRaw)
     list.push(

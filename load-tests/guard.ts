@@ -18,28 +18,29 @@
  */
 import { loadBinding } from '../src/reactor/uws/binding.js';
 import { buildRef, buildWorkingTree, bundleServers, scratchRoot } from './build.js';
-import { benchRoutes, type Cell, haveWrk, interleaved, ratio, type Srv, spread, uptime } from './interleave.js';
+import {
+  benchArgs,
+  benchRoutes,
+  type Cell,
+  haveWrk,
+  interleaved,
+  ratio,
+  type Srv,
+  spread,
+  uptime,
+} from './interleave.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) =>
-  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
-const refArg = args.find((a) => !a.startsWith('--'));
+const uwsHere = !(loadBinding(16384) instanceof Error);
+const args = benchArgs(process.argv.slice(2), uwsHere);
+const { rounds, seconds, connections, withRaw, reactors, routeKeys } = args;
+const refArg = args.refs[0];
 if (!refArg) {
   process.stderr.write('usage: npm run bench:guard -- <git-ref> [--rounds=5] [--seconds=2] [--reactors=uws,node]\n');
   process.stderr.write('       [--routes=hello,post,search] [--obs=default|off|none] [--connections=50] [--no-raw]\n');
   process.exit(2);
 }
 const ref: string = refArg;
-const rounds = Number(opt('rounds', '5'));
-const seconds = Number(opt('seconds', '2'));
-const connections = Number(opt('connections', '50'));
-const obs = opt('obs', 'default');
-const withRaw = !args.includes('--no-raw');
-const uwsHere = !(loadBinding(16384) instanceof Error);
-const reactors = opt('reactors', uwsHere ? 'uws,node' : 'node')
-  .split(',')
-  .filter((r) => r !== 'uws' || uwsHere);
-const routeKeys = opt('routes', 'hello,post,search').split(',');
+const obs = args.opt('obs', 'default');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const root = scratchRoot('weft-guard-');

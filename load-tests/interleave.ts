@@ -153,3 +153,38 @@ export const spread = (xs: number[]) =>
   `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
 export const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+/** The command line that bench:guard and bench:bisect share (`--name=value` options and bare refs). */
+export interface BenchArgs {
+  /** The arguments that are not options (git refs). */
+  readonly refs: string[];
+  opt(name: string, dflt: string): string;
+  has(flag: string): boolean;
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly connections: number;
+  /** The raw floor runs beside the builds (not `--no-raw`). */
+  readonly withRaw: boolean;
+  /** `--reactors`, uws left out where no uWS build loads. */
+  readonly reactors: string[];
+  /** `--routes`. */
+  readonly routeKeys: string[];
+}
+
+export function benchArgs(argv: string[], uwsHere: boolean): BenchArgs {
+  const opt = (name: string, dflt: string) =>
+    argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
+  return {
+    refs: argv.filter((a) => !a.startsWith('--')),
+    opt,
+    has: (flag) => argv.includes(flag),
+    rounds: Number(opt('rounds', '5')),
+    seconds: Number(opt('seconds', '2')),
+    connections: Number(opt('connections', '50')),
+    withRaw: !argv.includes('--no-raw'),
+    reactors: opt('reactors', uwsHere ? 'uws,node' : 'node')
+      .split(',')
+      .filter((r) => r !== 'uws' || uwsHere),
+    routeKeys: opt('routes', 'hello,post,search').split(','),
+  };
+}
