@@ -24,6 +24,7 @@ import {
   rejectWith,
   UnsupportedMediaType,
 } from '../reply/rejection.js';
+import { blankRecord } from '../runtime/record.js';
 import { mediaType } from './util.js';
 
 /** A text field of the form. */
@@ -220,7 +221,7 @@ function buffered<S extends z.ZodType>(
     const parts = take(ctx, l);
     if (parts instanceof Rejection) return parts;
     return (async () => {
-      const record: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      const record = blankRecord<unknown>();
       const add = (name: string, v: unknown) => {
         const prev = record[name];
         record[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];

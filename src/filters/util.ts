@@ -1,13 +1,14 @@
 /** Small shared helpers for the request filters. */
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
+import { blankRecord } from '../runtime/record.js';
 
 /**
- * Parse `a=1&b=2&b=3` into a null-prototype record: one value stays a string,
+ * Parse `a=1&b=2&b=3` into a record that inherits no keys: one value stays a string,
  * repeated keys become an array. Keys like `__proto__` are plain keys here.
  */
 export function parseUrlEncoded(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  const out = blankRecord<string | string[]>();
   if (text === '') return out;
   // By hand for the common case (URLSearchParams and its iterator cost ~4x more);
   // URLSearchParams itself where its leniency matters (a malformed %-escape).
@@ -42,7 +43,7 @@ function decodeForm(text: string, from: number, to: number): string | undefined 
 
 /** URLSearchParams' reading, which keeps malformed %-escapes as they are. */
 function parseLenient(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  const out = blankRecord<string | string[]>();
   for (const [k, v] of new URLSearchParams(text)) addValue(out, k, v);
   return out;
 }

@@ -23,6 +23,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
+import { blankRecord } from '../../runtime/record.js';
 import { REQUEST_ID_HEADER, type RequestIdMode, sentRequestId } from '../../runtime/request-id-header.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import type { ReactorHost, ResolvedLimits } from '../contract.js';
@@ -123,7 +124,7 @@ export class FetchExchange extends BaseExchange implements StreamOwner {
   }
 
   headers(): Readonly<Record<string, string>> {
-    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    const out = blankRecord<string>();
     this.req.headers.forEach((v, k) => {
       if (v !== '') out[k] = v;
     });

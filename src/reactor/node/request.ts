@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
+import { blankRecord } from '../../runtime/record.js';
 import type { RequestIdMode } from '../../runtime/request-id-header.js';
 import type { WsAccept } from '../../ws/upgrade.js';
 import { BaseExchange } from '../exchange.js';
@@ -73,7 +74,7 @@ export class NodeExchange extends BaseExchange {
   }
 
   headers(): Readonly<Record<string, string>> {
-    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    const out = blankRecord<string>();
     const h = this.req.headers;
     for (const k in h) {
       const v = h[k];

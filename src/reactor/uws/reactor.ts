@@ -12,6 +12,7 @@
  * - check what `send` returns.
  */
 import type { Reply } from '../../reply/reply.js';
+import { blankRecord } from '../../runtime/record.js';
 import { REQUEST_ID_HEADER, sentRequestId } from '../../runtime/request-id-header.js';
 import { otelTracer, TRACE_HEADERS } from '../../runtime/tracing.js';
 import type { ResolvedWsOptions } from '../../ws/options.js';
@@ -240,7 +241,7 @@ export class UwsReactor implements Reactor {
       contentLengths = Math.floor(counts / FRAMING_TE);
       transferEncodings = counts % FRAMING_TE;
       if (needs.allHeaders) {
-        const h: Record<string, string> = Object.create(null) as Record<string, string>;
+        const h = blankRecord<string>();
         req.forEach((k, v) => {
           const prev = h[k];
           h[k] = prev === undefined ? v : `${prev}, ${v}`;

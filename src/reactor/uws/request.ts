@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Reply } from '../../reply/reply.js';
+import { blankRecord } from '../../runtime/record.js';
 import { REQUEST_ID_HEADER, type RequestIdMode } from '../../runtime/request-id-header.js';
 import { deflateOffers } from '../../ws/deflate.js';
 import type { WsAccept } from '../../ws/upgrade.js';
@@ -103,7 +104,7 @@ export class UwsExchange extends BaseExchange {
 
   headers(): Readonly<Record<string, string>> {
     if (this.all !== undefined) return this.all;
-    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    const out = blankRecord<string>();
     this.names.forEach((n, i) => {
       const v = this.values[i];
       if (v) out[n] = v;
