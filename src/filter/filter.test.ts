@@ -36,6 +36,21 @@ describe('combinators (warp filter.rs)', () => {
     ]);
   });
 
+  it('and() chains run as one list: async parts in the middle, the same tuple on every run', async () => {
+    const shared = ['a'];
+    const a = any().andThen(() => shared[0] as string);
+    const later = any().then(async () => 2);
+    const chain = a.and(a).and(later.and(true1)).and(a.and(unit1));
+    for (let i = 0; i < 3; i++) expect(await request().filter(chain)).toEqual(['a', 'a', 2, true, 'a']);
+    expect(shared).toEqual(['a']);
+    // A part that rejects ends the chain: the parts after it do not run.
+    let ran = 0;
+    const counted = any().map(() => ++ran);
+    const stop = any().andThen(() => reject.notFound());
+    expect(await request().matches(counted.and(stop).and(counted).and(later.and(counted)))).toBe(false);
+    expect(ran).toBe(1);
+  });
+
   it('map() to a reply can be served', async () => {
     const res = await request().reply(any().map(() => reply()));
     expect(res.status).toBe(200);
