@@ -1,4 +1,10 @@
-/** Raw uWebSockets.js: the same routes by hand (the baseline). */
+/**
+ * Raw uWebSockets.js: the same routes by hand (the baseline).
+ *
+ * READS (hello only, for load-tests/floor.ts): `line` also reads the method,
+ * URL and query as weft's uws reactor does before any filter; `head` also
+ * walks the headers once (what weft does on uWS 20.30 to enforce its limits).
+ */
 import { type HttpResponse, loadBinding } from '../../src/reactor/uws/binding.js';
 import { JSON_BODY, PORT, parseSearch, ROUTES, ready, validPerson, validTodo } from './common.js';
 
@@ -61,12 +67,22 @@ for (let i = 1; i < ROUTES; i++) {
     res.end(req.getParameter(0));
   });
 }
+const READS = process.env.READS ?? 'none';
+let readBytes = 0;
+const readOne = (k: string, v: string): void => {
+  readBytes += k.length + v.length;
+};
 app.get('/hello/:name', (res, req) => {
+  if (READS !== 'none') {
+    const q = req.getQuery();
+    readBytes += req.getCaseSensitiveMethod().length + req.getUrl().length + (q === undefined ? 0 : q.length);
+    if (READS === 'head') req.forEach(readOne);
+  }
   const name = req.getParameter(0);
   res.writeHeader('content-type', 'text/plain; charset=utf-8').end(`Hello, ${name}!`);
 });
 app.any('/*', (res) => {
-  res.writeStatus('404 Not Found').end('not found');
+  res.writeStatus('404 Not Found').end(readBytes < 0 ? String(readBytes) : 'not found');
 });
 app.listen('127.0.0.1', PORT, (ls) => {
   if (!ls) throw new Error('listen failed');
