@@ -58,8 +58,51 @@ export interface Written {
   readonly done: Promise<void> | undefined;
 }
 
+type HeaderList = Reply['headers'];
+
 /**
- * The response headers: a plain object (the runtime copies one fastest), or
+ * `Headers` made once for a header list that replies share (`reply.json`'s
+ * content type: the builder's lists are constants, kept by `status`), handed
+ * to every `Response` made with only those headers: the runtime copies a
+ * `Headers` faster than it reads a plain object (Bun 1.4: 0.6 against 1.0 µs
+ * a `Response`). `true`: seen once (a list made per reply is seen only once
+ * and never gets one); `false`: not to be shared.
+ */
+const shared = new WeakMap<HeaderList, Headers | boolean>();
+
+/** The shared `Headers` for `list`, from the second reply that carries it. */
+function sharedHeaders(list: HeaderList): Headers | undefined {
+  const h = shared.get(list);
+  if (h === undefined) {
+    shared.set(list, true);
+    return undefined;
+  }
+  if (h === true) {
+    const made = headersFor(list);
+    shared.set(list, made ?? false);
+    return made;
+  }
+  return h === false ? undefined : h;
+}
+
+/**
+ * `Headers` holding `list` as it is written, or `undefined`. Only for distinct
+ * names in ascending order: a `Headers` iterates its names sorted and joins
+ * repeats (Deno copies one that way).
+ */
+function headersFor(list: HeaderList): Headers | undefined {
+  for (let i = 1; i < list.length; i++)
+    if ((list[i - 1] as readonly [string, string])[0] >= (list[i] as readonly [string, string])[0]) return undefined;
+  try {
+    return new Headers(list as [string, string][]);
+  } catch {
+    return undefined; // the Response refuses them as it would have
+  }
+}
+
+/**
+ * The response headers: the list's shared `Headers` when nothing is added to
+ * it, else a plain object (the runtime copies one faster than pairs), or
  * pairs when a name repeats (`set-cookie`).
  */
 function headersOf(
@@ -67,8 +110,12 @@ function headersOf(
   requestId: string | undefined,
   close: boolean,
   length: number | undefined,
-): Record<string, string> | [string, string][] {
+): Headers | Record<string, string> | [string, string][] {
   const hs = reply.headers;
+  if (requestId === undefined && !close && length === undefined) {
+    const h = sharedHeaders(hs);
+    if (h !== undefined) return h;
+  }
   const out: Record<string, string> = {};
   for (let i = 0; i < hs.length; i++) {
     const h = hs[i] as readonly [string, string];
