@@ -168,7 +168,10 @@ export function toResponse(
   }
   if (noBody)
     return {
-      response: new Response(null, { status: code, headers: headersOf(reply, requestId, close, undefined, shareHeaders) }),
+      response: new Response(null, {
+        status: code,
+        headers: headersOf(reply, requestId, close, undefined, shareHeaders),
+      }),
       done: undefined,
     };
   const sized = body instanceof SizedBody ? body.size : undefined;
