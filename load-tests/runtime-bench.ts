@@ -124,8 +124,11 @@ export async function httpRounds(
     for (const k of kinds) procs.set(k, await start(k));
     for (const c of cases) await load({ ...c.opts((procs.get(c.kind) as Proc).port), seconds: 1 }); // warm up
     for (let round = 0; round < rounds; round++) {
-      // Interleaved: each round starts one case later, so drift on the machine spreads over every server.
-      const order = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
+      // Interleaved: each round starts one case later, so drift on the machine spreads over every server,
+      // and every other round runs backwards, so no server always runs just before another (an A/A run
+      // with `--before` read the first of the two 8 % cheaper when the order only rotated).
+      const rotated = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
+      const order = round % 2 === 1 ? rotated.reverse() : rotated;
       for (const c of order) {
         const s = procs.get(c.kind) as Proc;
         const c0 = cpuMicrosExact(s.pid);
