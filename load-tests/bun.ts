@@ -5,6 +5,7 @@
  *   npm run bench:bun            3 interleaved rounds (about 2 minutes)
  *   npm run bench:bun -- --quick 1 round
  *   npm run bench:bun -- --rounds 7   more rounds, for a busy machine
+ *   npm run bench:bun -- --before DIR also weft from another checkout (A/B)
  *
  * `GET /hello/:name` for raw Bun.serve, weft (bun reactor) and Elysia;
  * `POST /todos` with a JSON body checked by zod (weft) or by hand (raw
@@ -22,6 +23,8 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { cpuMicrosExact, median, rssMiB, runPinned } from './lib.js';
 import {
+  BEFORE_ENV,
+  beforeTable,
   benchArgs,
   fmt,
   httpRounds,
@@ -32,6 +35,7 @@ import {
   startPinned,
   stopProc,
   targetTable,
+  weftEntry,
 } from './runtime-bench.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
@@ -77,9 +81,10 @@ async function serveRaw(): Promise<number> {
   return server.port;
 }
 
-async function serveWeft(): Promise<number> {
+async function serveWeft(root?: string): Promise<number> {
   const { z } = await import('zod');
-  const { body, get, path, post, reply, serve, str } = await import('../src/index.js');
+  const weft: typeof import('../src/index.js') = await import(weftEntry(root));
+  const { body, get, path, post, reply, serve, str } = weft;
   const Todo = z.object({ title: z.string().min(1).max(200), done: z.boolean() });
   const hello = get()
     .and(path('hello', str))
@@ -163,7 +168,8 @@ if (serveAt !== -1) {
   const kind = process.argv[serveAt + 1];
   const servers: Record<string, () => number | Promise<number>> = {
     raw: serveRaw,
-    weft: serveWeft,
+    weft: () => serveWeft(),
+    before: () => serveWeft(process.env[BEFORE_ENV]),
     elysia: serveElysia,
     'raw-ws': serveRawWs,
     'weft-ws': serveWeftWs,
@@ -184,29 +190,34 @@ function start(kind: string): Promise<Proc> {
 }
 
 async function bench(): Promise<void> {
-  const { rounds, seconds, only } = benchArgs();
+  const { rounds, seconds, only, before } = benchArgs();
   const version = spawn(BUN, ['--version']);
   let v = '';
   version.stdout.on('data', (d: Buffer) => (v += d.toString()));
   await once(version, 'exit');
   console.log(`\n## Bun bench (bun ${v.trim()}, ${rounds} round(s), medians; server CPU)\n`);
-  if (only !== 'ws') await httpBench(rounds, seconds);
+  if (only !== 'ws') await httpBench(rounds, seconds, before !== undefined);
   if (only !== 'http') await wsBench(rounds, seconds);
 }
 
-async function httpBench(rounds: number, seconds: number): Promise<void> {
-  const samples = await httpRounds(['raw', 'weft', 'elysia'], start, rounds, seconds);
+async function httpBench(rounds: number, seconds: number, withBefore: boolean): Promise<void> {
+  const kinds = withBefore ? ['raw', 'weft', 'before', 'elysia'] : ['raw', 'weft', 'elysia'];
+  const samples = await httpRounds(kinds, start, rounds, seconds);
+  const before = (label: string): (readonly [string, string])[] => (withBefore ? [['before', label]] : []);
   httpTable(samples, 'hello', 'GET /hello/:name', 'raw Bun.serve', [
     ['raw', 'raw Bun.serve'],
     ['weft', 'weft (bun reactor)'],
+    ...before('weft before (`--before`)'),
     ['elysia', 'Elysia'],
   ]);
   console.log('');
   httpTable(samples, 'post', 'POST /todos (JSON, validated)', 'raw Bun.serve', [
     ['raw', 'raw Bun.serve, checked by hand'],
     ['weft', 'weft (bun reactor), zod'],
+    ...before('weft before (`--before`), zod'),
     ['elysia', 'Elysia, TypeBox'],
   ]);
+  if (withBefore) beforeTable(samples);
   const helloRaw = ratio(samples.cpu, 'hello|weft', 'hello|raw');
   const helloElysia = ratio(samples.cpu, 'hello|weft', 'hello|elysia');
   const postRaw = ratio(samples.cpu, 'post|weft', 'post|raw');

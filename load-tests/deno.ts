@@ -4,6 +4,7 @@
  *
  *   npm run bench:deno            3 interleaved rounds (about 2 minutes)
  *   npm run bench:deno -- --quick 1 round
+ *   npm run bench:deno -- --before DIR   also weft from another checkout (A/B)
  *
  * `GET /hello/:name` for raw Deno.serve, weft (deno reactor) and Hono;
  * `POST /todos` with a JSON body checked by zod (weft, Hono's zod validator
@@ -15,7 +16,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { benchArgs, httpRounds, httpTable, type Proc, ratio, startPinned, targetTable } from './runtime-bench.js';
+import {
+  BEFORE_ENV,
+  beforeTable,
+  benchArgs,
+  httpRounds,
+  httpTable,
+  type Proc,
+  ratio,
+  startPinned,
+  targetTable,
+  weftEntry,
+} from './runtime-bench.js';
 
 const DENO = resolve(import.meta.dirname, '../node_modules/.bin/deno');
 
@@ -66,9 +78,10 @@ function serveRaw(): number {
   });
 }
 
-async function serveWeft(): Promise<number> {
+async function serveWeft(root?: string): Promise<number> {
   const { z } = await import('zod');
-  const { body, get, path, post, reply, serve, str } = await import('../src/index.js');
+  const weft: typeof import('../src/index.js') = await import(weftEntry(root));
+  const { body, get, path, post, reply, serve, str } = weft;
   const Todo = z.object({ title: z.string().min(1).max(200), done: z.boolean() });
   const hello = get()
     .and(path('hello', str))
@@ -92,7 +105,14 @@ async function serveHono(): Promise<number> {
 const serveAt = process.argv.indexOf('--serve');
 if (serveAt !== -1) {
   const kind = process.argv[serveAt + 1];
-  const port = kind === 'raw' ? serveRaw() : kind === 'weft' ? await serveWeft() : await serveHono();
+  const port =
+    kind === 'raw'
+      ? serveRaw()
+      : kind === 'weft'
+        ? await serveWeft()
+        : kind === 'before'
+          ? await serveWeft(process.env[BEFORE_ENV])
+          : await serveHono();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   // A clean exit on SIGTERM lets `--cpu-prof` write its profile.
   process.on('SIGTERM', () => process.exit(0));
@@ -106,8 +126,15 @@ function start(kind: string): Promise<Proc> {
 }
 
 async function bench(): Promise<void> {
-  const { rounds, seconds } = benchArgs();
-  const samples = await httpRounds(['raw', 'weft', 'hono'], start, rounds, seconds);
+  const { rounds, seconds, before: beforeDir } = benchArgs();
+  const withBefore = beforeDir !== undefined;
+  const samples = await httpRounds(
+    withBefore ? ['raw', 'weft', 'before', 'hono'] : ['raw', 'weft', 'hono'],
+    start,
+    rounds,
+    seconds,
+  );
+  const before = (label: string): (readonly [string, string])[] => (withBefore ? [['before', label]] : []);
   const version = spawnSync(DENO, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   console.log(`\n## Deno bench (${version.trim()}, ${rounds} round(s), medians; server CPU per request)\n`);
   httpTable(
@@ -118,6 +145,7 @@ async function bench(): Promise<void> {
     [
       ['raw', 'raw Deno.serve'],
       ['weft', 'weft (deno reactor)'],
+      ...before('weft before (`--before`)'),
       ['hono', 'Hono on Deno.serve'],
     ],
     true,
@@ -131,10 +159,12 @@ async function bench(): Promise<void> {
     [
       ['raw', 'raw Deno.serve, checked by hand'],
       ['weft', 'weft (deno reactor), zod'],
+      ...before('weft before (`--before`), zod'),
       ['hono', 'Hono on Deno.serve, checked by hand'],
     ],
     true,
   );
+  if (withBefore) beforeTable(samples);
   const helloRaw = ratio(samples.cpu, 'hello|weft', 'hello|raw');
   const helloHono = ratio(samples.cpu, 'hello|weft', 'hello|hono');
   targetTable([

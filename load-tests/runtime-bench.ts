@@ -7,6 +7,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { cpuMicrosExact, type LoadOptions, load, median } from './lib.js';
 
 const TODO = JSON.stringify({ title: 'buy milk', done: false });
@@ -17,18 +19,42 @@ export interface Proc {
   pid: number;
 }
 
-/** `--quick` (1 round, 2 s a case), `--rounds N`, `--only http|ws`. */
-export function benchArgs(): { quick: boolean; rounds: number; seconds: number; only: string } {
+/**
+ * `--quick` (1 round, 2 s a case), `--rounds N`, `--only http|ws`, `--before DIR`
+ * (also serve weft from another checkout, e.g. a git worktree of the previous commit,
+ * as the `before` kind, for an interleaved A/B in one run).
+ */
+export function benchArgs(): {
+  quick: boolean;
+  rounds: number;
+  seconds: number;
+  only: string;
+  before: string | undefined;
+} {
   const argv = process.argv;
   const quick = argv.includes('--quick');
   const at = argv.indexOf('--rounds');
   const only = argv.indexOf('--only');
+  const before = argv.indexOf('--before');
+  const dir = before === -1 ? undefined : argv[before + 1];
+  if (dir !== undefined) process.env[BEFORE_ENV] = resolve(dir); // read by the `before` server
   return {
     quick,
     rounds: at !== -1 ? Number(argv[at + 1]) : quick ? 1 : 3,
     seconds: quick ? 2 : 4,
     only: only === -1 ? 'all' : (argv[only + 1] ?? 'all'),
+    before: dir,
   };
+}
+
+/** Where the `before` server's checkout is (set by `benchArgs` for the servers it starts). */
+export const BEFORE_ENV = 'WEFT_BENCH_BEFORE';
+
+/** weft's entry point: this checkout's, or the `before` checkout's. */
+export function weftEntry(root: string | undefined): string {
+  return root === undefined
+    ? new URL('../src/index.js', import.meta.url).href
+    : pathToFileURL(resolve(root, 'src/index.js')).href;
 }
 
 export function log(s: string): void {
@@ -98,8 +124,11 @@ export async function httpRounds(
     for (const k of kinds) procs.set(k, await start(k));
     for (const c of cases) await load({ ...c.opts((procs.get(c.kind) as Proc).port), seconds: 1 }); // warm up
     for (let round = 0; round < rounds; round++) {
-      // Interleaved: each round starts one case later, so drift on the machine spreads over every server.
-      const order = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
+      // Interleaved: each round starts one case later, so drift on the machine spreads over every server,
+      // and every other round runs backwards, so no server always runs just before another (an A/A run
+      // with `--before` read the first of the two 8 % cheaper when the order only rotated).
+      const rotated = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
+      const order = round % 2 === 1 ? rotated.reverse() : rotated;
       for (const c of order) {
         const s = procs.get(c.kind) as Proc;
         const c0 = cpuMicrosExact(s.pid);
@@ -163,4 +192,12 @@ export function targetTable(targets: readonly (readonly [target: string, measure
   console.log('|---|---|---|');
   for (const [target, measured, met] of targets)
     console.log(`| ${target} | ${fmt(measured)} | ${met ? 'met' : 'missed'} |`);
+}
+
+/** With `--before`: weft against the `before` checkout, per route, from the same interleaved rounds. */
+export function beforeTable(samples: Samples): void {
+  console.log('\n| weft against `--before` | µs CPU/request, after / before (per-round spread) |');
+  console.log('|---|---|');
+  for (const route of ['hello', 'post'] as const)
+    console.log(`| ${route} | ${fmt(ratio(samples.cpu, `${route}|weft`, `${route}|before`))} |`);
 }

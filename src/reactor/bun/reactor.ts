@@ -79,6 +79,7 @@ export class BunReactor implements Reactor {
       upgrade: this.sockets === undefined ? undefined : (ex, accept) => this.upgrade(ex, accept),
       headCap,
       headerCount: (headers) => (headers as BunHeaders).count,
+      shareHeaders: true,
     };
   }
 

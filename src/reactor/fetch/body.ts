@@ -14,6 +14,15 @@ const EMPTY = new Uint8Array(0);
  */
 const WHOLE_MAX = 64 * 1024;
 
+/**
+ * `Body#bytes()`: the body as one `Uint8Array`, with no `ArrayBuffer` to wrap.
+ * Bun and Deno have it (not yet in @types/node's `Request`); on Bun 1.4 it
+ * costs about 1 µs less than `arrayBuffer()` for a small body.
+ */
+interface BytesBody {
+  readonly bytes?: (() => Promise<Uint8Array>) | undefined;
+}
+
 export class RequestChunks implements ChunkSource {
   private body: StreamedBody | undefined;
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -32,16 +41,22 @@ export class RequestChunks implements ChunkSource {
     const n = body.contentLength;
     if (n !== undefined && n <= WHOLE_MAX) {
       this.reading = true;
-      this.req.arrayBuffer().then(
-        (ab) => {
+      const failed = (): void => {
+        this.reading = false;
+        this.onError();
+      };
+      const req = this.req;
+      const read = (req as BytesBody).bytes;
+      if (read !== undefined)
+        read.call(req).then((bytes) => {
+          this.reading = false;
+          body.push(bytes, true);
+        }, failed);
+      else
+        req.arrayBuffer().then((ab) => {
           this.reading = false;
           body.push(new Uint8Array(ab), true);
-        },
-        () => {
-          this.reading = false;
-          this.onError();
-        },
-      );
+        }, failed);
       return;
     }
     const stream = this.req.body;

@@ -58,17 +58,66 @@ export interface Written {
   readonly done: Promise<void> | undefined;
 }
 
+type HeaderList = Reply['headers'];
+
 /**
- * The response headers: a plain object (the runtime copies one fastest), or
- * pairs when a name repeats (`set-cookie`).
+ * `Headers` made once for a header list that replies share (`reply.json`'s
+ * content type: the builder's lists are constants, kept by `status`), handed
+ * to every `Response` made with only those headers: the runtime copies a
+ * `Headers` faster than it reads a plain object (Bun 1.4: 0.6 against 1.0 µs
+ * a `Response`; Deno serves a `Response` made so more slowly, and gets none).
+ * `true`: seen once (a list made per reply is seen only once and never gets
+ * one); `false`: not to be shared.
+ */
+const shared = new WeakMap<HeaderList, Headers | boolean>();
+
+/** The shared `Headers` for `list`, from the second reply that carries it. */
+function sharedHeaders(list: HeaderList): Headers | undefined {
+  const h = shared.get(list);
+  if (h === undefined) {
+    shared.set(list, true);
+    return undefined;
+  }
+  if (h === true) {
+    const made = headersFor(list);
+    shared.set(list, made ?? false);
+    return made;
+  }
+  return h === false ? undefined : h;
+}
+
+/**
+ * `Headers` holding `list` as it is written, or `undefined`. Only for distinct
+ * names in ascending order: a `Headers` iterates its names sorted and joins
+ * repeats (a runtime may copy one that way).
+ */
+function headersFor(list: HeaderList): Headers | undefined {
+  for (let i = 1; i < list.length; i++)
+    if ((list[i - 1] as readonly [string, string])[0] >= (list[i] as readonly [string, string])[0]) return undefined;
+  try {
+    return new Headers(list as [string, string][]);
+  } catch {
+    return undefined; // the Response refuses them as it would have
+  }
+}
+
+/**
+ * The response headers: the list's shared `Headers` when nothing is added to
+ * it and the runtime copies one fast (`share`), else a plain object (copied
+ * faster than pairs), or pairs when a name repeats (`set-cookie`).
  */
 function headersOf(
   reply: Reply,
   requestId: string | undefined,
   close: boolean,
   length: number | undefined,
-): Record<string, string> | [string, string][] {
+  share: boolean,
+): Headers | Record<string, string> | [string, string][] {
   const hs = reply.headers;
+  if (share && requestId === undefined && !close && length === undefined) {
+    const h = sharedHeaders(hs);
+    if (h !== undefined) return h;
+  }
   const out: Record<string, string> = {};
   for (let i = 0; i < hs.length; i++) {
     const h = hs[i] as readonly [string, string];
@@ -98,6 +147,8 @@ function pairsOf(
  * Build the `Response` for `reply` to a request made with `method`.
  * `requestId`: sent back as `x-request-id`, or `undefined` for none.
  * `close`: ask the runtime to close the connection after it (`Connection: close`).
+ * `shareHeaders`: the runtime copies a `Headers` faster than a plain object
+ * (Bun; not Deno, which serves such a response more slowly).
  */
 export function toResponse(
   owner: StreamOwner,
@@ -105,22 +156,26 @@ export function toResponse(
   requestId: string | undefined,
   reply: Reply,
   close: boolean,
+  shareHeaders = false,
 ): Written {
   const code = reply.statusCode;
   const body = reply.body;
   const noBody = bodiless(code);
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
     // HEAD: the runtime sends the length of the body it is given, and not the body.
-    const init = { status: code, headers: headersOf(reply, requestId, close, undefined) };
+    const init = { status: code, headers: headersOf(reply, requestId, close, undefined, shareHeaders) };
     return { response: new Response(noBody || body === null ? null : body, init), done: undefined };
   }
   if (noBody)
     return {
-      response: new Response(null, { status: code, headers: headersOf(reply, requestId, close, undefined) }),
+      response: new Response(null, {
+        status: code,
+        headers: headersOf(reply, requestId, close, undefined, shareHeaders),
+      }),
       done: undefined,
     };
   const sized = body instanceof SizedBody ? body.size : undefined;
-  const headers = headersOf(reply, requestId, close, sized);
+  const headers = headersOf(reply, requestId, close, sized, shareHeaders);
   if (method === 'HEAD') return { response: new Response(null, { status: code, headers }), done: undefined };
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
