@@ -130,14 +130,30 @@ function checkStatus(code: number): number {
   return code;
 }
 
-const TEXT: HeaderList = [['content-type', 'text/plain; charset=utf-8']];
-const HTML: HeaderList = [['content-type', 'text/html; charset=utf-8']];
-const JSON_TYPE: HeaderList = [['content-type', 'application/json']];
-const OCTETS: HeaderList = [['content-type', 'application/octet-stream']];
-const SSE: HeaderList = [
+/** One of the builder's header lists: frozen, shared by every reply made with it until a header is added. */
+function constantList(list: [string, string][]): HeaderList {
+  for (const pair of list) Object.freeze(pair);
+  return Object.freeze(list);
+}
+
+const NONE = constantList([]);
+const TEXT = constantList([['content-type', 'text/plain; charset=utf-8']]);
+const HTML = constantList([['content-type', 'text/html; charset=utf-8']]);
+const JSON_TYPE = constantList([['content-type', 'application/json']]);
+const OCTETS = constantList([['content-type', 'application/octet-stream']]);
+const SSE = constantList([
   ['content-type', 'text/event-stream'],
   ['cache-control', 'no-cache'],
-];
+]);
+
+/**
+ * `list` is one of the builder's own header lists (`reply.json`'s content
+ * type and the others), which replies keep until a header is added: a reactor
+ * may make something once per such list and reuse it for every reply.
+ */
+export function isConstantHeaderList(list: HeaderList): boolean {
+  return list === JSON_TYPE || list === TEXT || list === NONE || list === HTML || list === OCTETS || list === SSE;
+}
 
 function encodeJson(value: unknown): string {
   // Throws on BigInt and cycles: the handler fails before anything is written.
@@ -243,7 +259,7 @@ export interface ReplyBuilder {
  * @example
  * get().and(path('hello', str)).map((name) => reply.text(`Hello, ${name}!`))
  */
-export const reply: ReplyBuilder = Object.assign(() => new Reply<undefined>(200, [], null), {
+export const reply: ReplyBuilder = Object.assign(() => new Reply<undefined>(200, NONE, null), {
   text: (body: string) => new Reply<string>(200, TEXT, String(body)),
   html: (body: string) => new Reply<string>(200, HTML, String(body)),
   json: <V>(value: V) => new Reply<V>(200, JSON_TYPE, encodeJson(value)),
@@ -258,9 +274,9 @@ export const reply: ReplyBuilder = Object.assign(() => new Reply<undefined>(200,
   },
   redirect: (location: string, status: 301 | 302 | 303 | 307 | 308 = 301) => {
     if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${status}`);
-    return new Reply<undefined>(status, [], null).header('location', location);
+    return new Reply<undefined>(status, NONE, null).header('location', location);
   },
-  empty: (status: number) => new Reply<undefined>(checkStatus(status), [], null),
+  empty: (status: number) => new Reply<undefined>(checkStatus(status), NONE, null),
 });
 
 /** Convert what a filter extracted into a `Reply`. */
