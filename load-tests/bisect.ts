@@ -11,7 +11,6 @@
  * once per option set); `--fastify` adds Fastify beside the node reactor.
  * Method: load-tests/interleave.ts.
  */
-import { loadBinding } from '../src/reactor/uws/binding.js';
 import { buildRef, buildWorkingTree, bundleServers, scratchRoot } from './build.js';
 import {
   benchArgs,
@@ -25,10 +24,14 @@ import {
   uptime,
 } from './interleave.js';
 
-const uwsHere = !(loadBinding(16384) instanceof Error);
-const args = benchArgs(process.argv.slice(2), uwsHere);
+const args = benchArgs();
 const { rounds, seconds, connections, withRaw, reactors, routeKeys } = args;
 const refs = args.refs;
+if (refs.length === 0 && !args.has('--worktree')) {
+  process.stderr.write('usage: npm run bench:bisect -- <ref> <ref> ... [--worktree] [--rounds=5] [--seconds=2]\n');
+  process.stderr.write('       [--reactors=uws,node] [--routes=hello,post,search] [--obs=default,off] [--no-raw] [--fastify]\n');
+  process.exit(2);
+}
 const obsList = args.opt('obs', 'default').split(',');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 

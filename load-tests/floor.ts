@@ -12,7 +12,7 @@
 import { buildWorkingTree, bundleServers, scratchRoot } from './build.js';
 import { benchArgs, benchRoutes, interleaved, ratio, type Srv, spread, uptime } from './interleave.js';
 
-const args = benchArgs(process.argv.slice(2), true);
+const args = benchArgs(undefined, true);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const root = scratchRoot('weft-floor-');
 const dist = buildWorkingTree(root);

@@ -16,7 +16,6 @@
  * Routes: hello (GET /hello/:name), post (POST /todos, zod body → 201), search
  * (GET /search, zod query and two headers).
  */
-import { loadBinding } from '../src/reactor/uws/binding.js';
 import { buildRef, buildWorkingTree, bundleServers, scratchRoot } from './build.js';
 import {
   benchArgs,
@@ -30,8 +29,7 @@ import {
   uptime,
 } from './interleave.js';
 
-const uwsHere = !(loadBinding(16384) instanceof Error);
-const args = benchArgs(process.argv.slice(2), uwsHere);
+const args = benchArgs();
 const { rounds, seconds, connections, withRaw, reactors, routeKeys } = args;
 const refArg = args.refs[0];
 if (!refArg) {

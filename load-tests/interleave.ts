@@ -11,7 +11,16 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Accounted, measure, measureWrk, median, type ServerProc, startServer, stopServer } from './lib.js';
+import {
+  type Accounted,
+  measure,
+  measureWrk,
+  median,
+  type ServerProc,
+  startServer,
+  stopServer,
+  uwsLoads,
+} from './lib.js';
 import { SEARCH_HEADERS, SEARCH_PATH, TODO_BODY } from './servers/common.js';
 
 export interface Route {
@@ -171,7 +180,8 @@ export interface BenchArgs {
   readonly routeKeys: string[];
 }
 
-export function benchArgs(argv: string[], uwsHere: boolean): BenchArgs {
+/** The command line of this process; `uwsHere`: whether the uws reactor can run (found out when not given). */
+export function benchArgs(argv: string[] = process.argv.slice(2), uwsHere: boolean = uwsLoads()): BenchArgs {
   const opt = (name: string, dflt: string) =>
     argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
   return {

@@ -5,10 +5,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBinding } from '../src/reactor/uws/binding.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const CLK_TCK = 100; // Linux USER_HZ
+
+/** A uWS.js build loads on this machine (the uws rows run only where it does). */
+export const uwsLoads = (): boolean => !(loadBinding(16384) instanceof Error);
 
 export interface ServerProc {
   proc: ChildProcess;

@@ -20,8 +20,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBinding } from '../src/reactor/uws/binding.js';
-import { measure, median, type ServerProc, startServer, stopServer } from './lib.js';
+import { measure, median, type ServerProc, startServer, stopServer, uwsLoads } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 7;
@@ -29,7 +28,7 @@ const seconds = quick ? 2 : 3;
 const beforeAt = process.argv.indexOf('--before');
 const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const reactors = loadBinding(16384) instanceof Error ? ['node'] : ['node', 'uws'];
+const reactors = uwsLoads() ? ['node', 'uws'] : ['node'];
 
 interface Config {
   key: string;

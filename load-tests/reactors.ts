@@ -17,15 +17,14 @@
  * source under tsx.
  */
 
-import { loadBinding } from '../src/reactor/uws/binding.js';
 import { builtServers } from './build.js';
-import { cpuMicros, measure, median, runPinned, type ServerProc, startServer, stopServer } from './lib.js';
+import { cpuMicros, measure, median, runPinned, type ServerProc, startServer, stopServer, uwsLoads } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 3;
 const seconds = quick ? 2 : 3;
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const uwsHere = !(loadBinding(16384) instanceof Error);
+const uwsHere = uwsLoads();
 
 interface HttpServer {
   key: string;

@@ -27,9 +27,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBinding } from '../src/reactor/uws/binding.js';
 import { builtServers } from './build.js';
-import { measureWrk, median, type ServerProc, startServer, stopServer } from './lib.js';
+import { measureWrk, median, type ServerProc, startServer, stopServer, uwsLoads } from './lib.js';
 import { SEARCH_HEADERS, SEARCH_PATH, TODO_BODY } from './servers/common.js';
 
 const quick = process.argv.includes('--quick');
@@ -40,7 +39,7 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const uwsHere = !(loadBinding(16384) instanceof Error);
+const uwsHere = uwsLoads();
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-wrk-'));
 const lua = (name: string, body: string) => {

@@ -15,14 +15,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBinding } from '../src/reactor/uws/binding.js';
-import { measure, median, type ServerProc, startServer, stopServer } from './lib.js';
+import { measure, median, type ServerProc, startServer, stopServer, uwsLoads } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 2 : 5;
 const seconds = quick ? 2 : 3;
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const uwsHere = !(loadBinding(16384) instanceof Error);
+const uwsHere = uwsLoads();
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-static-bench-'));
 const FILE = randomBytes(1024 * 1024);
