@@ -41,6 +41,12 @@ export class StreamedBody implements BodySource {
   private onComplete: (() => void) | undefined;
   /** A prefetched body's one buffer, `contentLength` long, filled by `pushCopy`. */
   private into: Buffer | undefined;
+  /**
+   * The length of `into` while it is still to be made: on the first `pushCopy`
+   * of a prefetched body (a reactor that hands over its chunks with `push`
+   * never needs one); -1 once made, or when not prefetching.
+   */
+  private intoLength = -1;
 
   constructor(
     private readonly source: ChunkSource,
@@ -101,6 +107,10 @@ export class StreamedBody implements BodySource {
    * (`ArrayBuffer.prototype.slice` costs a fresh backing store, ~1 µs).
    */
   pushCopy(view: Uint8Array, isLast: boolean): void {
+    if (this.intoLength >= 0) {
+      this.into = Buffer.allocUnsafe(this.intoLength);
+      this.intoLength = -1;
+    }
     const into = this.into;
     if (into !== undefined && !this.discarding && this.received + view.byteLength <= into.byteLength) {
       into.set(view, this.received);
@@ -134,7 +144,7 @@ export class StreamedBody implements BodySource {
   prefetch(complete: () => void): void {
     this.onComplete = complete;
     this.limit = this.contentLength ?? 0;
-    this.into = Buffer.allocUnsafe(this.limit);
+    this.intoLength = this.limit;
     this.attach();
   }
 
