@@ -10,6 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   type Accounted,
@@ -161,7 +162,11 @@ export function ratio(a: number[], b: number[]): { median: number; min: number; 
 export const spread = (xs: number[]) =>
   `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
-export const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+/** The machine's load averages (as `uptime` prints them; read from the kernel, so it works in a minimal root too). */
+export const uptime = () =>
+  `load average: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}`;
 
 /** The command line that bench:guard and bench:bisect share (`--name=value` options and bare refs). */
 export interface BenchArgs {
