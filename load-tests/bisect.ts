@@ -29,7 +29,9 @@ const { rounds, seconds, connections, withRaw, reactors, routeKeys } = args;
 const refs = args.refs;
 if (refs.length === 0 && !args.has('--worktree')) {
   process.stderr.write('usage: npm run bench:bisect -- <ref> <ref> ... [--worktree] [--rounds=5] [--seconds=2]\n');
-  process.stderr.write('       [--reactors=uws,node] [--routes=hello,post,search] [--obs=default,off] [--no-raw] [--fastify]\n');
+  process.stderr.write(
+    '       [--reactors=uws,node] [--routes=hello,post,search] [--obs=default,off] [--no-raw] [--fastify]\n',
+  );
   process.exit(2);
 }
 const obsList = args.opt('obs', 'default').split(',');
