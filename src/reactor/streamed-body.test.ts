@@ -48,7 +48,7 @@ describe('StreamedBody prefetch', () => {
     expect(text(body.collect(6) as Uint8Array)).toBe('abcdef');
   });
 
-  it('falls back to chunks when more than declared arrives', async () => {
+  it('refuses a body longer than declared (the copy falls back to chunks)', async () => {
     const src = source();
     const body = new StreamedBody(src, 2, true);
     body.prefetch(() => {});
