@@ -66,11 +66,11 @@ function runParts(
     const x = (parts[i] as FilterImpl<unknown[]>).run(ctx);
     if (x instanceof Promise) {
       const at = i;
-      return x.then((v: Out) =>
-        Array.isArray(v)
-          ? runParts(ctx, parts, refine, at + 1, append(acc, owned, v), owned || (acc.length > 0 && v.length > 0))
-          : rejected(ctx, refine[at], v),
-      );
+      return x.then((v: Out) => {
+        if (!Array.isArray(v)) return rejected(ctx, refine[at], v);
+        if (v.length === 0) return runParts(ctx, parts, refine, at + 1, acc, owned);
+        return runParts(ctx, parts, refine, at + 1, append(acc, owned, v), owned || acc.length > 0);
+      });
     }
     if (!Array.isArray(x)) return rejected(ctx, refine[i], x);
     if (x.length > 0) {
