@@ -7,9 +7,12 @@
  *   npm run bench:bun -- --rounds 7   more rounds, for a busy machine
  *   npm run bench:bun -- --before DIR also weft from another checkout (A/B)
  *
- * `GET /hello/:name` for raw Bun.serve, weft (bun reactor) and Elysia;
- * `POST /todos` with a JSON body checked by zod (weft) or by hand (raw
- * Bun.serve). WebSocket fan-out (1000 clients, 10 senders, 100 messages/s
+ * The routes of the other reactors' benches (`GET /hello/:name`, `POST /todos`
+ * with a JSON body checked by zod, `GET /search` with a zod query and two
+ * headers; servers/weft-routes.ts) on weft's bun reactor with default options,
+ * by hand on raw Bun.serve (servers/fetch-raw.ts) and with TypeBox on Elysia,
+ * loaded as runtime-bench.ts says (wrk without pipelining; `--pipelined` for
+ * autocannon with pipelining 10). WebSocket fan-out (1000 clients, 10 senders, 100 messages/s
  * in, every message to every client) for raw `Bun.serve` pub/sub and weft's
  * channel on the bun reactor: CPU per delivery, and the idle RSS per socket
  * (1000 sockets open, nothing sent). Servers on core 0, autocannon and the
@@ -29,6 +32,7 @@ import {
   fmt,
   httpRounds,
   httpTable,
+  loadMethod,
   log,
   type Proc,
   ratio,
@@ -37,63 +41,24 @@ import {
   targetTable,
   weftEntry,
 } from './runtime-bench.js';
+import { rawFetch } from './servers/fetch-raw.js';
+import { benchRoutes, type Weft } from './servers/weft-routes.js';
 
 const BUN = resolve(import.meta.dirname, '../node_modules/.bin/bun');
-
-/** The shape every server checks a posted todo against. */
-function validTodo(v: unknown): v is { title: string; done: boolean } {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.title === 'string' && o.title.length >= 1 && o.title.length <= 200 && typeof o.done === 'boolean';
-}
 
 interface RawBun {
   serve(o: { port: number; hostname: string; fetch(req: Request): Response | Promise<Response> }): { port: number };
 }
 
-async function serveRaw(): Promise<number> {
+function serveRaw(): number {
   const bun = (globalThis as { Bun?: RawBun }).Bun as RawBun;
-  const text = { 'content-type': 'text/plain; charset=utf-8' };
-  const json = { 'content-type': 'application/json' };
-  const server = bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    async fetch(req) {
-      const url = req.url;
-      const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
-      if (req.method === 'GET' && path.startsWith('/hello/'))
-        return new Response(`hello ${path.slice(7)}`, { headers: text });
-      if (req.method === 'POST' && path === '/todos') {
-        if (!req.headers.get('content-type')?.startsWith('application/json'))
-          return new Response(null, { status: 415 });
-        let v: unknown;
-        try {
-          v = await req.json();
-        } catch {
-          return new Response('{"error":"invalid JSON"}', { status: 400, headers: json });
-        }
-        if (!validTodo(v)) return new Response('{"error":"invalid todo"}', { status: 400, headers: json });
-        return new Response(JSON.stringify({ id: 1, title: v.title, done: v.done }), { status: 201, headers: json });
-      }
-      return new Response('not found', { status: 404 });
-    },
-  });
-  return server.port;
+  return bun.serve({ port: 0, hostname: '127.0.0.1', fetch: rawFetch }).port;
 }
 
+/** weft's bench routes (the other reactors' bench server), default options, as an application runs it. */
 async function serveWeft(root?: string): Promise<number> {
-  const { z } = await import('zod');
-  const weft: typeof import('../src/index.js') = await import(weftEntry(root));
-  const { body, get, path, post, reply, serve, str } = weft;
-  const Todo = z.object({ title: z.string().min(1).max(200), done: z.boolean() });
-  const hello = get()
-    .and(path('hello', str))
-    .map((name) => reply.text(`hello ${name}`));
-  const create = post()
-    .and(path('todos'))
-    .and(body.json(Todo))
-    .map((t) => reply.json({ id: 1, title: t.title, done: t.done }).status(201));
-  const server = await serve(hello.or(create), { logger: false }).listen({ port: 0 });
+  const weft: Weft = await import(weftEntry(root));
+  const server = await weft.serve(benchRoutes(weft)).listen({ port: 0 });
   return server.port;
 }
 
@@ -154,11 +119,33 @@ async function serveWeftWs(): Promise<number> {
 
 async function serveElysia(): Promise<number> {
   const { Elysia, t } = await import('elysia');
+  let nextTodo = 0;
   const app = new Elysia()
-    .get('/hello/:name', ({ params }) => `hello ${params.name}`)
-    .post('/todos', ({ body, set }) => ((set.status = 201), { id: 1, title: body.title, done: body.done }), {
-      body: t.Object({ title: t.String({ minLength: 1, maxLength: 200 }), done: t.Boolean() }),
+    .get('/hello/:name', ({ params }) => `Hello, ${params.name}!`)
+    .post('/todos', ({ body, set }) => ((set.status = 201), { id: ++nextTodo, ...body }), {
+      body: t.Object({
+        title: t.String({ minLength: 1, maxLength: 200 }),
+        done: t.Boolean(),
+        priority: t.Integer({ minimum: 1, maximum: 5 }),
+        tags: t.Array(t.String({ maxLength: 32 }), { maxItems: 10 }),
+      }),
     })
+    .get(
+      '/search',
+      ({ query, headers }) => ({
+        q: query.q,
+        page: query.page ?? 1,
+        key: headers['x-api-key'],
+        lang: headers['accept-language'],
+      }),
+      {
+        query: t.Object({
+          q: t.String({ minLength: 1, maxLength: 100 }),
+          page: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
+        }),
+        headers: t.Object({ 'x-api-key': t.String(), 'accept-language': t.String() }),
+      },
+    )
     .listen({ port: 0, hostname: '127.0.0.1' });
   return app.server?.port ?? 0;
 }
@@ -190,19 +177,20 @@ function start(kind: string): Promise<Proc> {
 }
 
 async function bench(): Promise<void> {
-  const { rounds, seconds, only, before } = benchArgs();
+  const { rounds, seconds, only, before, pipelined } = benchArgs();
   const version = spawn(BUN, ['--version']);
   let v = '';
   version.stdout.on('data', (d: Buffer) => (v += d.toString()));
   await once(version, 'exit');
   console.log(`\n## Bun bench (bun ${v.trim()}, ${rounds} round(s), medians; server CPU)\n`);
-  if (only !== 'ws') await httpBench(rounds, seconds, before !== undefined);
+  if (only !== 'ws') await httpBench(rounds, seconds, before !== undefined, pipelined);
   if (only !== 'http') await wsBench(rounds, seconds);
 }
 
-async function httpBench(rounds: number, seconds: number, withBefore: boolean): Promise<void> {
+async function httpBench(rounds: number, seconds: number, withBefore: boolean, pipelined: boolean): Promise<void> {
   const kinds = withBefore ? ['raw', 'weft', 'before', 'elysia'] : ['raw', 'weft', 'elysia'];
-  const samples = await httpRounds(kinds, start, rounds, seconds);
+  const samples = await httpRounds(kinds, start, rounds, seconds, pipelined);
+  console.log(`Load: ${loadMethod(pipelined)}.\n`);
   const before = (label: string): (readonly [string, string])[] => (withBefore ? [['before', label]] : []);
   httpTable(samples, 'hello', 'GET /hello/:name', 'raw Bun.serve', [
     ['raw', 'raw Bun.serve'],
@@ -211,7 +199,14 @@ async function httpBench(rounds: number, seconds: number, withBefore: boolean): 
     ['elysia', 'Elysia'],
   ]);
   console.log('');
-  httpTable(samples, 'post', 'POST /todos (JSON, validated)', 'raw Bun.serve', [
+  httpTable(samples, 'post', 'POST /todos (JSON, validated) → 201', 'raw Bun.serve', [
+    ['raw', 'raw Bun.serve, checked by hand'],
+    ['weft', 'weft (bun reactor), zod'],
+    ...before('weft before (`--before`), zod'),
+    ['elysia', 'Elysia, TypeBox'],
+  ]);
+  console.log('');
+  httpTable(samples, 'search', 'GET /search (query validated, 2 headers)', 'raw Bun.serve', [
     ['raw', 'raw Bun.serve, checked by hand'],
     ['weft', 'weft (bun reactor), zod'],
     ...before('weft before (`--before`), zod'),
@@ -221,10 +216,12 @@ async function httpBench(rounds: number, seconds: number, withBefore: boolean): 
   const helloRaw = ratio(samples.cpu, 'hello|weft', 'hello|raw');
   const helloElysia = ratio(samples.cpu, 'hello|weft', 'hello|elysia');
   const postRaw = ratio(samples.cpu, 'post|weft', 'post|raw');
+  const searchRaw = ratio(samples.cpu, 'search|weft', 'search|raw');
   targetTable([
     ['hello ≤ 1.15x raw Bun.serve', helloRaw, helloRaw.mid <= 1.15],
     ['hello below Elysia', helloElysia, helloElysia.mid < 1],
     ['POST + zod ≤ 1.3x raw Bun.serve', postRaw, postRaw.mid <= 1.3],
+    ['search ≤ 1.2x raw Bun.serve (the uws row of issue 27)', searchRaw, searchRaw.mid <= 1.2],
   ]);
 }
 

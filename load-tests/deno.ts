@@ -6,11 +6,16 @@
  *   npm run bench:deno -- --quick 1 round
  *   npm run bench:deno -- --before DIR   also weft from another checkout (A/B)
  *
- * `GET /hello/:name` for raw Deno.serve, weft (deno reactor) and Hono;
- * `POST /todos` with a JSON body checked by zod (weft, Hono's zod validator
- * is not installed: Hono checks by hand, as raw Deno.serve does). Servers on
- * core 0, autocannon on core 1; CPU from the server's own scheduler counters
- * (every thread of the Deno process). Prints the table of load-tests/DENO.md.
+ * The routes of the other reactors' benches (`GET /hello/:name`, `POST /todos`
+ * with a JSON body checked by zod, `GET /search` with a zod query and two
+ * headers; servers/weft-routes.ts) on weft's deno reactor with default
+ * options, by hand on raw Deno.serve (servers/fetch-raw.ts), and on Hono
+ * (routing by Hono; Hono's zod validator is not installed, so the body and
+ * query are checked by hand, as raw Deno.serve does). Servers on core 0, the
+ * load on core 1 as runtime-bench.ts says (wrk without pipelining;
+ * `--pipelined` for autocannon with pipelining 10); CPU from the server's own
+ * scheduler counters (every thread of the Deno process). Prints the table of
+ * load-tests/DENO.md.
  *
  * The same file is the servers: `deno run -A load-tests/deno.ts --serve raw|weft|hono`.
  */
@@ -22,21 +27,17 @@ import {
   benchArgs,
   httpRounds,
   httpTable,
+  loadMethod,
   type Proc,
   ratio,
   startPinned,
   targetTable,
   weftEntry,
 } from './runtime-bench.js';
+import { createTodo, rawFetch, searchAnswer } from './servers/fetch-raw.js';
+import { benchRoutes, type Weft } from './servers/weft-routes.js';
 
 const DENO = resolve(import.meta.dirname, '../node_modules/.bin/deno');
-
-/** The shape every server checks a posted todo against. */
-function validTodo(v: unknown): v is { title: string; done: boolean } {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.title === 'string' && o.title.length >= 1 && o.title.length <= 200 && typeof o.done === 'boolean';
-}
 
 type Handler = (req: Request) => Response | Promise<Response>;
 
@@ -52,53 +53,23 @@ function denoServe(handler: Handler): number {
   return d.serve({ port: 0, hostname: '127.0.0.1', onListen() {} }, handler).addr.port;
 }
 
-/** A posted todo checked by hand: what raw Deno.serve and Hono answer with. */
-async function createByHand(req: Request): Promise<Response> {
-  const json = { 'content-type': 'application/json' };
-  if (!req.headers.get('content-type')?.startsWith('application/json')) return new Response(null, { status: 415 });
-  let v: unknown;
-  try {
-    v = await req.json();
-  } catch {
-    return new Response('{"error":"invalid JSON"}', { status: 400, headers: json });
-  }
-  if (!validTodo(v)) return new Response('{"error":"invalid todo"}', { status: 400, headers: json });
-  return new Response(JSON.stringify({ id: 1, title: v.title, done: v.done }), { status: 201, headers: json });
-}
-
 function serveRaw(): number {
-  const text = { 'content-type': 'text/plain; charset=utf-8' };
-  return denoServe((req) => {
-    const url = req.url;
-    const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
-    if (req.method === 'GET' && path.startsWith('/hello/'))
-      return new Response(`hello ${path.slice(7)}`, { headers: text });
-    if (req.method === 'POST' && path === '/todos') return createByHand(req);
-    return new Response('not found', { status: 404 });
-  });
+  return denoServe(rawFetch);
 }
 
+/** weft's bench routes (the other reactors' bench server), default options, as an application runs it. */
 async function serveWeft(root?: string): Promise<number> {
-  const { z } = await import('zod');
-  const weft: typeof import('../src/index.js') = await import(weftEntry(root));
-  const { body, get, path, post, reply, serve, str } = weft;
-  const Todo = z.object({ title: z.string().min(1).max(200), done: z.boolean() });
-  const hello = get()
-    .and(path('hello', str))
-    .map((name) => reply.text(`hello ${name}`));
-  const create = post()
-    .and(path('todos'))
-    .and(body.json(Todo))
-    .map((t) => reply.json({ id: 1, title: t.title, done: t.done }).status(201));
-  const server = await serve(hello.or(create), { logger: false }).listen({ port: 0 });
+  const weft: Weft = await import(weftEntry(root));
+  const server = await weft.serve(benchRoutes(weft)).listen({ port: 0 });
   return server.port;
 }
 
 async function serveHono(): Promise<number> {
   const { Hono } = await import('hono');
   const app = new Hono();
-  app.get('/hello/:name', (c) => c.text(`hello ${c.req.param('name')}`));
-  app.post('/todos', (c) => createByHand(c.req.raw));
+  app.get('/hello/:name', (c) => c.text(`Hello, ${c.req.param('name')}!`));
+  app.post('/todos', (c) => createTodo(c.req.raw));
+  app.get('/search', (c) => searchAnswer(c.req.query('q'), c.req.query('page'), c.req.raw.headers));
   return denoServe(app.fetch);
 }
 
@@ -126,17 +97,19 @@ function start(kind: string): Promise<Proc> {
 }
 
 async function bench(): Promise<void> {
-  const { rounds, seconds, before: beforeDir } = benchArgs();
+  const { rounds, seconds, before: beforeDir, pipelined } = benchArgs();
   const withBefore = beforeDir !== undefined;
   const samples = await httpRounds(
     withBefore ? ['raw', 'weft', 'before', 'hono'] : ['raw', 'weft', 'hono'],
     start,
     rounds,
     seconds,
+    pipelined,
   );
   const before = (label: string): (readonly [string, string])[] => (withBefore ? [['before', label]] : []);
   const version = spawnSync(DENO, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   console.log(`\n## Deno bench (${version.trim()}, ${rounds} round(s), medians; server CPU per request)\n`);
+  console.log(`Load: ${loadMethod(pipelined)}.\n`);
   httpTable(
     samples,
     'hello',
@@ -154,7 +127,21 @@ async function bench(): Promise<void> {
   httpTable(
     samples,
     'post',
-    'POST /todos (JSON, validated)',
+    'POST /todos (JSON, validated) → 201',
+    'raw Deno.serve',
+    [
+      ['raw', 'raw Deno.serve, checked by hand'],
+      ['weft', 'weft (deno reactor), zod'],
+      ...before('weft before (`--before`), zod'),
+      ['hono', 'Hono on Deno.serve, checked by hand'],
+    ],
+    true,
+  );
+  console.log('');
+  httpTable(
+    samples,
+    'search',
+    'GET /search (query validated, 2 headers)',
     'raw Deno.serve',
     [
       ['raw', 'raw Deno.serve, checked by hand'],

@@ -95,7 +95,13 @@ export const haveWrk = (() => {
   }
 })();
 
-async function hit(s: ServerProc, r: Route, seconds: number, o: RunOptions): Promise<Accounted> {
+/** One route on one server for `seconds`, the server's CPU accounted (wrk, or autocannon as `o` says). */
+export async function hitRoute(
+  s: ServerProc,
+  r: Route,
+  seconds: number,
+  o: Pick<RunOptions, 'connections' | 'autocannon'>,
+): Promise<Accounted> {
   const url = `http://127.0.0.1:${s.port}${r.path}`;
   const connections = o.connections;
   return haveWrk && o.autocannon === undefined
@@ -126,12 +132,12 @@ export async function interleaved(servers: Srv[], routes: Route[], o: RunOptions
   const procs = new Map<string, ServerProc>();
   try {
     for (const s of servers) procs.set(s.key, await startServer(s.script, s.env));
-    for (const r of routes) for (const s of servers) await hit(procs.get(s.key) as ServerProc, r, 1, o);
+    for (const r of routes) for (const s of servers) await hitRoute(procs.get(s.key) as ServerProc, r, 1, o);
     for (let round = 0; round < o.rounds; round++) {
       for (const r of routes) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const s of order) {
-          const res = await hit(procs.get(s.key) as ServerProc, r, o.seconds, o);
+          const res = await hitRoute(procs.get(s.key) as ServerProc, r, o.seconds, o);
           if (res.errors > 0 || res.non2xx > 0)
             o.log(`  ! ${r.key} ${s.key}: ${res.errors} errors, ${res.non2xx} non-2xx`);
           const k = `${r.key}|${s.key}`;

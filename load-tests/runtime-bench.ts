@@ -1,17 +1,23 @@
 /**
  * What the Bun and Deno benches (bun.ts, deno.ts) share: their servers run
  * under that runtime from the bench's own file (`--serve <kind>`), pinned to
- * core 0; `GET /hello/:name` and `POST /todos` are loaded on every server in
- * interleaved rounds; the tables print medians of server CPU per request and
- * ratios with their per-round spread. The servers stay in each bench's file.
+ * core 0; the bench routes of the other reactors (`GET /hello/:name`,
+ * `POST /todos` with a zod body, `GET /search` with a zod query and two
+ * headers: servers/weft-routes.ts, servers/fetch-raw.ts) are loaded on every
+ * server in interleaved rounds, the same way as bench:guard and bench:bisect
+ * (wrk, one thread, 50 connections, no pipelining: interleave.ts); the tables
+ * print medians of server CPU per request and ratios with their per-round
+ * spread. `--pipelined` loads with autocannon, 100 connections, pipelining 10
+ * (how these benches measured before). The servers stay in each bench's file.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cpuMicrosExact, type LoadOptions, load, median } from './lib.js';
-
-const TODO = JSON.stringify({ title: 'buy milk', done: false });
+import { benchRoutes, hitRoute, type Route } from './interleave.js';
+import { median } from './lib.js';
 
 export interface Proc {
   proc: ChildProcess;
@@ -22,7 +28,8 @@ export interface Proc {
 /**
  * `--quick` (1 round, 2 s a case), `--rounds N`, `--only http|ws`, `--before DIR`
  * (also serve weft from another checkout, e.g. a git worktree of the previous commit,
- * as the `before` kind, for an interleaved A/B in one run).
+ * as the `before` kind, for an interleaved A/B in one run), `--pipelined` (autocannon
+ * with pipelining 10 instead of wrk).
  */
 export function benchArgs(): {
   quick: boolean;
@@ -30,6 +37,7 @@ export function benchArgs(): {
   seconds: number;
   only: string;
   before: string | undefined;
+  pipelined: boolean;
 } {
   const argv = process.argv;
   const quick = argv.includes('--quick');
@@ -44,6 +52,7 @@ export function benchArgs(): {
     seconds: quick ? 2 : 4,
     only: only === -1 ? 'all' : (argv[only + 1] ?? 'all'),
     before: dir,
+    pipelined: argv.includes('--pipelined'),
   };
 }
 
@@ -83,46 +92,38 @@ export async function stopProc(p: Proc): Promise<void> {
   if (p.proc.exitCode === null) await once(p.proc, 'exit');
 }
 
-function hello(port: number): LoadOptions {
-  return { url: `http://127.0.0.1:${port}/hello/world`, seconds: 1 };
-}
+/** The routes every server answers, in the order of the tables. */
+export const ROUTE_KEYS = ['hello', 'post', 'search'] as const;
+export type RouteKey = (typeof ROUTE_KEYS)[number];
 
-function postTodo(port: number): LoadOptions {
-  return {
-    url: `http://127.0.0.1:${port}/todos`,
-    seconds: 1,
-    method: 'POST',
-    body: TODO,
-    headers: { 'content-type': 'application/json' },
-  };
-}
-
-/** Per case (`hello|<kind>`, `post|<kind>`): µs of server CPU per request and req/s, one sample a round. */
+/** Per case (`hello|<kind>`, `post|<kind>`, `search|<kind>`): µs of server CPU per request and req/s, one sample a round. */
 export interface Samples {
   cpu: Map<string, number[]>;
   rps: Map<string, number[]>;
 }
 
 /**
- * hello and POST /todos on every kind's server (all started first, killed
- * after), a warm-up second each, then `rounds` rounds of `seconds` a case.
+ * Every route on every kind's server (all started first, killed after), a
+ * warm-up second each, then `rounds` rounds of `seconds` a case.
  */
 export async function httpRounds(
   kinds: readonly string[],
   start: (kind: string) => Promise<Proc>,
   rounds: number,
   seconds: number,
+  pipelined = false,
 ): Promise<Samples> {
   const procs = new Map<string, Proc>();
-  const cases = [
-    ...kinds.map((k) => ({ key: `hello|${k}`, kind: k, opts: hello })),
-    ...kinds.map((k) => ({ key: `post|${k}`, kind: k, opts: postTodo })),
-  ];
+  const routes: Route[] = benchRoutes(mkdtempSync(join(tmpdir(), 'weft-runtime-bench-')));
+  const load = pipelined
+    ? { connections: 100, autocannon: { pipelining: 10 } }
+    : { connections: 50, autocannon: undefined };
+  const cases = routes.flatMap((r) => kinds.map((k) => ({ key: `${r.key}|${k}`, kind: k, route: r })));
   const cpu = new Map<string, number[]>();
   const rps = new Map<string, number[]>();
   try {
     for (const k of kinds) procs.set(k, await start(k));
-    for (const c of cases) await load({ ...c.opts((procs.get(c.kind) as Proc).port), seconds: 1 }); // warm up
+    for (const c of cases) await hitRoute(procs.get(c.kind) as Proc, c.route, 1, load); // warm up
     for (let round = 0; round < rounds; round++) {
       // Interleaved: each round starts one case later, so drift on the machine spreads over every server,
       // and every other round runs backwards, so no server always runs just before another (an A/A run
@@ -130,14 +131,11 @@ export async function httpRounds(
       const rotated = [...cases.slice(round % cases.length), ...cases.slice(0, round % cases.length)];
       const order = round % 2 === 1 ? rotated.reverse() : rotated;
       for (const c of order) {
-        const s = procs.get(c.kind) as Proc;
-        const c0 = cpuMicrosExact(s.pid);
-        const r = await load({ ...c.opts(s.port), seconds });
-        const us = (cpuMicrosExact(s.pid) - c0) / Math.max(1, r.requests);
+        const r = await hitRoute(procs.get(c.kind) as Proc, c.route, seconds, load);
         if (r.errors > 0 || r.non2xx > 0) log(`  ! ${c.key}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-        cpu.set(c.key, [...(cpu.get(c.key) ?? []), us]);
+        cpu.set(c.key, [...(cpu.get(c.key) ?? []), r.cpuUsPerReq]);
         rps.set(c.key, [...(rps.get(c.key) ?? []), r.rps]);
-        log(`round ${round + 1} ${c.key.padEnd(12)} ${Math.round(r.rps)} req/s ${us.toFixed(2)} µs/req`);
+        log(`round ${round + 1} ${c.key.padEnd(14)} ${Math.round(r.rps)} req/s ${r.cpuUsPerReq.toFixed(2)} µs/req`);
       }
     }
   } finally {
@@ -145,6 +143,10 @@ export async function httpRounds(
   }
   return { cpu, rps };
 }
+
+/** What the run measured with, for the table's heading. */
+export const loadMethod = (pipelined: boolean): string =>
+  pipelined ? 'autocannon, 100 connections, pipelining 10' : 'wrk, 50 connections, no pipelining';
 
 export interface Ratio {
   mid: number;
@@ -168,7 +170,7 @@ export const fmt = (r: Ratio) => `${r.mid.toFixed(2)}x (${r.lo.toFixed(2)}–${r
  */
 export function httpTable(
   samples: Samples,
-  route: 'hello' | 'post',
+  route: RouteKey,
   heading: string,
   versus: string,
   rows: readonly (readonly [kind: string, label: string])[],
