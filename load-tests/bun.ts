@@ -31,11 +31,11 @@ import {
   benchArgs,
   fmt,
   httpRounds,
-  httpTable,
   loadMethod,
   log,
   type Proc,
   ratio,
+  routeTables,
   startPinned,
   stopProc,
   targetTable,
@@ -191,27 +191,14 @@ async function httpBench(rounds: number, seconds: number, withBefore: boolean, p
   const kinds = withBefore ? ['raw', 'weft', 'before', 'elysia'] : ['raw', 'weft', 'elysia'];
   const samples = await httpRounds(kinds, start, rounds, seconds, pipelined);
   console.log(`Load: ${loadMethod(pipelined)}.\n`);
-  const before = (label: string): (readonly [string, string])[] => (withBefore ? [['before', label]] : []);
-  httpTable(samples, 'hello', 'GET /hello/:name', 'raw Bun.serve', [
-    ['raw', 'raw Bun.serve'],
-    ['weft', 'weft (bun reactor)'],
-    ...before('weft before (`--before`)'),
-    ['elysia', 'Elysia'],
-  ]);
-  console.log('');
-  httpTable(samples, 'post', 'POST /todos (JSON, validated) → 201', 'raw Bun.serve', [
-    ['raw', 'raw Bun.serve, checked by hand'],
-    ['weft', 'weft (bun reactor), zod'],
-    ...before('weft before (`--before`), zod'),
-    ['elysia', 'Elysia, TypeBox'],
-  ]);
-  console.log('');
-  httpTable(samples, 'search', 'GET /search (query validated, 2 headers)', 'raw Bun.serve', [
-    ['raw', 'raw Bun.serve, checked by hand'],
-    ['weft', 'weft (bun reactor), zod'],
-    ...before('weft before (`--before`), zod'),
-    ['elysia', 'Elysia, TypeBox'],
-  ]);
+  routeTables(samples, {
+    raw: 'raw Bun.serve',
+    reactor: 'bun reactor',
+    rivalKind: 'elysia',
+    rival: 'Elysia',
+    rivalChecks: 'TypeBox',
+    withBefore,
+  });
   if (withBefore) beforeTable(samples);
   const helloRaw = ratio(samples.cpu, 'hello|weft', 'hello|raw');
   const helloElysia = ratio(samples.cpu, 'hello|weft', 'hello|elysia');

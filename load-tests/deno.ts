@@ -26,10 +26,10 @@ import {
   beforeTable,
   benchArgs,
   httpRounds,
-  httpTable,
   loadMethod,
   type Proc,
   ratio,
+  routeTables,
   startPinned,
   targetTable,
   weftEntry,
@@ -106,51 +106,18 @@ async function bench(): Promise<void> {
     seconds,
     pipelined,
   );
-  const before = (label: string): (readonly [string, string])[] => (withBefore ? [['before', label]] : []);
   const version = spawnSync(DENO, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   console.log(`\n## Deno bench (${version.trim()}, ${rounds} round(s), medians; server CPU per request)\n`);
   console.log(`Load: ${loadMethod(pipelined)}.\n`);
-  httpTable(
-    samples,
-    'hello',
-    'GET /hello/:name',
-    'raw Deno.serve',
-    [
-      ['raw', 'raw Deno.serve'],
-      ['weft', 'weft (deno reactor)'],
-      ...before('weft before (`--before`)'),
-      ['hono', 'Hono on Deno.serve'],
-    ],
-    true,
-  );
-  console.log('');
-  httpTable(
-    samples,
-    'post',
-    'POST /todos (JSON, validated) → 201',
-    'raw Deno.serve',
-    [
-      ['raw', 'raw Deno.serve, checked by hand'],
-      ['weft', 'weft (deno reactor), zod'],
-      ...before('weft before (`--before`), zod'),
-      ['hono', 'Hono on Deno.serve, checked by hand'],
-    ],
-    true,
-  );
-  console.log('');
-  httpTable(
-    samples,
-    'search',
-    'GET /search (query validated, 2 headers)',
-    'raw Deno.serve',
-    [
-      ['raw', 'raw Deno.serve, checked by hand'],
-      ['weft', 'weft (deno reactor), zod'],
-      ...before('weft before (`--before`), zod'),
-      ['hono', 'Hono on Deno.serve, checked by hand'],
-    ],
-    true,
-  );
+  routeTables(samples, {
+    raw: 'raw Deno.serve',
+    reactor: 'deno reactor',
+    rivalKind: 'hono',
+    rival: 'Hono on Deno.serve',
+    rivalChecks: 'checked by hand',
+    withBefore,
+    withRps: true,
+  });
   if (withBefore) beforeTable(samples);
   const helloRaw = ratio(samples.cpu, 'hello|weft', 'hello|raw');
   const helloHono = ratio(samples.cpu, 'hello|weft', 'hello|hono');

@@ -188,6 +188,48 @@ export function httpTable(
   }
 }
 
+const HEADINGS: Readonly<Record<RouteKey, string>> = {
+  hello: 'GET /hello/:name',
+  post: 'POST /todos (JSON, validated) → 201',
+  search: 'GET /search (query validated, 2 headers)',
+};
+
+/**
+ * A table per route: the raw server (`raw`), weft (and `before` when it ran)
+ * and a rival framework (server kind `rivalKind`, labelled `rival`); on the validated routes each label says
+ * what checks the input (`rivalChecks` for the rival).
+ */
+export function routeTables(
+  samples: Samples,
+  o: {
+    raw: string;
+    reactor: string;
+    rivalKind: string;
+    rival: string;
+    rivalChecks: string;
+    withBefore: boolean;
+    withRps?: boolean;
+  },
+): void {
+  for (const route of ROUTE_KEYS) {
+    const checked = (label: string, how: string) => (route === 'hello' ? label : `${label}, ${how}`);
+    if (route !== 'hello') console.log('');
+    httpTable(
+      samples,
+      route,
+      HEADINGS[route],
+      o.raw,
+      [
+        ['raw', checked(o.raw, 'checked by hand')],
+        ['weft', checked(`weft (${o.reactor})`, 'zod')],
+        ...(o.withBefore ? [['before', checked('weft before (`--before`)', 'zod')] as const] : []),
+        [o.rivalKind, checked(o.rival, o.rivalChecks)],
+      ],
+      o.withRps,
+    );
+  }
+}
+
 /** The issue's targets: a row each, the measured ratio and whether it was met. */
 export function targetTable(targets: readonly (readonly [target: string, measured: Ratio, met: boolean])[]): void {
   console.log('\n| target (issue 25) | measured | |');
