@@ -37,9 +37,9 @@ function pair(opts: Parameters<typeof redis>[1] = {}, urlA = server.url): [Redis
   return [a, b];
 }
 
+/** Both connections up and every channel opened so far subscribed (`connected` waits for the SUBSCRIBEs). */
 async function ready(...bs: RedisBackplane[]): Promise<void> {
   await until(() => bs.every((b) => b.connected), 10_000);
-  await new Promise((r) => setTimeout(r, 50)); // subscriptions are in flight
 }
 
 /** Read `count` results: values, or `lag:n` for a LaggedError. */
@@ -57,9 +57,22 @@ async function take<T>(rx: Receiver<T>, count: number): Promise<(T | string)[]> 
 }
 
 /** A TCP proxy in front of Redis that the test can cut and restore. */
-async function proxy(target: number): Promise<{ url: string; cut(): void; restore(): void; close(): void }> {
+interface Proxy {
+  url: string;
+  cut(): void;
+  restore(): void;
+  /** From now on, hold (never forward) what a client sends once it sends `text`; `held` says whether it has. */
+  hold(text: string): void;
+  readonly held: boolean;
+  close(): void;
+}
+
+/** A TCP proxy in front of Redis that the test can cut, restore, and make hold a command. */
+async function proxy(target: number): Promise<Proxy> {
   const conns = new Set<net.Socket>();
   let refusing = false;
+  let holding: string | undefined;
+  let held = false;
   const srv = net.createServer((c) => {
     if (refusing) {
       c.destroy();
@@ -67,7 +80,13 @@ async function proxy(target: number): Promise<{ url: string; cut(): void; restor
     }
     const up = net.connect(target, '127.0.0.1');
     conns.add(c).add(up);
-    c.pipe(up).pipe(c);
+    let stalled = false;
+    c.on('data', (d: Buffer) => {
+      if (!stalled && holding !== undefined && d.toString('latin1').toLowerCase().includes(holding))
+        stalled = held = true;
+      if (!stalled) up.write(d);
+    });
+    up.pipe(c);
     const drop = () => {
       c.destroy();
       up.destroy();
@@ -87,6 +106,12 @@ async function proxy(target: number): Promise<{ url: string; cut(): void; restor
     },
     restore() {
       refusing = false;
+    },
+    hold(text) {
+      holding = text.toLowerCase();
+    },
+    get held() {
+      return held;
     },
     close() {
       refusing = true;
@@ -258,6 +283,32 @@ describe('weft/redis backplane', () => {
     expect(expired).toEqual(['room/ann']);
     expect((await b.presence('room').members()).map((m) => m.data)).toEqual(['cat']);
     p.close();
+  });
+
+  it('closed while Redis has not answered its re-subscription: nothing is left unhandled', async () => {
+    // ioredis's own re-subscription (6.0) left this rejection unhandled; weft re-subscribes itself.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const p = await proxy(server.port);
+    try {
+      const b = backplane(p.url);
+      channel<number>(8, { name: 'resub', backplane: b });
+      await ready(b);
+      p.hold('subscribe');
+      p.cut(); // both connections drop and come back; the subscriber's SUBSCRIBE is held at the proxy
+      p.restore();
+      await until(() => p.held, 10_000);
+      await b.close(); // its QUIT waits behind the held SUBSCRIBE: close stops waiting and disconnects
+      const sub = (b as unknown as { sub: { status: string } }).sub;
+      await until(() => sub.status === 'end'); // the held SUBSCRIBE is rejected as the connection ends
+      await new Promise((r) => setImmediate(r)); // unhandled rejections are reported by then
+      expect(b.connected).toBe(false);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      p.close();
+    }
   });
 
   it('refuses URLs that are not redis:// or rediss://', () => {

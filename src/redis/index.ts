@@ -12,7 +12,7 @@
  *
  * One weft channel is one Redis channel (`prefix + name`); each `send` is one
  * PUBLISH (or SPUBLISH with `sharded`), never one per recipient or worker.
- * Built on ioredis, which re-subscribes every channel after a reconnect.
+ * Built on ioredis; weft re-subscribes every channel after a reconnect itself.
  *
  * Redis down: local delivery goes on and `send` neither throws nor waits.
  * Messages wait in a bounded buffer (`bufferSize`) and go out in order once
@@ -103,6 +103,10 @@ export class RedisBackplane implements Backplane {
   private readonly mine = new Map<string, Map<string, string>>();
   private readonly expiredListeners = new Set<(name: string, members: PresenceMember[]) => void>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Which of the subscriber's connections (counted by `ready`) the re-subscription below is for. */
+  private subGeneration = 0;
+  /** Every channel is subscribed again on the subscriber's current connection. */
+  private resubscribed = false;
 
   constructor(url: string, options: RedisBackplaneOptions = {}) {
     if (!/^rediss?:\/\//.test(url))
@@ -117,14 +121,16 @@ export class RedisBackplane implements Backplane {
     const base: RedisOptions = { ...options.redis, lazyConnect: false };
     // No offline queue on the publisher: weft buffers (bounded) itself, ioredis's queue is unbounded.
     const pubOptions: RedisOptions = { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
-    const subOptions: RedisOptions = { ...base, autoResubscribe: true };
+    // weft re-subscribes itself (`resubscribe`): ioredis's own re-subscription leaves a SUBSCRIBE that fails
+    // (the connection closes before Redis answers it) as an unhandled rejection, which ends a Node process.
+    const subOptions: RedisOptions = { ...base, autoResubscribe: false };
     this.pub = new RedisClient(url, pubOptions);
     this.sub = new RedisClient(url, subOptions);
     this.pub.on('ready', () => this.ready());
     this.pub.on('error', (err) => this.down(err));
     this.pub.on('close', () => this.down());
     this.sub.on('error', (err) => this.logger?.debug({ err }, 'weft/redis: subscriber connection error'));
-    this.sub.on('ready', () => this.ready());
+    this.sub.on('ready', () => this.resubscribe());
     this.sub.on('close', () => this.down());
     this.sub.on(this.sharded ? 'smessage' : 'message', (ch: string, m: string) => {
       const hs = this.handlers.get(ch);
@@ -134,7 +140,30 @@ export class RedisBackplane implements Backplane {
 
   /** Whether both connections are up (publishing, and subscribed again after an outage). */
   get connected(): boolean {
-    return this.up && this.sub.status === 'ready';
+    return this.up && this.sub.status === 'ready' && this.resubscribed;
+  }
+
+  /**
+   * The subscriber (re)connected: subscribe to every open channel on the new
+   * connection, and count the outage over once Redis answered them all. On
+   * the first connection this repeats the subscriptions queued before it (a
+   * SUBSCRIBE to a channel already subscribed changes nothing), so a channel
+   * whose queued SUBSCRIBE was given up on is subscribed all the same.
+   */
+  private resubscribe(): void {
+    if (this.closed) return;
+    const generation = ++this.subGeneration;
+    const channels = [...this.handlers.keys()];
+    let left = channels.length;
+    this.resubscribed = left === 0;
+    for (const channel of channels) {
+      void this.subscribe(channel, true).then(() => {
+        if (generation !== this.subGeneration || --left > 0) return;
+        this.resubscribed = true;
+        this.ready();
+      });
+    }
+    this.ready();
   }
 
   open(name: string, onMessage: (message: string) => void, options: { history?: number } = {}): BackplaneLink {
@@ -182,10 +211,12 @@ export class RedisBackplane implements Backplane {
       : on
         ? this.sub.subscribe(channel)
         : this.sub.unsubscribe(channel);
-    // While Redis is down the command waits in the subscriber's queue; ioredis re-subscribes on reconnect.
+    // While Redis is down the command waits in the subscriber's queue; `resubscribe` repeats it on reconnect.
     return p.then(
       () => undefined,
-      (err: unknown) => this.logger?.warn({ err, channel }, 'weft/redis: subscribe failed'),
+      (err: unknown) => {
+        if (!this.closed) this.logger?.warn({ err, channel }, 'weft/redis: subscribe failed');
+      },
     );
   }
 
