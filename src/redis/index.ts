@@ -178,8 +178,10 @@ export class RedisBackplane implements Backplane {
     }
     hs.add(onMessage);
     const set = hs;
-    // Wait for the subscription only while Redis is there to answer; during an outage there is nothing to wait for.
-    const ready = this.connected ? (this.subscribing.get(channel) ?? Promise.resolve()) : Promise.resolve();
+    // Wait for the subscription only while Redis is there to answer (on the subscriber's connection, even while
+    // the other channels' re-subscriptions are in flight); during an outage there is nothing to wait for.
+    const answering = this.up && this.sub.status === 'ready';
+    const ready = answering ? (this.subscribing.get(channel) ?? Promise.resolve()) : Promise.resolve();
     return {
       ready,
       publish: (message) => this.publish(target, message),
