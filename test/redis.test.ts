@@ -61,9 +61,11 @@ interface Proxy {
   url: string;
   cut(): void;
   restore(): void;
-  /** From now on, hold (never forward) what a client sends once it sends `text`; `held` says whether it has. */
+  /** From now on, hold (not forward) what a client sends once it sends `text`; `held` says whether it has. */
   hold(text: string): void;
   readonly held: boolean;
+  /** Forward what was held, and everything after it. */
+  release(): void;
   close(): void;
 }
 
@@ -73,6 +75,7 @@ async function proxy(target: number): Promise<Proxy> {
   let refusing = false;
   let holding: string | undefined;
   let held = false;
+  const releases = new Set<() => void>();
   const srv = net.createServer((c) => {
     if (refusing) {
       c.destroy();
@@ -80,11 +83,18 @@ async function proxy(target: number): Promise<Proxy> {
     }
     const up = net.connect(target, '127.0.0.1');
     conns.add(c).add(up);
-    let stalled = false;
+    let stalled: Buffer[] | undefined;
     c.on('data', (d: Buffer) => {
-      if (!stalled && holding !== undefined && d.toString('latin1').toLowerCase().includes(holding))
-        stalled = held = true;
-      if (!stalled) up.write(d);
+      if (!stalled && holding !== undefined && d.toString('latin1').toLowerCase().includes(holding)) {
+        stalled = [];
+        held = true;
+        releases.add(() => {
+          for (const b of stalled ?? []) up.write(b);
+          stalled = undefined;
+        });
+      }
+      if (stalled) stalled.push(d);
+      else up.write(d);
     });
     up.pipe(c);
     const drop = () => {
@@ -112,6 +122,11 @@ async function proxy(target: number): Promise<Proxy> {
     },
     get held() {
       return held;
+    },
+    release() {
+      holding = undefined;
+      for (const r of releases) r();
+      releases.clear();
     },
     close() {
       refusing = true;
@@ -186,8 +201,7 @@ describe('weft/redis backplane', () => {
     p.restore();
     await until(() => a.connected, 10_000);
     expect(await take(rxB, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    // A re-subscribed by itself: B's values reach it again.
-    await new Promise((r) => setTimeout(r, 100));
+    // A re-subscribed by itself (`connected`, awaited above, waits for the SUBSCRIBEs): B's values reach it again.
     txB.send(99);
     expect(await rxA.recv()).toBe(99);
     expect(lines.filter((l) => String(l.msg).includes('Redis unreachable'))).toHaveLength(1);
@@ -307,6 +321,29 @@ describe('weft/redis backplane', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+      p.close();
+    }
+  });
+
+  it('connected turns true again only once Redis has answered the re-subscriptions', async () => {
+    const p = await proxy(server.port);
+    try {
+      const [a, b] = pair({}, p.url); // A through the proxy, B straight to Redis
+      const [, rxA] = channel<number>(8, { name: 'again', backplane: a });
+      const [txB] = channel<number>(8, { name: 'again', backplane: b });
+      await ready(a, b);
+      p.hold('subscribe');
+      p.cut();
+      p.restore();
+      await until(() => p.held, 10_000);
+      const sub = (a as unknown as { sub: { status: string } }).sub;
+      await until(() => sub.status === 'ready'); // reconnected; its SUBSCRIBE is held
+      expect(a.connected).toBe(false);
+      p.release();
+      await until(() => a.connected);
+      txB.send(7); // published once A says it is connected: A hears it
+      expect(await rxA.recv()).toBe(7);
+    } finally {
       p.close();
     }
   });
