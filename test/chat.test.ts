@@ -179,6 +179,7 @@ describe(`examples/chat (${REACTOR} reactor)`, () => {
     const a = await join('/chat/hist?name=h');
     // 35 at once, then 25 more after the bucket refilled (burst 40, 20/s).
     for (let i = 0; i < 35; i++) a.send({ type: 'message', text: `m${i}` });
+    await a.next((m) => m.text === 'm34'); // the server has taken all 35 from the bucket: the refill starts now
     await new Promise((r) => setTimeout(r, 1300));
     for (let i = 35; i < 60; i++) a.send({ type: 'message', text: `m${i}` });
     await a.next((m) => m.text === 'm59');

@@ -203,7 +203,7 @@ describe(`metrics on the ${REACTOR} reactor`, () => {
     // A client that leaves before the answer.
     const c = await RawClient.connect(s.port);
     c.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
-    await delay(50);
+    await until(() => s.pending === 1); // in flight (the first /slow was answered: no longer pending)
     c.destroy();
     // A framing error answered before any filter runs.
     const bad = await rawOnce(

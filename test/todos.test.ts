@@ -1,6 +1,6 @@
 /** Black-box tests of examples/todos over real HTTP, against the example's own process. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delay, RawClient, until } from './helpers.js';
+import { delay, RawClient, rawOnce, until } from './helpers.js';
 import { type Child, startExample } from './process.js';
 import { REACTOR } from './reactor.js';
 
@@ -136,6 +136,12 @@ describe(`examples/todos (${REACTOR} reactor)`, () => {
 });
 
 describe('examples/todos shutdown', () => {
+  /**
+   * Once the server answered a request on another connection, it has read the head just written (it was
+   * readable before that connection was accepted): the request is in flight.
+   */
+  const inFlight = (port: number) => rawOnce(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+
   it('SIGTERM lets an in-flight request finish (Connection: close), then exits 0', async () => {
     const child = await startExample('examples/todos/server.ts');
     const body = JSON.stringify(todo(9));
@@ -144,7 +150,7 @@ describe('examples/todos shutdown', () => {
     c.write(
       `POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
     );
-    await delay(100);
+    await inFlight(child.port);
     child.proc.kill('SIGTERM');
     await until(() => child.lines.some((l) => l.msg === 'shutting down'));
     // New connections are refused while it drains.
@@ -160,7 +166,7 @@ describe('examples/todos shutdown', () => {
     const child = await startExample('examples/todos/server.ts');
     const c = await RawClient.connect(child.port);
     c.write('POST /todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":');
-    await delay(100);
+    await inFlight(child.port);
     child.proc.kill('SIGTERM');
     await until(() => child.lines.some((l) => l.msg === 'shutting down'));
     const t0 = Date.now();

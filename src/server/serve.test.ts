@@ -540,7 +540,7 @@ describe(`serve() on the ${REACTOR} reactor`, () => {
       );
       const c = await RawClient.connect(s.port);
       c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly part of it');
-      await delay(20);
+      await until(() => s.pending === 1); // in flight while its body arrives
       c.destroy();
       await until(() => lines.some((l) => l.msg === 'request aborted'));
       expect(lines.find((l) => l.msg === 'request aborted')).toMatchObject({
