@@ -169,10 +169,9 @@ describe('examples/todos shutdown', () => {
     await inFlight(child.port);
     child.proc.kill('SIGTERM');
     await until(() => child.lines.some((l) => l.msg === 'shutting down'));
-    const t0 = Date.now();
     child.proc.kill('SIGTERM');
+    // 1 is the second signal's exit: the graceful close would wait for the request (it never completes), then exit 0.
     expect(await child.exited).toBe(1);
-    expect(Date.now() - t0).toBeLessThan(2000);
     c.destroy();
   });
 
