@@ -153,16 +153,13 @@ export class RedisBackplane implements Backplane {
   private resubscribe(): void {
     if (this.closed) return;
     const generation = ++this.subGeneration;
-    const channels = [...this.handlers.keys()];
-    let left = channels.length;
-    this.resubscribed = left === 0;
-    for (const channel of channels) {
-      void this.subscribe(channel, true).then(() => {
-        if (generation !== this.subGeneration || --left > 0) return;
-        this.resubscribed = true;
-        this.ready();
-      });
-    }
+    this.resubscribed = this.handlers.size === 0;
+    // `subscribe` never rejects (a failure is logged): this settles once Redis answered every one.
+    void Promise.all([...this.handlers.keys()].map((channel) => this.subscribe(channel, true))).then(() => {
+      if (generation !== this.subGeneration) return; // a later connection's own re-subscription decides
+      this.resubscribed = true;
+      this.ready();
+    });
     this.ready();
   }
 
