@@ -314,8 +314,7 @@ describe('weft/redis backplane', () => {
       p.restore();
       await until(() => p.held, 10_000);
       await b.close(); // its QUIT waits behind the held SUBSCRIBE: close stops waiting and disconnects
-      const sub = (b as unknown as { sub: { status: string } }).sub;
-      await until(() => sub.status === 'end'); // the held SUBSCRIBE is rejected as the connection ends
+      await until(() => subscriberStatus(b) === 'end'); // the held SUBSCRIBE is rejected as the connection ends
       await new Promise((r) => setImmediate(r)); // unhandled rejections are reported by then
       expect(b.connected).toBe(false);
       expect(unhandled).toEqual([]);
@@ -336,8 +335,7 @@ describe('weft/redis backplane', () => {
       p.cut();
       p.restore();
       await until(() => p.held, 10_000);
-      const sub = (a as unknown as { sub: { status: string } }).sub;
-      await until(() => sub.status === 'ready'); // reconnected; its SUBSCRIBE is held
+      await until(() => subscriberStatus(a) === 'ready'); // reconnected; its SUBSCRIBE is held
       expect(a.connected).toBe(false);
       p.release();
       await until(() => a.connected);
@@ -367,6 +365,11 @@ describe('weft/redis backplane', () => {
 
 function prefixOf(b: RedisBackplane): string {
   return (b as unknown as { prefix: string }).prefix;
+}
+
+/** The status of the backplane's subscriber connection (ioredis: `ready`, `end`, ...). */
+function subscriberStatus(b: RedisBackplane): string {
+  return (b as unknown as { sub: { status: string } }).sub.status;
 }
 
 function intReply(s: string): number {
