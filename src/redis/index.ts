@@ -160,7 +160,6 @@ export class RedisBackplane implements Backplane {
       this.resubscribed = true;
       this.ready();
     });
-    this.ready();
   }
 
   open(name: string, onMessage: (message: string) => void, options: { history?: number } = {}): BackplaneLink {
